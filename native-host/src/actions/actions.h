@@ -1,0 +1,11 @@
+// One ActionSpec per message type; each is defined in its own file in this folder and listed in
+// registry.cpp.
+#pragma once
+
+#include "protocol/dispatch.h"
+
+namespace cw::actions {
+
+extern const ActionSpec kPing;  // ping.cpp
+
+}  // namespace cw::actions

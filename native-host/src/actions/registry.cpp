@@ -1,0 +1,15 @@
+// The dispatch table. Add a row when you add an action file.
+#include <array>
+
+#include "actions/actions.h"
+
+namespace cw {
+
+std::span<const ActionSpec> action_table() {
+  static const std::array kTable = {
+      actions::kPing,
+  };
+  return kTable;
+}
+
+}  // namespace cw

@@ -1,0 +1,22 @@
+#include "cli/commands.h"
+
+#include <array>
+#include <iostream>
+
+namespace cw::cli {
+
+std::span<const RegisterFn> command_table() {
+  static const std::array kTable = {
+      &register_version,
+      &register_call,
+  };
+  return kTable;
+}
+
+int report_error(const Error& error) {
+  std::cerr << "clausewatch: " << error.to_string() << '\n';
+  // Exit codes: 2 for usage, 1 for everything else (error.code is in the message for scripts).
+  return error.code == ErrorCode::USAGE ? 2 : 1;
+}
+
+}  // namespace cw::cli

@@ -1,0 +1,31 @@
+// The CLI's subcommands: each lives in its own cmd_<name>.cpp and registers itself on the app.
+// A command's callback returns the process exit code through CliResult.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <span>
+
+#include "protocol/context.h"
+#include "protocol/errors.h"
+
+namespace cw::cli {
+
+// Shared state every command may use: the context the protocol actions run in, and the exit code.
+struct CliState {
+  ActionContext* ctx = nullptr;
+  int exit_code = 0;
+};
+
+using RegisterFn = void (*)(CLI::App& app, CliState& state);
+
+// All subcommands (commands.cpp).
+std::span<const RegisterFn> command_table();
+
+// Prints an error as "clausewatch: [NAME] message" on stderr and returns the exit code for it.
+int report_error(const Error& error);
+
+void register_call(CLI::App& app, CliState& state);     // cmd_call.cpp
+void register_version(CLI::App& app, CliState& state);  // cmd_version.cpp
+
+}  // namespace cw::cli

@@ -1,0 +1,48 @@
+// Every limit ClauseWatch enforces, in one place, each with the reason for its value.
+//
+// Parsers check these *before* they allocate. Each limit has a hard upper bound enforced at compile time,
+// so an edit cannot raise a limit past what the surrounding code was written to survive.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cw::limits {
+
+inline constexpr std::uint32_t kMiB = 1024U * 1024U;
+
+// --- Native-messaging frames -------------------------------------------------------------------
+// Chromium refuses to send more than 64 MiB to a host (measured on Chromium 156); anything larger is
+// not from a browser, so it is refused unread.
+inline constexpr std::uint32_t kMaxInboundFrameBytes = 64U * kMiB;
+// Chromium closes the port when a host sends more than 1 MiB (kMaximumNativeMessageSize); replies
+// that would exceed it are replaced by a REPLY_TOO_LARGE error, so the port stays open.
+inline constexpr std::uint32_t kMaxOutboundFrameBytes = 1U * kMiB;
+// While skipping an oversized frame the host reads it in chunks of this size, never all at once.
+inline constexpr std::size_t kDiscardChunkBytes = 64U * 1024U;
+
+// --- JSON ----------------------------------------------------------------------------------------
+// Real requests nest fewer than 10 levels; the parser is checked against this before it runs, so a
+// 100,000-deep document costs one linear scan and no recursion.
+inline constexpr int kMaxJsonDepth = 64;
+// Request ids are echoed back; a bounded size keeps error replies small.
+inline constexpr std::size_t kMaxRequestIdBytes = 256;
+inline constexpr std::size_t kMaxTypeBytes = 64;
+
+// --- Captured pages (page.analyze) -------------------------------------------------------------
+// The largest real legal page in the OTA corpus is about 700 KB of text; 200,000 blocks and 16 MiB of
+// text leave ample room while bounding the work of one request.
+inline constexpr std::size_t kMaxPageBlocks = 200'000;
+inline constexpr std::size_t kMaxPageTextBytes = 16U * kMiB;
+inline constexpr std::size_t kMaxUrlBytes = 8 * 1024;
+inline constexpr std::size_t kMaxTitleBytes = 4 * 1024;
+// A reply carries at most this many findings; more are reported as truncated (1 MiB reply limit).
+inline constexpr std::size_t kMaxFindingsPerReply = 500;
+
+// --- Hard bounds (compile-time guards against careless edits) ----------------------------------
+static_assert(kMaxInboundFrameBytes <= 64U * kMiB, "browsers never send more than 64 MiB");
+static_assert(kMaxOutboundFrameBytes <= 1U * kMiB, "browsers close the port past 1 MiB");
+static_assert(kMaxJsonDepth >= 8 && kMaxJsonDepth <= 512, "depth must allow real requests");
+static_assert(kMaxPageTextBytes <= kMaxInboundFrameBytes, "a page arrives inside one frame");
+
+}  // namespace cw::limits
