@@ -1,0 +1,44 @@
+#include "engine/finding.h"
+
+namespace cw::engine {
+
+std::string_view to_string(Polarity polarity) {
+  return polarity == Polarity::kRisk ? "risk" : "protection";
+}
+
+std::string_view to_string(Severity severity) {
+  switch (severity) {
+    case Severity::kCritical:
+      return "critical";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kCaution:
+      return "caution";
+    case Severity::kInfo:
+      return "info";
+  }
+  return "info";
+}
+
+nlohmann::json to_json(const Finding& finding) {
+  nlohmann::json references = nlohmann::json::array();
+  for (const auto& ref : finding.references) {
+    references.push_back({{"law", ref.law}, {"article", ref.article}});
+  }
+  return nlohmann::json{{"rule_id", finding.rule_id},
+                        {"family", finding.family},
+                        {"title", finding.title},
+                        {"polarity", std::string(to_string(finding.polarity))},
+                        {"severity", std::string(to_string(finding.severity))},
+                        {"quote", finding.quote},
+                        {"start", finding.start},
+                        {"end", finding.end},
+                        {"block", finding.block},
+                        {"reason", finding.reason},
+                        {"explanation", finding.explanation},
+                        {"references", std::move(references)},
+                        {"labels", finding.labels},
+                        {"missing_protection", finding.missing_protection}};
+}
+
+}  // namespace cw::engine

@@ -1,0 +1,45 @@
+// A finding: one provision found in one document, with the exact quote and where it is.
+// This is the contract between the provision engine (producer), the archive and change detection
+// (which store and compare findings), the actions (which serialise them) and the extension.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cw::engine {
+
+enum class Polarity { kRisk, kProtection };
+// Ordered from most to least severe.
+enum class Severity { kCritical, kWarning, kCaution, kInfo };
+
+std::string_view to_string(Polarity polarity);
+std::string_view to_string(Severity severity);
+
+struct Reference {
+  std::string law;      // "EU Unfair Contract Terms Directive 93/13/EEC"
+  std::string article;  // "Annex 1(q)"
+};
+
+struct Finding {
+  std::string rule_id;  // "dispute.arbitration"
+  std::string family;   // "dispute"
+  std::string title;    // "Mandatory arbitration"
+  Polarity polarity = Polarity::kRisk;
+  Severity severity = Severity::kInfo;
+  std::string quote;        // the exact original text (not the normalised form)
+  std::size_t start = 0;    // byte offsets of the quote in the original text given to the engine
+  std::size_t end = 0;
+  std::size_t block = 0;    // index of the captured block the quote is in (0 for plain documents)
+  std::string reason;       // one line shown next to the quote
+  std::string explanation;  // one plain sentence for a non-lawyer
+  std::vector<Reference> references;
+  std::vector<std::string> labels;  // CLAUDETTE labels ("A") and ToS;DR case ids ("tosdr:117")
+  bool missing_protection = false;  // true for "risk present without its protection" findings
+};
+
+nlohmann::json to_json(const Finding& finding);
+
+}  // namespace cw::engine
