@@ -1,0 +1,591 @@
+// normalize(): see normalize.h for what each stage does. The text moves through the stages as a
+// vector of Units (one code point with the original bytes it came from), so every later stage keeps
+// exact provenance without rescanning the original.
+#include "text/normalize.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include <utf8proc.h>
+
+namespace cw::text {
+namespace {
+
+struct Unit {
+  char32_t cp;
+  std::uint32_t begin;
+  std::uint32_t end;
+  bool literal = false;  // escaped with a backslash: never treated as markup
+};
+
+using Units = std::vector<Unit>;
+
+// --- Stage 1: UTF-8 and HTML character references ---------------------------------------------
+
+struct NamedEntity {
+  std::string_view name;
+  char32_t cp;
+};
+constexpr std::array kEntities{
+    NamedEntity{"amp", U'&'},      NamedEntity{"lt", U'<'},      NamedEntity{"gt", U'>'},
+    NamedEntity{"quot", U'"'},     NamedEntity{"apos", U'\''},   NamedEntity{"nbsp", 0xA0},
+    NamedEntity{"ndash", 0x2013},  NamedEntity{"mdash", 0x2014}, NamedEntity{"lsquo", 0x2018},
+    NamedEntity{"rsquo", 0x2019},  NamedEntity{"ldquo", 0x201C}, NamedEntity{"rdquo", 0x201D},
+    NamedEntity{"hellip", 0x2026}, NamedEntity{"copy", 0xA9},    NamedEntity{"reg", 0xAE},
+    NamedEntity{"trade", 0x2122},  NamedEntity{"shy", 0xAD},     NamedEntity{"sect", 0xA7},
+    NamedEntity{"zwsp", 0x200B},   NamedEntity{"laquo", 0xAB},   NamedEntity{"raquo", 0xBB},
+    NamedEntity{"bull", 0x2022},   NamedEntity{"middot", 0xB7},  NamedEntity{"euro", 0x20AC},
+};
+
+bool is_ascii_alnum(char32_t c) {
+  return (c >= U'0' && c <= U'9') || (c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z');
+}
+
+// Decodes "&name;" / "&#123;" / "&#x1F;" at s[i] (s[i] == '&'); returns its length or 0.
+std::size_t decode_entity(std::string_view s, std::size_t i, char32_t& out) {
+  constexpr std::size_t kMaxEntityBytes = 12;
+  const std::size_t limit = std::min(s.size(), i + kMaxEntityBytes);
+  std::size_t semi = i + 1;
+  while (semi < limit && s[semi] != ';') ++semi;
+  if (semi >= limit || semi == i + 1) return 0;
+  std::string_view body = s.substr(i + 1, semi - i - 1);
+  if (body[0] == '#') {
+    const bool hex = body.size() > 1 && (body[1] == 'x' || body[1] == 'X');
+    std::string_view digits = body.substr(hex ? 2 : 1);
+    if (digits.empty()) return 0;
+    std::uint32_t value = 0;
+    for (char c : digits) {
+      int d = -1;
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (hex && c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else if (hex && c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
+      if (d < 0) return 0;
+      value = value * (hex ? 16 : 10) + static_cast<std::uint32_t>(d);
+      if (value > 0x10FFFF) return 0;
+    }
+    out = utf8proc_codepoint_valid(static_cast<utf8proc_int32_t>(value)) && value != 0 ? value
+                                                                                       : 0xFFFD;
+    return semi - i + 1;
+  }
+  for (const auto& entity : kEntities) {
+    if (entity.name == body) {
+      out = entity.cp;
+      return semi - i + 1;
+    }
+  }
+  return 0;
+}
+
+Units decode(std::string_view s) {
+  Units units;
+  units.reserve(s.size());
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const auto at = static_cast<std::uint32_t>(i);
+    if (c < 0x80) {
+      char32_t decoded = 0;
+      if (c == '&') {
+        if (std::size_t n = decode_entity(s, i, decoded)) {
+          units.push_back({decoded, at, static_cast<std::uint32_t>(i + n)});
+          i += n;
+          continue;
+        }
+      }
+      units.push_back({c, at, at + 1});
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(bytes + i, static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+    if (n <= 0) {
+      units.push_back({0xFFFD, at, at + 1});
+      ++i;
+      continue;
+    }
+    units.push_back({static_cast<char32_t>(cp), at, static_cast<std::uint32_t>(i + n)});
+    i += static_cast<std::size_t>(n);
+  }
+  return units;
+}
+
+// --- Stage 2: NFKC
+// --------------------------------------------------------------------------------
+
+bool is_combining(char32_t cp) {
+  if (cp < 0x300) return false;
+  return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->combining_class != 0;
+}
+
+// NFKC of each base character together with its combining marks. Output code points of one group
+// all carry the group's original span, so a quote never splits a character from its accents.
+Units nfkc(const Units& in) {
+  Units out;
+  out.reserve(in.size());
+  constexpr utf8proc_ssize_t kGroupMax = 64;
+  std::array<utf8proc_int32_t, kGroupMax> buffer{};
+  std::size_t i = 0;
+  while (i < in.size()) {
+    std::size_t j = i + 1;
+    while (j < in.size() && is_combining(in[j].cp)) ++j;
+    if (j == i + 1 && in[i].cp < 0x80) {
+      out.push_back(in[i]);
+      ++i;
+      continue;
+    }
+    utf8proc_ssize_t length = 0;
+    bool fits = true;
+    for (std::size_t k = i; k < j && fits; ++k) {
+      int boundclass = UTF8PROC_BOUNDCLASS_START;
+      const auto n = utf8proc_decompose_char(
+          static_cast<utf8proc_int32_t>(in[k].cp), buffer.data() + length, kGroupMax - length,
+          static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT), &boundclass);
+      if (n < 0 || length + n > kGroupMax)
+        fits = false;
+      else
+        length += n;
+    }
+    if (!fits) {  // absurdly long mark sequence: keep it as it is
+      for (std::size_t k = i; k < j; ++k) out.push_back(in[k]);
+      i = j;
+      continue;
+    }
+    // Canonical ordering of the marks (stable by combining class), then composition.
+    for (utf8proc_ssize_t a = 1; a < length; ++a) {
+      for (utf8proc_ssize_t b = a; b > 0; --b) {
+        const int cc_prev =
+            utf8proc_get_property(buffer[static_cast<std::size_t>(b - 1)])->combining_class;
+        const int cc_here =
+            utf8proc_get_property(buffer[static_cast<std::size_t>(b)])->combining_class;
+        if (cc_here == 0 || cc_prev <= cc_here) break;
+        std::swap(buffer[static_cast<std::size_t>(b - 1)], buffer[static_cast<std::size_t>(b)]);
+      }
+    }
+    length = utf8proc_normalize_utf32(
+        buffer.data(), length, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
+    const std::uint32_t begin = in[i].begin;
+    const std::uint32_t end = in[j - 1].end;
+    for (utf8proc_ssize_t k = 0; k < length; ++k) {
+      out.push_back({static_cast<char32_t>(buffer[static_cast<std::size_t>(k)]), begin, end});
+    }
+    i = j;
+  }
+  return out;
+}
+
+// --- Stage 3: spaces, quotes, dashes
+// --------------------------------------------------------------
+
+constexpr char32_t kDrop = 0xFFFFFFFF;
+
+char32_t map_char(char32_t c) {
+  if (c < 0x80) {
+    if (c == U'\n' || c >= 0x20) return c == 0x7F ? U' ' : c;
+    return U' ';  // tabs, form feeds and other controls; '\r' is handled by the caller
+  }
+  switch (c) {
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x2060:
+    case 0xFEFF:
+    case 0x00AD:
+    case 0x180E:
+      return kDrop;
+    case 0x00A0:
+    case 0x1680:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0x0085:
+      return U' ';
+    case 0x2028:
+    case 0x2029:
+      return U'\n';
+    case 0x2018:
+    case 0x2019:
+    case 0x201A:
+    case 0x201B:
+    case 0x2032:
+    case 0x02BC:
+    case 0x2035:
+    case 0x00B4:
+      return U'\'';
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x201F:
+    case 0x2033:
+    case 0x00AB:
+    case 0x00BB:
+    case 0x2036:
+      return U'"';
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2212:
+    case 0xFE58:
+    case 0xFE63:
+    case 0xFF0D:
+      return U'-';
+    default:
+      break;
+  }
+  if (c >= 0x2000 && c <= 0x200A) return U' ';
+  if (c >= 0x80 && c <= 0x9F) return U' ';
+  return c;
+}
+
+Units map_chars(Units in) {
+  Units out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Unit u = in[i];
+    if (u.cp == U'\r') {
+      if (i + 1 < in.size() && in[i + 1].cp == U'\n') continue;  // CRLF: the LF stands for both
+      u.cp = U'\n';
+    } else {
+      u.cp = map_char(u.cp);
+      if (u.cp == kDrop) continue;
+    }
+    out.push_back(u);
+  }
+  return out;
+}
+
+// --- Stage 4: Markdown and HTML remnants
+// ----------------------------------------------------------
+
+struct HeadingUnits {
+  std::size_t first;  // index into the stage-4 output
+  std::size_t last;   // exclusive
+  int level;
+};
+
+bool is_markup(const Unit& u, char32_t c) {
+  return u.cp == c && !u.literal;
+}
+
+bool is_ascii_punct(char32_t c) {
+  return c < 0x80 && c > 0x20 && !is_ascii_alnum(c);
+}
+
+class MarkdownStripper {
+ public:
+  explicit MarkdownStripper(Units in) : in_(std::move(in)), drop_(in_.size(), false) {}
+
+  Units run(std::vector<HeadingUnits>& headings, std::vector<std::size_t>& items) {
+    // Backslash escapes first, so escaped characters are never taken as markup below.
+    for (std::size_t i = 0; i + 1 < in_.size(); ++i) {
+      if (in_[i].cp == U'\\' && !in_[i].literal && is_ascii_punct(in_[i + 1].cp)) {
+        drop_[i] = true;
+        in_[i + 1].literal = true;
+        ++i;
+      }
+    }
+    std::size_t line_start = 0;
+    std::vector<std::pair<std::size_t, int>> heading_lines;  // (first unit of line, level)
+    while (line_start <= in_.size()) {
+      std::size_t line_end = line_start;
+      while (line_end < in_.size() && in_[line_end].cp != U'\n') ++line_end;
+      if (int level = strip_line_start(line_start, line_end); level > 0) {
+        heading_lines.emplace_back(line_start, level);
+      }
+      strip_inline(line_start, line_end);
+      line_start = line_end + 1;
+    }
+    Units out;
+    out.reserve(in_.size());
+    std::vector<std::size_t> new_index(in_.size() + 1, 0);
+    for (std::size_t i = 0; i < in_.size(); ++i) {
+      new_index[i] = out.size();
+      if (!drop_[i]) out.push_back(in_[i]);
+    }
+    new_index[in_.size()] = out.size();
+    for (std::size_t first : item_lines_) {
+      std::size_t at = first;
+      while (at < in_.size() && drop_[at]) ++at;
+      items.push_back(new_index[at]);
+    }
+    for (auto [first, level] : heading_lines) {
+      std::size_t end = first;
+      while (end < in_.size() && in_[end].cp != U'\n') ++end;
+      headings.push_back({new_index[first], new_index[end], level});
+    }
+    return out;
+  }
+
+ private:
+  bool markup(std::size_t i, char32_t c) const {
+    return i < in_.size() && !drop_[i] && is_markup(in_[i], c);
+  }
+  void drop(std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) drop_[i] = true;
+  }
+
+  // Line prefixes: blockquote '>', heading #'s, bullets, rule lines. Returns the heading level or
+  // 0.
+  int strip_line_start(std::size_t begin, std::size_t end) {
+    std::size_t i = begin;
+    auto skip_spaces = [&] {
+      while (i < end && in_[i].cp == U' ') ++i;
+    };
+    skip_spaces();
+    // A rule or table-separator line: only - * _ = | : and spaces, with at least three of -*_=.
+    {
+      std::size_t rule_chars = 0;
+      bool only_rule = i < end;
+      for (std::size_t k = i; k < end && only_rule; ++k) {
+        const char32_t c = in_[k].cp;
+        if (in_[k].literal)
+          only_rule = false;
+        else if (c == U'-' || c == U'*' || c == U'_' || c == U'=')
+          ++rule_chars;
+        else if (c != U'|' && c != U':' && c != U' ')
+          only_rule = false;
+      }
+      if (only_rule && rule_chars >= 3) {
+        drop(begin, end);
+        return 0;
+      }
+    }
+    while (markup(i, U'>')) {
+      drop(i, i + 1);
+      ++i;
+      skip_spaces();
+    }
+    if (markup(i, U'#')) {
+      std::size_t k = i;
+      while (k < end && markup(k, U'#')) ++k;
+      const auto level = static_cast<int>(k - i);
+      if (level <= 6 && (k == end || in_[k].cp == U' ')) {
+        drop(i, k);
+        // An optional closing sequence of #'s.
+        std::size_t tail = end;
+        while (tail > k && in_[tail - 1].cp == U' ') --tail;
+        std::size_t hashes = tail;
+        while (hashes > k && markup(hashes - 1, U'#')) --hashes;
+        if (hashes < tail && hashes > k && in_[hashes - 1].cp == U' ') drop(hashes, tail);
+        return level;
+      }
+      return 0;
+    }
+    if (i + 1 < end && in_[i + 1].cp == U' ' &&
+        (markup(i, U'-') || markup(i, U'*') || markup(i, U'+') || markup(i, 0x2022) ||
+         markup(i, 0x00B7) || markup(i, 0x25CF) || markup(i, 0x25AA))) {
+      drop(i, i + 1);
+      item_lines_.push_back(i);
+    }
+    return 0;
+  }
+
+  void strip_inline(std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (drop_[i] || in_[i].literal) continue;
+      const char32_t c = in_[i].cp;
+      switch (c) {
+        case U'*':
+        case U'`':
+          drop(i, i + 1);
+          break;
+        case U'~':
+          if (markup(i + 1, U'~')) drop(i, i + 2);
+          break;
+        case U'_': {
+          const bool word_before = i > begin && is_ascii_alnum(in_[i - 1].cp);
+          const bool word_after = i + 1 < end && is_ascii_alnum(in_[i + 1].cp);
+          if (!(word_before && word_after)) drop(i, i + 1);
+          break;
+        }
+        case U'|':
+          in_[i].cp = U' ';
+          break;
+        case U'!':
+          if (markup(i + 1, U'[') && strip_link(i + 1, end)) drop(i, i + 1);
+          break;
+        case U'[':
+          strip_link(i, end);
+          break;
+        case U'<':
+          strip_tag(i, end);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  // [text](url) -> text, [text][ref] -> text. Returns true if it was a link.
+  bool strip_link(std::size_t open, std::size_t end) {
+    int depth = 0;
+    std::size_t close = open;
+    for (; close < end; ++close) {
+      if (markup(close, U'['))
+        ++depth;
+      else if (markup(close, U']') && --depth == 0)
+        break;
+    }
+    if (close >= end) return false;
+    const std::size_t after = close + 1;
+    char32_t closer = 0;
+    if (markup(after, U'('))
+      closer = U')';
+    else if (markup(after, U'['))
+      closer = U']';
+    else
+      return false;
+    int nest = 0;
+    std::size_t target_end = after;
+    for (; target_end < end; ++target_end) {
+      if (markup(target_end, closer == U')' ? U'(' : U'['))
+        ++nest;
+      else if (markup(target_end, closer) && --nest == 0)
+        break;
+    }
+    if (target_end >= end) return false;
+    drop(open, open + 1);
+    drop(close, target_end + 1);
+    return true;
+  }
+
+  // <tag ...> is dropped (a space stands in for it); <https://...> and <a@b.c> keep their insides.
+  void strip_tag(std::size_t open, std::size_t end) {
+    constexpr std::size_t kMaxTagUnits = 512;
+    if (open + 1 >= end) return;
+    const char32_t first = in_[open + 1].cp;
+    const bool tag_start =
+        (first < 0x80 && std::isalpha(static_cast<int>(first))) || first == U'/' || first == U'!';
+    if (!tag_start) return;
+    std::size_t close = open + 1;
+    const std::size_t limit = std::min(end, open + kMaxTagUnits);
+    bool has_space = false;
+    bool has_colon_slash = false;
+    bool has_at = false;
+    for (; close < limit; ++close) {
+      const char32_t c = in_[close].cp;
+      if (c == U'>') break;
+      if (c == U'<') return;
+      if (c == U' ') has_space = true;
+      if (c == U'@') has_at = true;
+      if (c == U':' && close + 2 < limit && in_[close + 1].cp == U'/' && in_[close + 2].cp == U'/')
+        has_colon_slash = true;
+    }
+    if (close >= limit) return;
+    if (!has_space && (has_colon_slash || has_at)) {
+      drop(open, open + 1);
+      drop(close, close + 1);
+      return;
+    }
+    // A space replaces the tag so "a<br>b" does not glue words together.
+    in_[open].cp = U' ';
+    drop(open + 1, close + 1);
+  }
+
+  Units in_;
+  std::vector<bool> drop_;
+  std::vector<std::size_t> item_lines_;
+};
+
+// --- Stage 5: whitespace and encoding
+// --------------------------------------------------------------
+
+void append_utf8(NormalizedText& out, char32_t cp, std::uint32_t begin, std::uint32_t end) {
+  std::array<utf8proc_uint8_t, 4> bytes{};
+  const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), bytes.data());
+  for (utf8proc_ssize_t k = 0; k < n; ++k) {
+    out.text.push_back(static_cast<char>(bytes[static_cast<std::size_t>(k)]));
+    out.origin_begin.push_back(begin);
+    out.origin_end.push_back(end);
+  }
+}
+
+}  // namespace
+
+ByteSpan NormalizedText::to_original(ByteSpan normalized) const {
+  const std::size_t size = text.size();
+  const std::size_t begin = std::min(normalized.begin, size);
+  const std::size_t end = std::min(std::max(normalized.end, begin), size);
+  if (begin == end) {
+    const std::size_t at = begin < size ? origin_begin[begin] : original_size;
+    return {at, at};
+  }
+  return {origin_begin[begin], origin_end[end - 1]};
+}
+
+NormalizedText normalize(std::string_view original) {
+  std::vector<HeadingUnits> heading_units;
+  std::vector<std::size_t> item_units;
+  Units units = MarkdownStripper(map_chars(nfkc(decode(original)))).run(heading_units, item_units);
+
+  NormalizedText out;
+  out.original_size = original.size();
+  out.text.reserve(original.size());
+  out.origin_begin.reserve(original.size());
+  out.origin_end.reserve(original.size());
+  // Byte position in `out.text` of each unit that is not whitespace (for heading spans).
+  std::vector<std::uint32_t> unit_pos(units.size() + 1, 0);
+
+  std::size_t newlines = 0;
+  bool pending = false;
+  std::uint32_t ws_begin = 0;
+  std::uint32_t ws_end = 0;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const Unit& u = units[i];
+    if (u.cp == U' ' || u.cp == U'\n') {
+      if (!pending) {
+        pending = true;
+        ws_begin = u.begin;
+        newlines = 0;
+      }
+      ws_end = u.end;
+      if (u.cp == U'\n') ++newlines;
+      unit_pos[i] = static_cast<std::uint32_t>(out.text.size());
+      continue;
+    }
+    if (pending && !out.text.empty()) {
+      if (newlines >= 2) {
+        append_utf8(out, U'\n', ws_begin, ws_end);
+        append_utf8(out, U'\n', ws_begin, ws_end);
+      } else {
+        append_utf8(out, newlines == 1 ? U'\n' : U' ', ws_begin, ws_end);
+      }
+    }
+    pending = false;
+    unit_pos[i] = static_cast<std::uint32_t>(out.text.size());
+    append_utf8(out, u.cp, u.begin, u.end);
+  }
+  unit_pos[units.size()] = static_cast<std::uint32_t>(out.text.size());
+
+  for (const auto& h : heading_units) {
+    // Trim whitespace units at both ends so the span covers just the heading's words.
+    std::size_t first = h.first;
+    std::size_t last = h.last;
+    while (first < last && (units[first].cp == U' ' || units[first].cp == U'\n')) ++first;
+    while (last > first && (units[last - 1].cp == U' ' || units[last - 1].cp == U'\n')) --last;
+    if (first == last) continue;
+    std::size_t end = unit_pos[last - 1];
+    // Advance past the last unit's UTF-8 bytes.
+    while (end < out.text.size() && out.origin_begin[end] == units[last - 1].begin &&
+           out.origin_end[end] == units[last - 1].end) {
+      ++end;
+    }
+    out.headings.push_back({{unit_pos[first], end}, h.level});
+  }
+  for (std::size_t unit : item_units) {
+    // Skip whitespace after the dropped bullet so the offset is the item's first character.
+    std::size_t at = unit;
+    while (at < units.size() && (units[at].cp == U' ' || units[at].cp == U'\n')) ++at;
+    out.list_items.push_back(unit_pos[at]);
+  }
+  return out;
+}
+
+}  // namespace cw::text

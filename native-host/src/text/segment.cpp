@@ -1,0 +1,207 @@
+#include "text/segment.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+#include <string_view>
+
+#include <unicode/brkiter.h>
+#include <unicode/utext.h>
+
+namespace cw::text {
+namespace {
+
+// Abbreviations after which ICU breaks but legal text continues the sentence (lower case, with the
+// final dot). ICU itself handles a following lower-case word, so these matter before
+// capitals/digits.
+constexpr std::array<std::string_view, 44> kAbbreviations{
+    "no.",     "nos.",  "inc.",   "ltd.",   "co.",   "corp.",  "llc.",  "plc.",  "u.s.",
+    "u.k.",    "e.u.",  "e.g.",   "i.e.",   "mr.",   "mrs.",   "ms.",   "dr.",   "st.",
+    "sec.",    "secs.", "art.",   "arts.",  "para.", "paras.", "vs.",   "v.",    "cf.",
+    "approx.", "fig.",  "p.",     "pp.",    "ch.",   "cal.",   "civ.",  "proc.", "reg.",
+    "regs.",   "stat.", "u.s.c.", "c.f.r.", "jr.",   "sr.",    "dept.", "ave."};
+
+class IcuSentences {
+ public:
+  IcuSentences() {
+    UErrorCode status = U_ZERO_ERROR;
+    iterator_.reset(icu::BreakIterator::createSentenceInstance(icu::Locale::getEnglish(), status));
+    if (U_FAILURE(status)) iterator_.reset();
+  }
+  ~IcuSentences() {
+    if (utext_ != nullptr) utext_close(utext_);
+  }
+  IcuSentences(const IcuSentences&) = delete;
+  IcuSentences& operator=(const IcuSentences&) = delete;
+
+  // Break positions (byte offsets) after each sentence, in order, ending with text.size().
+  std::vector<std::size_t> breaks(std::string_view text) {
+    std::vector<std::size_t> out;
+    if (text.empty()) return out;
+    UErrorCode status = U_ZERO_ERROR;
+    if (iterator_) {
+      utext_ = utext_openUTF8(utext_, text.data(), static_cast<int64_t>(text.size()), &status);
+      if (U_SUCCESS(status)) iterator_->setText(utext_, status);
+    }
+    if (!iterator_ || U_FAILURE(status)) {  // no ICU data: paragraphs only
+      for (std::size_t i = 0; i < text.size(); ++i)
+        if (text[i] == '\n') out.push_back(i + 1);
+      out.push_back(text.size());
+      return out;
+    }
+    iterator_->first();
+    for (int32_t at = iterator_->next(); at != icu::BreakIterator::DONE; at = iterator_->next()) {
+      out.push_back(static_cast<std::size_t>(at));
+    }
+    if (out.empty() || out.back() != text.size()) out.push_back(text.size());
+    return out;
+  }
+
+ private:
+  std::unique_ptr<icu::BreakIterator> iterator_;
+  UText* utext_ = nullptr;
+};
+
+bool is_space(char c) {
+  return c == ' ' || c == '\n';
+}
+
+ByteSpan trim(std::string_view text, ByteSpan span) {
+  while (span.begin < span.end && is_space(text[span.begin])) ++span.begin;
+  while (span.end > span.begin && is_space(text[span.end - 1])) --span.end;
+  return span;
+}
+
+std::string lower_last_word(std::string_view text, ByteSpan span) {
+  std::size_t start = span.end;
+  while (start > span.begin && !is_space(text[start - 1]) && text[start - 1] != '(') --start;
+  std::string word(text.substr(start, span.end - start));
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return word;
+}
+
+bool ends_with_abbreviation(std::string_view text, ByteSpan span) {
+  if (span.end == span.begin || text[span.end - 1] != '.') return false;
+  const std::string word = lower_last_word(text, span);
+  if (std::find(kAbbreviations.begin(), kAbbreviations.end(), word) != kAbbreviations.end())
+    return true;
+  // A single initial ("J.") or dotted initials ("U.S.C.").
+  if (word.size() == 2 && std::isalpha(static_cast<unsigned char>(word[0]))) return true;
+  bool dotted = word.size() >= 4;
+  for (std::size_t i = 0; i < word.size() && dotted; ++i) {
+    dotted = (i % 2 == 0) ? std::isalpha(static_cast<unsigned char>(word[i])) != 0 : word[i] == '.';
+  }
+  return dotted;
+}
+
+// "1.", "1.2", "12.3.4.", "(a)", "a)", "iv.", "Section 3.", "Article 5", "§ 4."
+bool is_clause_number(std::string_view text, ByteSpan span) {
+  std::string_view s = text.substr(span.begin, span.end - span.begin);
+  for (std::string_view prefix : {"section ", "article ", "clause ", "part ", "sec. ", "art. "}) {
+    if (s.size() > prefix.size()) {
+      bool same = true;
+      for (std::size_t i = 0; i < prefix.size() && same; ++i)
+        same = std::tolower(static_cast<unsigned char>(s[i])) == prefix[i];
+      if (same) {
+        s.remove_prefix(prefix.size());
+        break;
+      }
+    }
+  }
+  if (s.size() > 1 && s.substr(0, 2) == "\xC2\xA7") s.remove_prefix(2);  // §
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  if (s.empty() || s.size() > 12) return false;
+  std::size_t alnum = 0;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u))
+      ++alnum;
+    else if (c != '.' && c != '(' && c != ')')
+      return false;
+  }
+  if (alnum == 0) return false;
+  // Letters only when short ("a", "iv"), so a real one-word sentence ("Termination.") stays apart.
+  bool has_digit = std::any_of(s.begin(), s.end(),
+                               [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return has_digit || alnum <= 3;
+}
+
+bool ends_sentence(char c) {
+  return c == '.' || c == '!' || c == '?' || c == ':' || c == ';';
+}
+
+thread_local IcuSentences tls_icu;
+
+// `hard_starts`: offsets (relative to `text`, sorted) where a sentence must start (list items).
+std::vector<ByteSpan> sentence_spans(std::string_view text,
+                                     const std::vector<std::size_t>& hard_starts = {}) {
+  std::vector<ByteSpan> pieces;
+  std::size_t prev = 0;
+  for (std::size_t at : tls_icu.breaks(text)) {
+    ByteSpan piece = trim(text, {prev, at});
+    prev = at;
+    if (piece.begin < piece.end) pieces.push_back(piece);
+  }
+  std::vector<ByteSpan> out;
+  for (const ByteSpan& piece : pieces) {
+    if (!out.empty()) {
+      ByteSpan& last = out.back();
+      const std::string_view gap = text.substr(last.end, piece.begin - last.end);
+      const std::size_t newlines =
+          static_cast<std::size_t>(std::count(gap.begin(), gap.end(), '\n'));
+      bool join = false;
+      if (newlines == 0) {
+        join = ends_with_abbreviation(text, last) || is_clause_number(text, last);
+      } else if (newlines == 1 &&
+                 !std::binary_search(hard_starts.begin(), hard_starts.end(), piece.begin)) {
+        const char last_char = text[last.end - 1];
+        const auto next_char = static_cast<unsigned char>(text[piece.begin]);
+        join = !ends_sentence(last_char) && std::islower(next_char) != 0;
+      }
+      if (join) {
+        last.end = piece.end;
+        continue;
+      }
+    }
+    out.push_back(piece);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ByteSpan> split_sentences(std::string_view normalized_text) {
+  return sentence_spans(normalized_text);
+}
+
+Segments segment(const NormalizedText& normalized) {
+  Segments out;
+  const std::string_view text = normalized.text;
+  auto heading = normalized.headings.begin();
+  // Text between headings is split by ICU; each heading is one sentence and opens a section.
+  std::size_t cursor = 0;
+  auto add_body = [&](std::size_t begin, std::size_t end) {
+    if (begin >= end) return;
+    std::vector<std::size_t> items;
+    for (std::size_t item : normalized.list_items)
+      if (item >= begin && item < end) items.push_back(item - begin);
+    for (ByteSpan span : sentence_spans(text.substr(begin, end - begin), items)) {
+      span.begin += begin;
+      span.end += begin;
+      const std::size_t section = out.sections.empty() ? kNoSection : out.sections.size() - 1;
+      out.sentences.push_back({span, section, false});
+    }
+  };
+  for (; heading != normalized.headings.end(); ++heading) {
+    if (heading->span.begin < cursor) continue;
+    add_body(cursor, heading->span.begin);
+    out.sections.push_back({heading->span, heading->level, out.sentences.size()});
+    out.sentences.push_back({heading->span, out.sections.size() - 1, true});
+    cursor = heading->span.end;
+  }
+  add_body(cursor, text.size());
+  return out;
+}
+
+}  // namespace cw::text
