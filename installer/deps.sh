@@ -11,6 +11,7 @@ BUILD_PACKAGES=(
   build-essential cmake pkg-config ccache
   nlohmann-json3-dev libre2-dev libsqlite3-dev libsodium-dev libzstd-dev libutf8proc-dev
   libcli11-dev libdtl-dev libarchive-dev libboost-test-dev
+  jq  # installer/install.sh reads manifests/browsers.json with it
 )
 TEST_PACKAGES=(
   chromium chromium-driver firefox-esr nodejs npm strace sqlite3 zstd jq
