@@ -1,0 +1,166 @@
+// Renders a tab's state into the popup. Pure DOM building (no innerHTML), so page text can never
+// become markup.
+import { kInstallCommand } from '../shared/messages.js';
+import { TransportError } from '../shared/transport-errors.js';
+import { changeItems, kSeverityOrder, severityRank, summaryOf } from '../shared/changes.js';
+
+const kSeverityTitles = Object.freeze({
+  critical: 'Critical',
+  warning: 'Warning',
+  caution: 'Caution',
+  info: 'Info',
+});
+
+function el(doc, tag, attrs = {}, ...children) {
+  const node = doc.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === 'class') node.className = value;
+    else if (key.startsWith('data-')) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(typeof child === 'string' ? doc.createTextNode(child) : child);
+  }
+  return node;
+}
+
+function referenceText(ref) {
+  if (typeof ref === 'string') return ref;
+  return [ref.law, ref.article].filter(Boolean).join(', ');
+}
+
+export function renderFinding(doc, finding) {
+  const protection = finding.polarity === 'protection';
+  const refs = Array.isArray(finding.references) ? finding.references : [];
+  return el(
+    doc,
+    'li',
+    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk' },
+    el(
+      doc,
+      'div',
+      {},
+      protection
+        ? el(doc, 'span', { class: 'severity good' }, 'Good news')
+        : el(doc, 'span', { class: 'severity', 'data-severity': finding.severity || 'info' }, kSeverityTitles[finding.severity] || 'Info'),
+      el(doc, 'span', { class: 'title' }, finding.title || finding.rule_id || 'Finding'),
+    ),
+    finding.quote ? el(doc, 'blockquote', { class: 'quote' }, finding.quote) : null,
+    finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
+    refs.length ? el(doc, 'ul', { class: 'refs' }, ...refs.map((r) => el(doc, 'li', { class: 'ref' }, referenceText(r)))) : null,
+  );
+}
+
+// Risks grouped by severity, most severe first; protections in their own "good news" section.
+export function renderFindings(doc, findings, { idPrefix = 'findings', emptyText = 'No risky provisions found.' } = {}) {
+  const section = el(doc, 'section', { id: idPrefix });
+  const risks = findings.filter((f) => f.polarity !== 'protection');
+  const protections = findings.filter((f) => f.polarity === 'protection');
+  if (risks.length === 0) section.append(el(doc, 'p', { class: 'muted empty' }, emptyText));
+  for (const severity of kSeverityOrder) {
+    const group = risks.filter((f) => (f.severity || 'info') === severity);
+    if (group.length === 0) continue;
+    section.append(
+      el(doc, 'h2', { 'data-severity': severity }, `${kSeverityTitles[severity]} (${group.length})`),
+      el(doc, 'ul', { class: 'findings', 'data-group': severity }, ...group.map((f) => renderFinding(doc, f))),
+    );
+  }
+  const unknown = risks.filter((f) => !kSeverityOrder.includes(f.severity || 'info'));
+  if (unknown.length) section.append(el(doc, 'ul', { class: 'findings' }, ...unknown.map((f) => renderFinding(doc, f))));
+  if (protections.length) {
+    section.append(
+      el(doc, 'h2', { class: 'good' }, `Good news (${protections.length})`),
+      el(doc, 'ul', { class: 'findings', 'data-group': 'protections' }, ...protections.map((f) => renderFinding(doc, f))),
+    );
+  }
+  return section;
+}
+
+function renderNotInstalled(doc, error) {
+  return el(
+    doc,
+    'section',
+    { id: 'host-not-installed', class: 'not-installed' },
+    el(doc, 'h2', {}, 'The ClauseWatch host is not installed'),
+    el(doc, 'p', {}, 'ClauseWatch checks pages with a small program on this computer. Install it from the ClauseWatch folder with:'),
+    el(doc, 'p', {}, el(doc, 'code', { id: 'install-command' }, kInstallCommand)),
+    el(doc, 'p', { class: 'muted' }, `Browser said: ${error.message}`),
+  );
+}
+
+function renderChanges(doc, changes) {
+  const items = [...changeItems(changes)].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  if (items.length === 0) return null;
+  return el(
+    doc,
+    'section',
+    { id: 'changes' },
+    el(doc, 'h2', {}, 'Changed since your last visit'),
+    el(
+      doc,
+      'ul',
+      { class: 'findings' },
+      ...items.map((item) =>
+        el(
+          doc,
+          'li',
+          { class: 'finding change', 'data-severity': item.severity || 'info', 'data-kind': item.kind || '' },
+          el(doc, 'div', {}, el(doc, 'span', { class: 'severity', 'data-severity': item.severity || 'info' }, kSeverityTitles[item.severity] || 'Info'), el(doc, 'span', { class: 'title' }, summaryOf(item))),
+          item.before_quote || item.before ? el(doc, 'blockquote', { class: 'quote before' }, `Before: ${item.before_quote || item.before}`) : null,
+          item.after_quote || item.after ? el(doc, 'blockquote', { class: 'quote after' }, `Now: ${item.after_quote || item.after}`) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+function renderBanners(doc, banners) {
+  const judged = banners.filter((b) => b.result);
+  if (judged.length === 0) return null;
+  const findings = judged.flatMap((b) => (Array.isArray(b.result.findings) ? b.result.findings : []));
+  const section = el(doc, 'section', { id: 'banner' }, el(doc, 'h2', {}, 'Cookie banner'));
+  section.append(renderFindings(doc, findings, { idPrefix: 'banner-findings', emptyText: 'The cookie banner meets the checked criteria.' }));
+  return section;
+}
+
+function isNotInstalled(error) {
+  return error && error.name === TransportError.HOST_NOT_FOUND;
+}
+
+// state: the tab's state from the service worker; host: the reply to a ping ({ok, result|error}).
+export function renderPopup(doc, { state, host }) {
+  const main = doc.getElementById('content');
+  const summary = doc.getElementById('page-summary');
+  main.replaceChildren();
+  const page = state.page || { status: 'none' };
+  const hostError = host && !host.ok ? host.error : null;
+  const pageError = page.status === 'error' ? page.error : null;
+
+  if (isNotInstalled(hostError) || isNotInstalled(pageError)) {
+    main.append(renderNotInstalled(doc, hostError || pageError));
+    doc.body.dataset.state = 'host-not-installed';
+  } else if (page.status === 'done') {
+    const findings = Array.isArray(page.result?.findings) ? page.result.findings : [];
+    summary.textContent = [page.docType, page.title].filter(Boolean).join(': ');
+    const changes = renderChanges(doc, page.result?.changes);
+    if (changes) main.append(changes);
+    main.append(renderFindings(doc, findings));
+    if (page.result?.truncated) main.append(el(doc, 'p', { class: 'muted' }, 'More findings than shown; see the archive for all.'));
+    doc.body.dataset.state = 'findings';
+  } else if (pageError) {
+    main.append(el(doc, 'p', { id: 'page-error', class: 'error' }, `The host could not check this page: ${pageError.message}`));
+    doc.body.dataset.state = 'error';
+  } else if (page.status === 'pending') {
+    main.append(el(doc, 'p', { class: 'muted' }, 'Still checking this page…'));
+    doc.body.dataset.state = 'pending';
+  } else {
+    main.append(el(doc, 'p', { class: 'muted', id: 'not-legal' }, 'This page is not a terms, privacy or cookie policy page.'));
+    doc.body.dataset.state = 'none';
+  }
+  const banner = renderBanners(doc, state.banners || []);
+  if (banner && !isNotInstalled(hostError)) main.append(banner);
+  if (host && host.ok) {
+    main.append(el(doc, 'p', { class: 'muted', id: 'host-version' }, `Host ${host.result.version}`));
+  }
+}

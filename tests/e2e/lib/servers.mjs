@@ -1,0 +1,61 @@
+// Test servers, all on 127.0.0.1 with a random port:
+// - a static server for tests/e2e/fixtures (the only web pages the browsers may load);
+// - a recording proxy the browsers are pointed at, so any request to anywhere but loopback lands
+//   here, is recorded (host, and body for plain HTTP) and is refused. Together with the browsers'
+//   own request events this is the privacy check (lib/privacy.mjs).
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const kFixtures = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'fixtures');
+const kTypes = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+export async function startFixtureServer() {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url);
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const file = path.normalize(path.join(kFixtures, decodeURIComponent(url.pathname)));
+    if (!file.startsWith(kFixtures + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': kTypes[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  const port = await listen(server);
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}
+
+export async function startRecordingProxy() {
+  const attempts = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => { if (body.length < 1e6) body += chunk; });
+    req.on('end', () => {
+      attempts.push({ method: req.method, url: req.url, host: new URL(req.url, 'http://invalid').hostname, body });
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end('ClauseWatch tests allow no outside requests');
+    });
+  });
+  server.on('connect', (req, socket) => {
+    attempts.push({ method: 'CONNECT', url: req.url, host: req.url.replace(/:\d+$/, ''), body: '' });
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  const port = await listen(server);
+  return {
+    port,
+    attempts,
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}
