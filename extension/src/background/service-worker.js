@@ -4,7 +4,7 @@ import { kHostName, kOptionsHostTypes, ToServiceWorker } from '../shared/message
 import { NativePort } from './native-port.js';
 import { makeRouter, errorOf } from './router.js';
 import { PageStatus, TabStates, sameDocument } from './tab-state.js';
-import { topChange, changeItems } from '../shared/changes.js';
+import { changeItems, changeRecordOf, topChange } from '../shared/changes.js';
 
 const ext = globalThis.browser ?? globalThis.chrome;
 
@@ -37,9 +37,12 @@ function isExtensionPage(sender) {
 }
 
 async function notifyChange(page, result) {
-  const top = topChange(result.changes);
+  const record = changeRecordOf(result);
+  // A change of source (another URL or region) is not a change in the user's rights.
+  if (record?.source?.changed) return;
+  const top = topChange(record);
   if (!top || !ext.notifications) return;
-  const count = changeItems(result.changes).length;
+  const count = changeItems(record).length;
   await ext.notifications.create(`change:${page.url}`, {
     type: 'basic',
     iconUrl: ext.runtime.getURL('icons/icon-128.png'),

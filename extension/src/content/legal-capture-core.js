@@ -24,7 +24,7 @@
 
   // Path words that mark a legal page.
   const kUrlPattern =
-    /(^|[\/._-])(terms|tos|terms[-_]of[-_](service|use)|privacy|privacy[-_]policy|legal|policies|policy|acceptable[-_]use|usage[-_]policies|cookies?|cookie[-_]policy|eula|conditions|user[-_]agreement|data[-_]protection|datenschutz|agb|cgu)([\/._-]|$)/i;
+    /(^|[\/._\s-])(terms|tos|terms[-_]of[-_](service|use)|privacy|privacy[-_]policy|legal|policies|policy|acceptable[-_]use|usage[-_]policies|cookies?|cookie[-_]policy|eula|conditions|user[-_]agreement|data[-_]protection|datenschutz|agb|cgu)([\/._\s-]|$)/i;
 
   // Heading text that names a legal document.
   const kHeadingPattern =
@@ -44,8 +44,20 @@
     'CAPTION',
   ]);
 
-  const utf8 = new TextEncoder();
-  const byteLength = (s) => utf8.encode(s).length;
+  // UTF-8 length without allocating an encoded copy (capture counts every block).
+  function byteLength(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        n += 4;  // a surrogate pair is one 4-byte character
+        i++;
+      } else n += 3;
+    }
+    return n;
+  }
 
   // Cuts a string to at most maxBytes of UTF-8 without splitting a character.
   function truncateUtf8(text, maxBytes) {

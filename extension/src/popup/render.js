@@ -2,7 +2,7 @@
 // become markup.
 import { kInstallCommand } from '../shared/messages.js';
 import { TransportError } from '../shared/transport-errors.js';
-import { changeItems, kSeverityOrder, severityRank, summaryOf } from '../shared/changes.js';
+import { changeItems, changeRecordOf, kSeverityOrder, severityRank, summaryOf } from '../shared/changes.js';
 
 const kSeverityTitles = Object.freeze({
   critical: 'Critical',
@@ -30,6 +30,20 @@ function referenceText(ref) {
   return [ref.law, ref.article].filter(Boolean).join(', ');
 }
 
+// A short line naming what a banner finding rests on: control texts, toggle labels, cookie names.
+export function evidenceText(evidence, limit = 5) {
+  const names = [];
+  const visit = (value) => {
+    if (names.length >= limit || value === null || typeof value !== 'object') return;
+    for (const key of ['text', 'label', 'name']) {
+      if (typeof value[key] === 'string' && value[key] && !names.includes(value[key])) names.push(value[key]);
+    }
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(evidence);
+  return names.length ? `Evidence: ${names.slice(0, limit).join(', ')}` : '';
+}
+
 export function renderFinding(doc, finding) {
   const protection = finding.polarity === 'protection';
   const refs = Array.isArray(finding.references) ? finding.references : [];
@@ -45,9 +59,11 @@ export function renderFinding(doc, finding) {
         ? el(doc, 'span', { class: 'severity good' }, 'Good news')
         : el(doc, 'span', { class: 'severity', 'data-severity': finding.severity || 'info' }, kSeverityTitles[finding.severity] || 'Info'),
       el(doc, 'span', { class: 'title' }, finding.title || finding.rule_id || 'Finding'),
+      finding.criterion ? el(doc, 'span', { class: 'criterion muted' }, ` ${finding.criterion}`) : null,
     ),
     finding.quote ? el(doc, 'blockquote', { class: 'quote' }, finding.quote) : null,
     finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
+    finding.evidence ? el(doc, 'p', { class: 'evidence muted' }, evidenceText(finding.evidence)) : null,
     refs.length ? el(doc, 'ul', { class: 'refs' }, ...refs.map((r) => el(doc, 'li', { class: 'ref' }, referenceText(r)))) : null,
   );
 }
@@ -91,6 +107,16 @@ function renderNotInstalled(doc, error) {
 
 function renderChanges(doc, changes) {
   const items = [...changeItems(changes)].sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  if (changes?.source?.changed) {
+    // Another URL or regional variant: say so rather than claim provisions were removed.
+    return el(
+      doc,
+      'section',
+      { id: 'changes', 'data-source-changed': 'true' },
+      el(doc, 'h2', {}, 'Changed since your last visit'),
+      el(doc, 'p', { class: 'source-change' }, changes.source.summary || 'This is a different version of the document (another address or region), not an edit of the one you saw.'),
+    );
+  }
   if (items.length === 0) return null;
   return el(
     doc,
@@ -116,7 +142,7 @@ function renderChanges(doc, changes) {
 }
 
 function renderBanners(doc, banners) {
-  const judged = banners.filter((b) => b.result);
+  const judged = banners.filter((b) => b.result && b.result.banner_found !== false);
   if (judged.length === 0) return null;
   const findings = judged.flatMap((b) => (Array.isArray(b.result.findings) ? b.result.findings : []));
   const section = el(doc, 'section', { id: 'banner' }, el(doc, 'h2', {}, 'Cookie banner'));
@@ -143,7 +169,7 @@ export function renderPopup(doc, { state, host }) {
   } else if (page.status === 'done') {
     const findings = Array.isArray(page.result?.findings) ? page.result.findings : [];
     summary.textContent = [page.docType, page.title].filter(Boolean).join(': ');
-    const changes = renderChanges(doc, page.result?.changes);
+    const changes = renderChanges(doc, changeRecordOf(page.result));
     if (changes) main.append(changes);
     main.append(renderFindings(doc, findings));
     if (page.result?.truncated) main.append(el(doc, 'p', { class: 'muted' }, 'More findings than shown; see the archive for all.'));

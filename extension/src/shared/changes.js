@@ -8,6 +8,13 @@ export function severityRank(severity) {
   return rank < 0 ? kSeverityOrder.length : rank;
 }
 
+// The change record in a page.analyze result: the archive puts it at result.archive.changes (null
+// when the version is not new or nothing meaningful changed).
+export function changeRecordOf(result) {
+  if (!result) return null;
+  return result.changes ?? result.archive?.changes ?? null;
+}
+
 // The items of a change record, whichever container it uses.
 export function changeItems(changes) {
   if (!changes) return [];

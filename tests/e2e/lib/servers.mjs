@@ -16,16 +16,18 @@ function listen(server) {
 
 export async function startFixtureServer() {
   const requests = [];
+  const aliases = new Map();  // served path -> fixture path, to publish a new version at the same URL
   const server = http.createServer((req, res) => {
     requests.push(req.url);
     const url = new URL(req.url, 'http://127.0.0.1');
-    const file = path.normalize(path.join(kFixtures, decodeURIComponent(url.pathname)));
+    const served = aliases.get(url.pathname) ?? decodeURIComponent(url.pathname);
+    const file = path.normalize(path.join(kFixtures, served));
     if (!file.startsWith(kFixtures + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': kTypes[path.extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': kTypes[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     fs.createReadStream(file).pipe(res);
   });
   const port = await listen(server);
@@ -33,6 +35,8 @@ export async function startFixtureServer() {
     port,
     origin: `http://127.0.0.1:${port}`,
     requests,
+    // Serve fixture `fixturePath` at `servedPath` from now on (a site publishing new terms).
+    publish: (servedPath, fixturePath) => aliases.set(servedPath, fixturePath),
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }
