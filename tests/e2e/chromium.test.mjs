@@ -214,6 +214,28 @@ test('chromium: the port reconnects after the host dies', async () => {
     assert.ok(refused.params.length > refused.params.limit);
     // and the port still serves.
     assert.equal((await worker.evaluate(() => globalThis.clauseWatchHost.request('ping'))).caller, kChromiumOrigin);
+
+    // The worker itself dies (as MV3 idles it out): the tab's findings survive in session storage,
+    // and the next worker opens a new port to a new host.
+    const page = await context.newPage();
+    await page.goto(site.origin + kTermsPath);
+    const tabId = await tabIdOf(worker, page);
+    const badge = await waitForBadge(worker, tabId, (text) => text !== '');
+    const before = await openPopup(context, tabId);
+    const stateBefore = await before.getAttribute('body', 'data-state');
+    const findingsBefore = await before.$$eval('li.finding', (l) => l.length);
+    await before.close();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const after = await openPopup(context, tabId);
+    assert.equal(await after.getAttribute('body', 'data-state'), stateBefore);
+    assert.equal(await after.$$eval('li.finding', (l) => l.length), findingsBefore);
+    assert.match(await after.textContent('#host-version'), /^Host \d+\.\d+\.\d+/);
+    const restarted = context.serviceWorkers().find((w) => w.url().startsWith(kChromiumOrigin));
+    // A fresh worker: its port count started again from zero.
+    assert.equal(await restarted.evaluate(() => globalThis.clauseWatchHost.connections), 1);
+    assert.equal(await restarted.evaluate((id) => chrome.action.getBadgeText({ tabId: id }), tabId), badge);
   } finally {
     await context.close();
   }
@@ -232,6 +254,57 @@ test('chromium: without the host the popup shows how to install it', async (t) =
     assert.equal(await popup.getAttribute('body', 'data-state'), 'host-not-installed');
     assert.equal(await popup.textContent('#install-command'), 'installer/install.sh');
     assert.match(await popup.textContent('#host-not-installed'), /Specified native messaging host not found/);
+    assertOnlyLocalRequests(t, browser);
+  } finally {
+    await context.close();
+  }
+});
+
+test('chromium: a new version of the terms shows what changed, in the popup, a notification and the archive', async (t) => {
+  if (!hasPageAnalyze) return t.skip('host lacks page.analyze');
+  const browser = await launch({ withHost: true });
+  const { context, worker } = browser;
+  try {
+    const page = await context.newPage();
+    await page.goto(site.origin + kTermsPath);
+    const tabId = await tabIdOf(worker, page);
+    await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
+    const first = await worker.evaluate(async (id) => (await globalThis.clauseWatchTabs.get(id)).page.result, tabId);
+    if (!first.archive) return t.skip('page.analyze does not record into the archive yet');
+
+    // The site publishes new terms at the same address, without the opt-out of sale.
+    site.publish(kTermsPath, '/legal/terms-v2.html');
+    await page.reload();
+    await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
+    const second = await worker.evaluate(async (id) => (await globalThis.clauseWatchTabs.get(id)).page.result, tabId);
+    assert.equal(second.archive.version.is_new, true);
+    assert.ok(second.archive.changes, 'a change record for the new version');
+
+    const popup = await openPopup(context, tabId);
+    await popup.screenshot({ path: artifactPath('chromium-popup-changed.png'), fullPage: true });
+    const changes = await popup.$$eval('#changes li.change', (items) =>
+      items.map((li) => ({ kind: li.dataset.kind, text: li.textContent })),
+    );
+    assert.ok(changes.length >= 1, 'the popup lists what changed');
+    assert.ok(
+      changes.some((c) => /protection/.test(c.kind) && /opt out of the sale/i.test(c.text)),
+      `the removed opt-out is named with its quote: ${JSON.stringify(changes)}`,
+    );
+    const notifications = await worker.evaluate(() => chrome.notifications.getAll());
+    assert.ok(Object.keys(notifications).some((id) => id.startsWith('change:')), 'a change notification');
+
+    // The options page browses the archive down to the diff, with the provision change highlighted.
+    const options = await context.newPage();
+    await options.goto(`${kChromiumOrigin}options/options.html`);
+    await options.waitForSelector('body[data-ready="1"]');
+    await options.click('#documents li[data-document-id]');
+    await options.waitForSelector('#versions li[data-version-id]');
+    await options.click('#versions li[data-version-id]');
+    await options.waitForSelector('#diff[data-ready="1"]');
+    await options.screenshot({ path: artifactPath('chromium-options-diff.png'), fullPage: true });
+    assert.ok((await options.$$('#diff .diff-block[data-op="removed"]')).length >= 1);
+    assert.match(await options.textContent('#diff'), /opt out of the sale/i);
+    assert.ok((await options.$$('#diff .diff-block[data-provision="true"]')).length >= 1, 'provision change highlighted');
     assertOnlyLocalRequests(t, browser);
   } finally {
     await context.close();

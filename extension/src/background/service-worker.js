@@ -118,5 +118,6 @@ ext.runtime.onInstalled.addListener(({ reason }) => {
   if (reason === 'install') ext.tabs.create({ url: ext.runtime.getURL('options/options.html?welcome=1') });
 });
 
-// For tests and diagnostics: how many native ports were opened so far.
+// For tests and diagnostics (read from the worker's console): the port and the tab states.
 globalThis.clauseWatchHost = host;
+globalThis.clauseWatchTabs = tabs;
