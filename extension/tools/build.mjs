@@ -9,8 +9,20 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const extensionDir = path.resolve(here, '..');
 const rootDir = path.resolve(extensionDir, '..');
 const kPlatforms = ['chromium', 'firefox'];
-// The banner helper's content script; registered in every frame once it exists.
+// The cookie-banner content script; registered in every frame once it exists. Other .js files in
+// its folder (helpers, marker data) are loaded before it, in name order.
 const kBannerScript = 'content/banner/banner-capture.js';
+
+function bannerScripts() {
+  const dir = path.join(extensionDir, 'src', 'content', 'banner');
+  if (!fs.existsSync(path.join(extensionDir, 'src', kBannerScript))) return [];
+  const helpers = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.js') && !/\.test\.m?js$/.test(f) && `content/banner/${f}` !== kBannerScript)
+    .sort()
+    .map((f) => `content/banner/${f}`);
+  return [...helpers, kBannerScript];
+}
 
 function parseArgs(argv) {
   const args = { out: path.join(rootDir, 'build', 'extension'), platforms: [] };
@@ -36,15 +48,15 @@ function copyTree(from, to) {
   }
 }
 
-export function buildManifest(platform, { version, hasBannerScript }) {
+export function buildManifest(platform, { version, bannerJs = [] }) {
   const manifest = JSON.parse(
     fs.readFileSync(path.join(extensionDir, 'platform', platform, 'manifest.json'), 'utf8'),
   );
   manifest.version = version;
-  if (hasBannerScript) {
+  if (bannerJs.length > 0) {
     manifest.content_scripts.push({
       matches: ['http://*/*', 'https://*/*'],
-      js: [kBannerScript],
+      js: bannerJs,
       run_at: 'document_idle',
       all_frames: true,
     });
@@ -54,13 +66,13 @@ export function buildManifest(platform, { version, hasBannerScript }) {
 
 export function build({ out, platforms }) {
   const pkg = JSON.parse(fs.readFileSync(path.join(rootDir, 'package.json'), 'utf8'));
-  const hasBannerScript = fs.existsSync(path.join(extensionDir, 'src', kBannerScript));
+  const bannerJs = bannerScripts();
   const dirs = {};
   for (const platform of platforms) {
     const dir = path.join(out, platform);
     fs.rmSync(dir, { recursive: true, force: true });
     copyTree(path.join(extensionDir, 'src'), dir);
-    const manifest = buildManifest(platform, { version: pkg.version, hasBannerScript });
+    const manifest = buildManifest(platform, { version: pkg.version, bannerJs });
     fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     dirs[platform] = dir;
   }

@@ -80,6 +80,7 @@ async function waitForBadge(worker, tabId, predicate, timeoutMs = 30000) {
 
 async function openPopup(context, tabId) {
   const popup = await context.newPage();
+  await popup.setViewportSize({ width: 440, height: 800 });  // about a toolbar popup's size
   await popup.goto(`${kChromiumOrigin}popup/popup.html?tab=${tabId}`);
   await popup.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   return popup;
