@@ -24,6 +24,8 @@ export const ErrorCode = Object.freeze({
   PATTERN_ERROR: 21,
   IO_ERROR: 22,
   USAGE: 23,
+  RULE_PACK_NOT_NEWER: 100,
+  RULE_PACK_UNSIGNED: 101,
 });
 
 export const ErrorName = Object.freeze({
@@ -50,6 +52,8 @@ export const ErrorName = Object.freeze({
   21: 'PATTERN_ERROR',
   22: 'IO_ERROR',
   23: 'USAGE',
+  100: 'RULE_PACK_NOT_NEWER',
+  101: 'RULE_PACK_UNSIGNED',
 });
 
 export const ErrorTemplate = Object.freeze({
@@ -76,4 +80,6 @@ export const ErrorTemplate = Object.freeze({
   21: 'Pattern engine error: {detail}',
   22: 'Cannot read {path}: {detail}',
   23: '{detail}',
+  100: 'Rule pack {file} has version {version}, not newer than the pack in force (version {current}); it was not used',
+  101: 'Rule pack {file} has no signature file {signature}; unsigned packs are refused',
 });

@@ -8,6 +8,8 @@ namespace cw {
 std::span<const ActionSpec> action_table() {
   static const std::array kTable = {
       actions::kPing,
+      actions::kPageAnalyze,
+      actions::kRulesInfo,
   };
   return kTable;
 }

@@ -39,6 +39,16 @@ inline constexpr std::size_t kMaxTitleBytes = 4 * 1024;
 // A reply carries at most this many findings; more are reported as truncated (1 MiB reply limit).
 inline constexpr std::size_t kMaxFindingsPerReply = 500;
 
+// --- Rule packs (engine) ---------------------------------------------------------------------------
+// The built-in pack is about 0.2 MB; a user-installed pack is outside data, so it is size-checked
+// before it is read. 8 MiB and 5,000 provisions are far above any real pack and keep load time bounded.
+inline constexpr std::size_t kMaxRulePackBytes = 8U * kMiB;
+inline constexpr std::size_t kMaxRulePackProvisions = 5'000;
+// A pack signature file holds 128 hex digits (64 bytes) plus a newline.
+inline constexpr std::size_t kMaxRulePackSignatureBytes = 1024;
+// `clausewatch classify` reads JSON lines; longer lines are reported and skipped.
+inline constexpr std::size_t kMaxClassifyLineBytes = 1U * kMiB;
+
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
 static_assert(kMaxInboundFrameBytes <= 64U * kMiB, "browsers never send more than 64 MiB");
 static_assert(kMaxOutboundFrameBytes <= 1U * kMiB, "browsers close the port past 1 MiB");

@@ -3,11 +3,12 @@
 // (which store and compare findings), the actions (which serialise them) and the extension.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace cw::engine {
 
@@ -29,8 +30,8 @@ struct Finding {
   std::string title;    // "Mandatory arbitration"
   Polarity polarity = Polarity::kRisk;
   Severity severity = Severity::kInfo;
-  std::string quote;        // the exact original text (not the normalised form)
-  std::size_t start = 0;    // byte offsets of the quote in the original text given to the engine
+  std::string quote;      // the exact original text (not the normalised form)
+  std::size_t start = 0;  // byte offsets of the quote in the original text given to the engine
   std::size_t end = 0;
   std::size_t block = 0;    // index of the captured block the quote is in (0 for plain documents)
   std::string reason;       // one line shown next to the quote

@@ -1,0 +1,18 @@
+// The built-in rule pack, compiled into the binary at build time by
+// native-host/tools/pack_compiler.cpp (the generated rule_pack_embedded.cpp defines these). The
+// blob is the canonical pack JSON (rule_pack.h); the signature is Ed25519 over exactly those bytes
+// by the key whose public half is kPublicKeyHex. kSigner says which key that is: "maintainer" when
+// the build was given CW_RULES_SIGNING_KEY, "build-local" when the build generated its own key (CI,
+// developer builds).
+#pragma once
+
+#include <string_view>
+
+namespace cw::engine::embedded {
+
+extern const std::string_view kPackBlob;
+extern const std::string_view kPackSignatureHex;
+extern const std::string_view kPublicKeyHex;
+extern const std::string_view kSigner;
+
+}  // namespace cw::engine::embedded

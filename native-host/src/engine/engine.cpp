@@ -1,0 +1,224 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_set>
+
+#include <re2/re2.h>
+
+#include "text/normalize.h"
+#include "text/segment.h"
+
+namespace cw::engine {
+
+struct Engine::Impl {
+  RulePack pack;
+  PatternSet set;
+  std::vector<std::size_t> pattern_rule;     // PatternSet index -> provision index
+  std::vector<std::unique_ptr<RE2>> unless;  // per provision; null when it has none
+  std::vector<std::size_t> missing_rules;    // provisions of kind missing_protection
+};
+
+Engine::Engine() : impl_(std::make_unique<Impl>()) {}
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+Engine::~Engine() = default;
+
+Expected<Engine> Engine::compile(RulePack pack, PatternSet::Options options) {
+  Engine engine;
+  Impl& impl = *engine.impl_;
+  impl.set = PatternSet(options);
+  impl.unless.resize(pack.provisions.size());
+  for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
+    const Provision& p = pack.provisions[r];
+    if (p.kind == ProvisionKind::kMissingProtection) {
+      impl.missing_rules.push_back(r);
+      continue;
+    }
+    for (const auto& pattern : p.patterns) {
+      std::string error;
+      const int index = impl.set.Add(pattern, &error);
+      if (index < 0) {
+        return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + p.id + "': " + error}});
+      }
+      if (impl.pattern_rule.size() <= static_cast<std::size_t>(index)) {
+        impl.pattern_rule.resize(static_cast<std::size_t>(index) + 1);
+      }
+      impl.pattern_rule[static_cast<std::size_t>(index)] = r;
+    }
+    if (!p.unless.empty()) {
+      std::string combined;
+      for (const auto& u : p.unless) combined += (combined.empty() ? "(?:" : "|(?:") + u + ")";
+      RE2::Options re_options;
+      re_options.set_log_errors(false);
+      auto re = std::make_unique<RE2>(combined, re_options);
+      if (!re->ok()) {
+        return Error::make(ErrorCode::PATTERN_ERROR,
+                           {{"detail", "rule '" + p.id + "' unless: " + re->error()}});
+      }
+      impl.unless[r] = std::move(re);
+    }
+  }
+  std::string error;
+  if (!impl.set.Compile(&error)) {
+    return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
+  }
+  impl.pack = std::move(pack);
+  return engine;
+}
+
+const RulePack& Engine::pack() const {
+  return impl_->pack;
+}
+std::size_t Engine::pattern_count() const {
+  return impl_->set.size();
+}
+const PatternSet& Engine::patterns() const {
+  return impl_->set;
+}
+
+Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view sentence,
+                                                               std::string_view doc_type) const {
+  thread_local std::vector<int> hits;
+  PatternSet::MatchError why = PatternSet::MatchError::kNone;
+  if (!impl_->set.Match(sentence, &hits, &why)) {
+    return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", std::string(to_string(why))}});
+  }
+  std::vector<const Provision*> out;
+  std::size_t previous = static_cast<std::size_t>(-1);
+  for (int hit : hits) {  // sorted, and a rule's patterns have adjacent indices
+    const std::size_t r = impl_->pattern_rule[static_cast<std::size_t>(hit)];
+    if (r == previous) continue;
+    previous = r;
+    const Provision& p = impl_->pack.provisions[r];
+    if (!p.applies_to(doc_type)) continue;
+    if (impl_->unless[r] &&
+        RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *impl_->unless[r])) {
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), &p) == out.end()) out.push_back(&p);
+  }
+  return out;
+}
+
+namespace {
+
+Finding make_finding(const Provision& p) {
+  Finding f;
+  f.rule_id = p.id;
+  f.family = p.family;
+  f.title = p.title;
+  f.polarity = p.polarity;
+  f.severity = p.severity;
+  f.reason = p.reason;
+  f.explanation = p.explanation;
+  f.references = p.references;
+  f.labels = p.labels();
+  f.missing_protection = p.kind == ProvisionKind::kMissingProtection;
+  return f;
+}
+
+}  // namespace
+
+Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
+                                               std::string_view doc_type) const {
+  std::vector<Finding> findings;
+  std::unordered_set<std::string_view> found;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const std::string_view original = blocks[b].text;
+    const text::NormalizedText normalized = text::normalize(original);
+    const text::Segments segments = text::segment(normalized);
+    for (const auto& sentence : segments.sentences) {
+      const std::string_view view(normalized.text.data() + sentence.span.begin,
+                                  sentence.span.end - sentence.span.begin);
+      auto matched = match_sentence(view, doc_type);
+      if (!matched) return matched.error();
+      if (matched->empty()) continue;
+      const text::ByteSpan at = normalized.to_original(sentence.span);
+      for (const Provision* p : *matched) {
+        Finding f = make_finding(*p);
+        f.quote = std::string(original.substr(at.begin, at.end - at.begin));
+        f.start = at.begin;
+        f.end = at.end;
+        f.block = b;
+        found.insert(p->id);
+        findings.push_back(std::move(f));
+      }
+    }
+  }
+  for (std::size_t r : impl_->missing_rules) {
+    const Provision& p = impl_->pack.provisions[r];
+    if (!p.applies_to(doc_type)) continue;
+    const bool present = std::any_of(p.when_present.begin(), p.when_present.end(),
+                                     [&](const std::string& id) { return found.count(id) > 0; });
+    const bool protected_ = std::any_of(p.when_absent.begin(), p.when_absent.end(),
+                                        [&](const std::string& id) { return found.count(id) > 0; });
+    if (!present || protected_) continue;
+    // Quote the first sentence that shows the risk, so the user sees what lacks its protection.
+    const auto evidence = std::find_if(findings.begin(), findings.end(), [&](const Finding& f) {
+      return !f.missing_protection && std::find(p.when_present.begin(), p.when_present.end(),
+                                                f.rule_id) != p.when_present.end();
+    });
+    Finding f = make_finding(p);
+    if (evidence != findings.end()) {
+      f.quote = evidence->quote;
+      f.start = evidence->start;
+      f.end = evidence->end;
+      f.block = evidence->block;
+    }
+    findings.push_back(std::move(f));
+  }
+  return findings;
+}
+
+Expected<std::vector<Finding>> Engine::analyze_text(std::string_view text,
+                                                    std::string_view doc_type) const {
+  const PageBlock block{text, false};
+  return analyze(std::span<const PageBlock>(&block, 1), doc_type);
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool contains_any(const std::string& haystack, std::initializer_list<std::string_view> needles) {
+  return std::any_of(needles.begin(), needles.end(),
+                     [&](std::string_view n) { return haystack.find(n) != std::string::npos; });
+}
+
+std::string type_of(const std::string& s) {
+  if (contains_any(s, {"cookie", "tracker", "tracking technolog"})) return "Trackers Policy";
+  if (contains_any(s, {"privacy", "data protection", "personal data", "datenschutz"}))
+    return "Privacy Policy";
+  if (contains_any(s, {"acceptable use", "usage polic", "use policy", "acceptable-use", "/aup"}))
+    return "Acceptable Use Policy";
+  if (contains_any(s, {"developer terms", "api terms", "developer agreement"}))
+    return "Developer Terms";
+  if (contains_any(s, {"commercial terms", "business terms", "enterprise terms"}))
+    return "Commercial Terms";
+  if (contains_any(s, {"community guidelines", "community standards"}))
+    return "Community Guidelines";
+  if (contains_any(s, {"terms", "conditions", "/tos", "user agreement", "legal/", "eula"}))
+    return "Terms of Service";
+  return {};
+}
+
+}  // namespace
+
+std::string guess_doc_type(std::string_view url, std::string_view title,
+                           std::span<const std::string_view> headings) {
+  // The title speaks most directly for the page, then the URL path, then the first headings.
+  if (auto t = type_of(lower(title)); !t.empty()) return t;
+  if (auto t = type_of(lower(url)); !t.empty()) return t;
+  const std::size_t kHeadingsToRead = 3;
+  for (std::size_t i = 0; i < headings.size() && i < kHeadingsToRead; ++i) {
+    if (auto t = type_of(lower(headings[i])); !t.empty()) return t;
+  }
+  return {};
+}
+
+}  // namespace cw::engine

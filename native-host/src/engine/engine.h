@@ -1,0 +1,74 @@
+// The provision engine: a compiled rule pack that finds provisions in documents.
+//
+//   auto engine = Engine::compile(std::move(pack));        // once, at host start
+//   auto findings = engine->analyze(blocks, "Terms of Service");
+//
+// Each block's text is normalised (text/normalize.h) and split into sentences (text/segment.h). One
+// PatternSet pass per sentence finds the candidate patterns of every rule at once; a rule's
+// `unless` patterns then cancel it in that sentence. Rules apply only to their doc_types (all rules
+// when the document type is unknown). Missing-protection rules are evaluated once per document at
+// the end. The quote of a finding is the exact original text of the matched sentence.
+//
+// Why one PatternSet for all document types rather than one per type: the sets would differ only by
+// a few rules, compiling one is several times cheaper at host start, and filtering the few matched
+// rules by type after the scan costs nothing measurable.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/finding.h"
+#include "engine/pattern_set.h"
+#include "engine/rule_pack.h"
+#include "protocol/errors.h"
+
+namespace cw::engine {
+
+struct PageBlock {
+  std::string_view text;
+  bool heading = false;
+};
+
+class Engine {
+ public:
+  // Compiles every pattern of the pack. Errors: PATTERN_ERROR (naming the rule) or
+  // RULE_PACK_INVALID.
+  static Expected<Engine> compile(RulePack pack,
+                                  PatternSet::Options options = PatternSet::Options{});
+
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  ~Engine();
+
+  // Findings in document order, then missing-protection findings. `doc_type` empty: every rule.
+  Expected<std::vector<Finding>> analyze(std::span<const PageBlock> blocks,
+                                         std::string_view doc_type) const;
+  // A whole document as one block (Markdown headings are recognised).
+  Expected<std::vector<Finding>> analyze_text(std::string_view text,
+                                              std::string_view doc_type) const;
+
+  // The pattern provisions that fire on one sentence that is already normalised.
+  Expected<std::vector<const Provision*>> match_sentence(std::string_view normalized_sentence,
+                                                         std::string_view doc_type) const;
+
+  [[nodiscard]] const RulePack& pack() const;
+  [[nodiscard]] std::size_t pattern_count() const;
+  [[nodiscard]] const PatternSet& patterns() const;
+
+ private:
+  Engine();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "Terms of Service", "Privacy Policy", "Trackers Policy", "Acceptable Use Policy", ... guessed
+// from the URL, the title and the headings; empty when nothing points to a type.
+std::string guess_doc_type(std::string_view url, std::string_view title,
+                           std::span<const std::string_view> headings);
+
+}  // namespace cw::engine

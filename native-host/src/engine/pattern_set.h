@@ -1,0 +1,85 @@
+// PatternSet: many RE2 patterns matched together, shaped like re2/set.h.
+//
+// Lifecycle (each step reports failure through its return value, never by throwing):
+//   1. PatternSet set(options);                       // empty, accepting patterns
+//   2. int i = set.Add(pattern, &error);              // index 0, 1, 2, ... or -1 with `error` set
+//   3. bool ok = set.Compile(&error);                 // after this, Add() returns -1
+//   4. bool ok = set.Match(text, &indices, &error);   // indices of every pattern found in `text`
+// Match() before Compile() fails with kNotCompiled. A set is movable and not copyable; a compiled
+// set may be shared by threads for Match() (RE2 and RE2::Set are thread-safe for matching).
+//
+// Two strategies, measured by tests/bench/engine_bench (figures in the engine's report):
+//   kPrefiltered (default): RE2's FilteredRE2 extracts the literals each pattern requires
+//   ("atoms");
+//     one RE2::Set of those literals runs over the lower-cased text, and only patterns whose
+//     required literals are all present are confirmed with their own RE2. Most sentences of a
+//     document contain the literals of few rules, so most patterns are never run.
+//   kSet: one RE2::Set (a single DFA) over all patterns. Its DFA cache must be large: with the
+//   default
+//     8 MiB budget, patterns with bounded gaps (".{0,40}") make the cache reset constantly and the
+//     scan runs about 6x slower without any error. When the DFA does run out of memory, RE2 reports
+//     kOutOfMemory and Match() returns false with kOutOfMemory instead of a silently wrong answer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cw::engine {
+
+class PatternSet {
+ public:
+  enum class Strategy { kPrefiltered, kSet };
+
+  enum class MatchError {
+    kNone,
+    kNotCompiled,   // Match() before a successful Compile()
+    kOutOfMemory,   // the DFA exceeded max_mem (kSet), or an individual pattern's budget
+    kInconsistent,  // RE2 reported an internal inconsistency
+  };
+
+  struct Options {
+    Strategy strategy = Strategy::kPrefiltered;
+    // Memory budget of the DFA (kSet) or of each pattern (kPrefiltered) and of the literal set.
+    // 256 MiB for the set: RE2 allocates lazily, so this is a ceiling, not an allocation.
+    std::int64_t max_mem = std::int64_t{256} << 20;
+    // Shortest literal worth filtering on; shorter ones match nearly everywhere.
+    int min_atom_len = 3;
+  };
+
+  PatternSet();
+  explicit PatternSet(Options options);
+  ~PatternSet();
+  PatternSet(PatternSet&& other) noexcept;
+  PatternSet& operator=(PatternSet&& other) noexcept;
+  PatternSet(const PatternSet&) = delete;
+  PatternSet& operator=(const PatternSet&) = delete;
+
+  // Adds a pattern (RE2 syntax). Returns its index, or -1 with `*error` describing why (the pattern
+  // does not compile, or Compile() already ran). `error` may be null.
+  int Add(std::string_view pattern, std::string* error);
+
+  // Prepares the set for matching. Returns false with `*error` on failure (e.g. out of memory).
+  // An empty set compiles and matches nothing.
+  bool Compile(std::string* error);
+
+  // Sets `*matches` to the sorted indices of all patterns that match somewhere in `text`.
+  // Returns false and sets `*error` (if given) when the answer could not be computed.
+  bool Match(std::string_view text, std::vector<int>* matches, MatchError* error = nullptr) const;
+
+  [[nodiscard]] bool compiled() const;
+  [[nodiscard]] std::size_t size() const;
+  [[nodiscard]] Strategy strategy() const;
+  // Number of distinct literals the prefilter looks for (0 for kSet).
+  [[nodiscard]] std::size_t atom_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string_view to_string(PatternSet::MatchError error);
+
+}  // namespace cw::engine

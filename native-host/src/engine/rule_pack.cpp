@@ -1,0 +1,521 @@
+#include "engine/rule_pack.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <re2/re2.h>
+
+#include "common/bounded_json.h"
+#include "common/limits.h"
+
+namespace cw::engine {
+namespace {
+
+using nlohmann::json;
+
+Error invalid(std::string_view file, std::string_view rule, const std::string& detail) {
+  return Error::make(
+      ErrorCode::RULE_PACK_INVALID,
+      {{"file", std::string(file)}, {"rule", std::string(rule)}, {"detail", detail}});
+}
+
+// Validation of one provision object; collects the first problem.
+class ProvisionReader {
+ public:
+  ProvisionReader(const json& object, std::string_view file, std::string rule)
+      : object_(object), file_(file), rule_(std::move(rule)) {}
+
+  [[nodiscard]] bool failed() const { return error_.has_value(); }
+  [[nodiscard]] Error error() const { return *error_; }
+  void fail(const std::string& detail) {
+    if (!error_) error_ = invalid(file_, rule_, detail);
+  }
+
+  std::string string(const char* field, bool required) {
+    auto it = object_.find(field);
+    if (it == object_.end()) {
+      if (required) fail(std::string("missing field '") + field + "'");
+      return {};
+    }
+    if (!it->is_string()) {
+      fail(std::string("field '") + field + "' must be a string");
+      return {};
+    }
+    auto value = it->get<std::string>();
+    if (required && value.find_first_not_of(" \t\n") == std::string::npos) {
+      fail(std::string("field '") + field + "' is empty");
+    }
+    return value;
+  }
+
+  std::vector<std::string> strings(const char* field, bool required, bool allow_empty = false) {
+    std::vector<std::string> out;
+    auto it = object_.find(field);
+    if (it == object_.end()) {
+      if (required) fail(std::string("missing field '") + field + "'");
+      return out;
+    }
+    if (!it->is_array()) {
+      fail(std::string("field '") + field + "' must be an array of strings");
+      return out;
+    }
+    for (const auto& item : *it) {
+      if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
+        fail(std::string("field '") + field + "' must hold non-empty strings");
+        return out;
+      }
+      out.push_back(item.get<std::string>());
+    }
+    if (out.empty() && !allow_empty) fail(std::string("field '") + field + "' is empty");
+    return out;
+  }
+
+  template <class Enum>
+  Enum choice(const char* field, std::initializer_list<std::pair<std::string_view, Enum>> options,
+              bool required, Enum fallback) {
+    auto it = object_.find(field);
+    if (it == object_.end()) {
+      if (required) fail(std::string("missing field '") + field + "'");
+      return fallback;
+    }
+    if (it->is_string()) {
+      for (const auto& [name, value] : options) {
+        if (it->get_ref<const std::string&>() == name) return value;
+      }
+    }
+    std::string allowed;
+    for (const auto& option : options) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(option.first);
+    }
+    fail(std::string("field '") + field + "' must be one of " + allowed + ", not " + it->dump());
+    return fallback;
+  }
+
+  void regexes(const std::vector<std::string>& patterns, const char* field) {
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      RE2 re(patterns[i], options);
+      if (!re.ok()) {
+        fail(std::string(field) + "[" + std::to_string(i) + "] does not compile: " + re.error() +
+             " (pattern " + patterns[i] + ")");
+        return;
+      }
+    }
+  }
+
+ private:
+  const json& object_;
+  std::string_view file_;
+  std::string rule_;
+  std::optional<Error> error_;
+};
+
+const std::set<std::string, std::less<>> kPatternFields{
+    "id",        "kind",        "title",   "polarity", "severity",    "severity_reason",
+    "doc_types", "patterns",    "unless",  "reason",   "explanation", "references",
+    "claudette", "tosdr_cases", "examples"};
+const std::set<std::string, std::less<>> kMissingFields{
+    "id",        "kind",         "title",       "polarity", "severity",    "severity_reason",
+    "doc_types", "when_present", "when_absent", "reason",   "explanation", "references",
+    "claudette", "tosdr_cases"};
+const std::set<std::string, std::less<>> kClaudetteLabels{"A",   "CH",  "CR",  "J",
+                                                          "LAW", "LTD", "TER", "USE"};
+
+bool valid_id(std::string_view id, std::string_view family) {
+  if (id.size() <= family.size() + 1 || id.substr(0, family.size()) != family ||
+      id[family.size()] != '.') {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  });
+}
+
+Expected<Provision> parse_provision(const json& object, std::string_view family,
+                                    std::string_view file, std::size_t index) {
+  const std::string fallback_name = "#" + std::to_string(index);
+  if (!object.is_object()) return invalid(file, fallback_name, "a provision must be an object");
+  std::string name = fallback_name;
+  if (auto it = object.find("id"); it != object.end() && it->is_string()) {
+    name = it->get<std::string>();
+  }
+  ProvisionReader reader(object, file, name);
+  Provision p;
+  p.file = std::string(file);
+  p.family = std::string(family);
+  p.id = reader.string("id", true);
+  if (!reader.failed() && !valid_id(p.id, family)) {
+    reader.fail("id must be '" + std::string(family) + ".<name>' using only [a-z0-9_.]");
+  }
+  p.kind = reader.choice<ProvisionKind>("kind",
+                                        {{"pattern", ProvisionKind::kPattern},
+                                         {"missing_protection", ProvisionKind::kMissingProtection}},
+                                        false, ProvisionKind::kPattern);
+  if (reader.failed()) return reader.error();
+  const auto& allowed = p.kind == ProvisionKind::kPattern ? kPatternFields : kMissingFields;
+  for (const auto& [key, value] : object.items()) {
+    if (allowed.find(key) == allowed.end()) reader.fail("unknown field '" + key + "'");
+  }
+  p.title = reader.string("title", true);
+  p.polarity = reader.choice<Polarity>(
+      "polarity", {{"risk", Polarity::kRisk}, {"protection", Polarity::kProtection}}, true,
+      Polarity::kRisk);
+  p.severity = reader.choice<Severity>("severity",
+                                       {{"critical", Severity::kCritical},
+                                        {"warning", Severity::kWarning},
+                                        {"caution", Severity::kCaution},
+                                        {"info", Severity::kInfo}},
+                                       true, Severity::kInfo);
+  p.severity_reason = reader.string("severity_reason", true);
+  auto doc_types = reader.strings("doc_types", true);
+  if (!reader.failed()) {
+    if (std::find(doc_types.begin(), doc_types.end(), "*") != doc_types.end()) {
+      if (doc_types.size() != 1) reader.fail("doc_types: \"*\" must stand alone");
+    } else {
+      const auto& known = known_doc_types();
+      for (const auto& type : doc_types) {
+        if (std::find(known.begin(), known.end(), type) == known.end()) {
+          reader.fail("doc_types: unknown document type '" + type +
+                      "' (use OTA's terms types or \"*\")");
+        }
+      }
+      p.doc_types = std::move(doc_types);
+    }
+  }
+  if (p.kind == ProvisionKind::kPattern) {
+    p.patterns = reader.strings("patterns", true);
+    p.unless = reader.strings("unless", false, true);
+    reader.regexes(p.patterns, "patterns");
+    reader.regexes(p.unless, "unless");
+  } else {
+    p.when_present = reader.strings("when_present", true);
+    p.when_absent = reader.strings("when_absent", true);
+  }
+  p.reason = reader.string("reason", true);
+  p.explanation = reader.string("explanation", true);
+  if (auto it = object.find("references"); it == object.end()) {
+    reader.fail("missing field 'references'");
+  } else if (!it->is_array() || it->empty()) {
+    reader.fail("field 'references' must be a non-empty array of {law, article}");
+  } else {
+    for (const auto& ref : *it) {
+      if (!ref.is_object() || ref.size() != 2 || !ref.contains("law") || !ref.contains("article") ||
+          !ref["law"].is_string() || !ref["article"].is_string() ||
+          ref["law"].get_ref<const std::string&>().empty()) {
+        reader.fail("each reference must be exactly {\"law\": \"...\", \"article\": \"...\"}");
+        break;
+      }
+      p.references.push_back({ref["law"].get<std::string>(), ref["article"].get<std::string>()});
+    }
+  }
+  p.claudette = reader.strings("claudette", false, true);
+  for (const auto& label : p.claudette) {
+    if (kClaudetteLabels.find(label) == kClaudetteLabels.end()) {
+      reader.fail("claudette: unknown label '" + label + "' (A CH CR J LAW LTD TER USE)");
+    }
+  }
+  if (auto it = object.find("tosdr_cases"); it != object.end()) {
+    if (!it->is_array())
+      reader.fail("field 'tosdr_cases' must be an array of case ids");
+    else {
+      for (const auto& id : *it) {
+        if (!id.is_number_integer() || id.get<std::int64_t>() <= 0) {
+          reader.fail("tosdr_cases must hold positive integers");
+          break;
+        }
+        p.tosdr_cases.push_back(id.get<int>());
+      }
+    }
+  }
+  if (auto it = object.find("examples"); it != object.end()) {
+    if (!it->is_object()) {
+      reader.fail("field 'examples' must be {\"match\": [...], \"no_match\": [...]}");
+    } else {
+      for (const auto& [key, value] : it->items()) {
+        if (key != "match" && key != "no_match")
+          reader.fail("examples: unknown field '" + key + "'");
+      }
+      ProvisionReader examples(*it, file, name);
+      p.examples_match = examples.strings("match", false, true);
+      p.examples_no_match = examples.strings("no_match", false, true);
+      if (examples.failed()) return examples.error();
+    }
+  }
+  if (reader.failed()) return reader.error();
+  return p;
+}
+
+Error file_error(std::string_view file, const std::string& detail) {
+  return invalid(file, "(file)", detail);
+}
+
+Expected<RulePack> finish_pack(std::vector<Provision> provisions, std::vector<std::string> families,
+                               std::int64_t version, std::string source) {
+  std::set<std::string, std::less<>> ids;
+  for (const auto& p : provisions) {
+    if (!ids.insert(p.id).second) return invalid(p.file, p.id, "duplicate id '" + p.id + "'");
+  }
+  for (const auto& p : provisions) {
+    for (const auto* list : {&p.when_present, &p.when_absent}) {
+      for (const auto& id : *list) {
+        if (ids.find(id) == ids.end()) {
+          return invalid(p.file, p.id, "refers to unknown rule '" + id + "'");
+        }
+        if (id == p.id) return invalid(p.file, p.id, "refers to itself");
+      }
+    }
+  }
+  if (provisions.size() > limits::kMaxRulePackProvisions) {
+    return file_error(
+        source, "more than " + std::to_string(limits::kMaxRulePackProvisions) + " provisions");
+  }
+  RulePack pack;
+  pack.version = version;
+  pack.families = std::move(families);
+  pack.provisions = std::move(provisions);
+  pack.source = std::move(source);
+  return pack;
+}
+
+Expected<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    return Error::make(ErrorCode::IO_ERROR, {{"path", path.string()}, {"detail", ec.message()}});
+  }
+  if (size > max_bytes) {
+    return Error::make(ErrorCode::LIMIT_EXCEEDED,
+                       {{"what", path.string()}, {"limit", std::to_string(max_bytes) + " bytes"}});
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string data(static_cast<std::size_t>(size), '\0');
+  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
+    return Error::make(ErrorCode::IO_ERROR, {{"path", path.string()}, {"detail", "read failed"}});
+  }
+  return data;
+}
+
+struct FamilyFile {
+  std::string name;
+  json content;
+  std::string path;
+};
+
+Expected<std::vector<FamilyFile>> read_family_files(const std::filesystem::path& dir,
+                                                    std::int64_t& version) {
+  std::vector<std::filesystem::path> paths;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const auto& path = entry.path();
+    if (entry.is_regular_file() && path.extension() == ".json" &&
+        path.filename() != "pack.schema.json") {
+      paths.push_back(path);
+    }
+  }
+  if (ec) {
+    return Error::make(ErrorCode::IO_ERROR, {{"path", dir.string()}, {"detail", ec.message()}});
+  }
+  std::sort(paths.begin(), paths.end());
+  const auto version_path = dir / "VERSION";
+  auto version_text = read_file(version_path, 64);
+  if (!version_text) return version_text.error();
+  try {
+    std::size_t used = 0;
+    version = std::stoll(*version_text, &used);
+    if (version <= 0) throw std::invalid_argument("not positive");
+  } catch (const std::exception&) {
+    return file_error(version_path.string(), "VERSION must hold a positive integer");
+  }
+  std::vector<FamilyFile> files;
+  for (const auto& path : paths) {
+    auto text = read_file(path, limits::kMaxRulePackBytes);
+    if (!text) return text.error();
+    auto parsed = parse_bounded_json(*text);
+    if (!parsed) return file_error(path.string(), parsed.error().message);
+    if (!parsed->is_object() || !parsed->contains("family") || !(*parsed)["family"].is_string()) {
+      return file_error(path.string(), "missing field 'family'");
+    }
+    files.push_back({(*parsed)["family"].get<std::string>(), std::move(*parsed), path.string()});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const FamilyFile& a, const FamilyFile& b) { return a.name < b.name; });
+  return files;
+}
+
+}  // namespace
+
+bool Provision::applies_to(std::string_view doc_type) const {
+  if (doc_types.empty() || doc_type.empty()) return true;
+  return std::find(doc_types.begin(), doc_types.end(), doc_type) != doc_types.end();
+}
+
+std::vector<std::string> Provision::labels() const {
+  std::vector<std::string> out = claudette;
+  for (int id : tosdr_cases) out.push_back("tosdr:" + std::to_string(id));
+  return out;
+}
+
+const Provision* RulePack::find(std::string_view id) const {
+  for (const auto& p : provisions) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& known_doc_types() {
+  static const std::vector<std::string> kTypes{"Terms of Service",
+                                               "Privacy Policy",
+                                               "Imprint",
+                                               "Trackers Policy",
+                                               "Developer Terms",
+                                               "Community Guidelines",
+                                               "Deceased Users",
+                                               "Acceptable Use Policy",
+                                               "Restricted Use Policy",
+                                               "Commercial Terms",
+                                               "Copyright Claims Policy",
+                                               "Law Enforcement Guidelines",
+                                               "Human Rights Policy",
+                                               "In-App Purchases Policy",
+                                               "Review Guidelines",
+                                               "Brand Guidelines",
+                                               "Quality Guidelines",
+                                               "Data Controller Agreement",
+                                               "Data Processor Agreement",
+                                               "User Consent Policy",
+                                               "Closed Captioning Policy",
+                                               "Seller Warranty",
+                                               "Single Sign-On Policy",
+                                               "Vulnerability Disclosure Policy",
+                                               "Live Policy",
+                                               "Complaints Policy",
+                                               "Conditions of Carriage",
+                                               "General Conditions of Sale",
+                                               "Marketplace Buyers Conditions",
+                                               "Marketplace Sellers Conditions",
+                                               "Ranking Parameters Description",
+                                               "Premium Partner Conditions",
+                                               "Platform to Business Notice",
+                                               "Business Mediation Policy",
+                                               "Business Privacy Policy",
+                                               "Editorial Policy",
+                                               "Anti-corruption Policy",
+                                               "Accessibility Statement",
+                                               "Hyperlinks Policy",
+                                               "Whistleblower Policy",
+                                               "Affiliate Agreement",
+                                               "Service Level Agreement",
+                                               "Content Monetisation Policy",
+                                               "Advertising Content Policy"};
+  return kTypes;
+}
+
+Expected<std::vector<Provision>> parse_family(const json& family, std::string_view file) {
+  if (!family.is_object()) return file_error(file, "a family file must be a JSON object");
+  for (const auto& [key, value] : family.items()) {
+    if (key != "format" && key != "family" && key != "provisions" && key != "$comment") {
+      return file_error(file, "unknown field '" + key + "'");
+    }
+  }
+  if (!family.contains("format") || !family["format"].is_number_integer()) {
+    return file_error(file, "missing field 'format'");
+  }
+  if (family["format"].get<int>() != kRulePackFormat) {
+    return file_error(file, "format " + family["format"].dump() +
+                                " is not supported (this build reads format 1)");
+  }
+  if (!family.contains("family") || !family["family"].is_string()) {
+    return file_error(file, "missing field 'family'");
+  }
+  const auto name = family["family"].get<std::string>();
+  if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                   [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+    return file_error(file, "family must be a lower-case name");
+  }
+  if (!family.contains("provisions") || !family["provisions"].is_array()) {
+    return file_error(file, "missing field 'provisions' (an array)");
+  }
+  std::vector<Provision> out;
+  std::size_t index = 0;
+  for (const auto& object : family["provisions"]) {
+    auto provision = parse_provision(object, name, file, index++);
+    if (!provision) return provision.error();
+    out.push_back(std::move(*provision));
+  }
+  return out;
+}
+
+Expected<RulePack> load_rules_dir(const std::filesystem::path& dir) {
+  std::int64_t version = 0;
+  auto files = read_family_files(dir, version);
+  if (!files) return files.error();
+  std::vector<Provision> provisions;
+  std::vector<std::string> families;
+  for (const auto& file : *files) {
+    if (std::find(families.begin(), families.end(), file.name) != families.end()) {
+      return file_error(file.path, "family '" + file.name + "' is defined by two files");
+    }
+    auto parsed = parse_family(file.content, file.path);
+    if (!parsed) return parsed.error();
+    families.push_back(file.name);
+    for (auto& p : *parsed) provisions.push_back(std::move(p));
+  }
+  return finish_pack(std::move(provisions), std::move(families), version, dir.string());
+}
+
+Expected<std::string> canonical_blob_from_dir(const std::filesystem::path& dir) {
+  std::int64_t version = 0;
+  auto files = read_family_files(dir, version);
+  if (!files) return files.error();
+  json blob{{"format", kRulePackFormat}, {"version", version}, {"families", json::array()}};
+  for (auto& file : *files) {
+    file.content.erase("$comment");
+    blob["families"].push_back(std::move(file.content));
+  }
+  return blob.dump();
+}
+
+Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view source) {
+  if (blob.size() > limits::kMaxRulePackBytes) {
+    return file_error(source,
+                      "larger than " + std::to_string(limits::kMaxRulePackBytes) + " bytes");
+  }
+  auto parsed = parse_bounded_json(blob);
+  if (!parsed) return file_error(source, parsed.error().message);
+  const json& root = *parsed;
+  if (!root.is_object()) return file_error(source, "a pack must be a JSON object");
+  for (const auto& [key, value] : root.items()) {
+    if (key != "format" && key != "version" && key != "families") {
+      return file_error(source, "unknown field '" + key + "'");
+    }
+  }
+  if (!root.contains("format") || root["format"] != kRulePackFormat) {
+    return file_error(source, "missing or unsupported 'format' (this build reads format 1)");
+  }
+  if (!root.contains("version") || !root["version"].is_number_integer() ||
+      root["version"].get<std::int64_t>() <= 0) {
+    return file_error(source, "missing field 'version' (a positive integer)");
+  }
+  if (!root.contains("families") || !root["families"].is_array()) {
+    return file_error(source, "missing field 'families' (an array)");
+  }
+  std::vector<Provision> provisions;
+  std::vector<std::string> families;
+  for (const auto& family : root["families"]) {
+    auto parsed_family = parse_family(family, source);
+    if (!parsed_family) return parsed_family.error();
+    const auto name = family["family"].get<std::string>();
+    if (std::find(families.begin(), families.end(), name) != families.end()) {
+      return file_error(source, "family '" + name + "' appears twice");
+    }
+    families.push_back(name);
+    for (auto& p : *parsed_family) provisions.push_back(std::move(p));
+  }
+  return finish_pack(std::move(provisions), std::move(families),
+                     root["version"].get<std::int64_t>(), std::string(source));
+}
+
+}  // namespace cw::engine
