@@ -67,7 +67,9 @@ test('built manifests: pinned ids, one version, same scripts in both browsers', 
     assert.equal(manifest.manifest_version, 3);
     assert.equal(manifest.version, pkg.version);
     assert.ok(manifest.permissions.includes('nativeMessaging'));
-    assert.equal(manifest.host_permissions, undefined, 'no host permissions: the extension fetches nothing');
+    // Host access is for content scripts and the cookies API only; pages and the worker may fetch
+    // nothing (connect-src 'none').
+    assert.deepEqual(manifest.host_permissions, ['http://*/*', 'https://*/*']);
     assert.match(manifest.content_security_policy.extension_pages, /connect-src 'none'/);
     for (const script of manifest.content_scripts) {
       for (const file of script.js) assert.ok(fs.existsSync(path.join(dirs.chromium, file)), file);
@@ -79,11 +81,18 @@ test('built manifests: pinned ids, one version, same scripts in both browsers', 
   for (const file of [chromium.background.service_worker, chromium.action.default_popup, chromium.options_ui.page]) {
     assert.ok(fs.existsSync(path.join(dirs.chromium, file)), file);
   }
-  // The banner helper's script runs in every frame once it exists.
+  // The banner capture runs in every frame once it exists; service-worker modules are never content scripts.
   const banner = 'content/banner/banner-capture.js';
   const hasBanner = fs.existsSync(path.join(root, 'extension', 'src', banner));
   const bannerEntry = chromium.content_scripts.find((s) => s.js.includes(banner));
   assert.equal(Boolean(bannerEntry), hasBanner);
-  if (bannerEntry) assert.equal(bannerEntry.all_frames, true);
+  if (bannerEntry) {
+    assert.equal(bannerEntry.all_frames, true);
+    assert.equal(bannerEntry.js.at(-1), banner);
+  }
+  for (const script of chromium.content_scripts) {
+    assert.ok(!script.js.some((f) => /\/sw-[^/]*$/.test(f)), 'a service-worker module registered as a content script');
+    if (script.world === 'MAIN') assert.equal(script.run_at, 'document_start');
+  }
   fs.rmSync(out, { recursive: true, force: true });
 });

@@ -9,19 +9,26 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const extensionDir = path.resolve(here, '..');
 const rootDir = path.resolve(extensionDir, '..');
 const kPlatforms = ['chromium', 'firefox'];
-// The cookie-banner content script; registered in every frame once it exists. Other .js files in
-// its folder (helpers, marker data) are loaded before it, in name order.
-const kBannerScript = 'content/banner/banner-capture.js';
+// The cookie-banner capture (content/banner/, owned by the banner module), registered in every frame
+// once banner-capture.js exists:
+// - *-main.js files run in the page's own world at document_start (the GPC probe);
+// - sw-*.js files are modules for the service worker, never content scripts;
+// - every other .js file is a helper loaded before banner-capture.js, generated tables (*.gen.js) first.
+const kBannerDir = 'content/banner';
+const kBannerScript = `${kBannerDir}/banner-capture.js`;
 
-function bannerScripts() {
-  const dir = path.join(extensionDir, 'src', 'content', 'banner');
-  if (!fs.existsSync(path.join(extensionDir, 'src', kBannerScript))) return [];
-  const helpers = fs
+export function bannerScripts(srcDir = path.join(extensionDir, 'src')) {
+  const dir = path.join(srcDir, kBannerDir);
+  if (!fs.existsSync(path.join(srcDir, kBannerScript))) return { mainWorld: [], isolated: [] };
+  const files = fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.js') && !/\.test\.m?js$/.test(f) && `content/banner/${f}` !== kBannerScript)
-    .sort()
-    .map((f) => `content/banner/${f}`);
-  return [...helpers, kBannerScript];
+    .filter((f) => f.endsWith('.js') && !/\.test\.m?js$/.test(f) && !f.startsWith('sw-'))
+    .map((f) => `${kBannerDir}/${f}`);
+  const mainWorld = files.filter((f) => f.endsWith('-main.js')).sort();
+  const helpers = files
+    .filter((f) => !f.endsWith('-main.js') && f !== kBannerScript)
+    .sort((a, b) => Number(b.endsWith('.gen.js')) - Number(a.endsWith('.gen.js')) || a.localeCompare(b));
+  return { mainWorld, isolated: [...helpers, kBannerScript] };
 }
 
 function parseArgs(argv) {
@@ -48,31 +55,30 @@ function copyTree(from, to) {
   }
 }
 
-export function buildManifest(platform, { version, bannerJs = [] }) {
+export function buildManifest(platform, { version, banner = { mainWorld: [], isolated: [] } }) {
   const manifest = JSON.parse(
     fs.readFileSync(path.join(extensionDir, 'platform', platform, 'manifest.json'), 'utf8'),
   );
   manifest.version = version;
-  if (bannerJs.length > 0) {
-    manifest.content_scripts.push({
-      matches: ['http://*/*', 'https://*/*'],
-      js: bannerJs,
-      run_at: 'document_idle',
-      all_frames: true,
-    });
+  const pages = ['http://*/*', 'https://*/*'];
+  if (banner.mainWorld.length > 0) {
+    manifest.content_scripts.push({ matches: pages, js: banner.mainWorld, run_at: 'document_start', all_frames: true, world: 'MAIN' });
+  }
+  if (banner.isolated.length > 0) {
+    manifest.content_scripts.push({ matches: pages, js: banner.isolated, run_at: 'document_idle', all_frames: true });
   }
   return manifest;
 }
 
 export function build({ out, platforms }) {
   const pkg = JSON.parse(fs.readFileSync(path.join(rootDir, 'package.json'), 'utf8'));
-  const bannerJs = bannerScripts();
+  const banner = bannerScripts();
   const dirs = {};
   for (const platform of platforms) {
     const dir = path.join(out, platform);
     fs.rmSync(dir, { recursive: true, force: true });
     copyTree(path.join(extensionDir, 'src'), dir);
-    const manifest = buildManifest(platform, { version: pkg.version, bannerJs });
+    const manifest = buildManifest(platform, { version: pkg.version, banner });
     fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     dirs[platform] = dir;
   }

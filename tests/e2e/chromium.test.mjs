@@ -3,9 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  artifactPath, builtExtension, hostTypes, kChromiumOrigin, kHostBinary, kIds, tempDir,
+  artifactPath, builtExtension, hostTypes, kChromiumOrigin, kHostBinary, kIds, kRoot, tempDir,
   writeChromiumHostManifest,
 } from './lib/env.mjs';
 import { startFixtureServer, startRecordingProxy } from './lib/servers.mjs';
@@ -306,6 +307,36 @@ test('chromium: a new version of the terms shows what changed, in the popup, a n
     assert.ok((await options.$$('#diff .diff-block[data-op="removed"]')).length >= 1);
     assert.match(await options.textContent('#diff'), /opt out of the sale/i);
     assert.ok((await options.$$('#diff .diff-block[data-provision="true"]')).length >= 1, 'provision change highlighted');
+    assertOnlyLocalRequests(t, browser);
+  } finally {
+    await context.close();
+  }
+});
+
+test('chromium: a cookie banner is judged and counted in the badge and the popup', async (t) => {
+  const bannerScript = path.join(kRoot, 'extension', 'src', 'content', 'banner', 'banner-capture.js');
+  if (!fs.existsSync(bannerScript) || !hostTypes().includes('banner.analyze')) {
+    return t.skip('no banner content script or no banner.analyze in the host yet');
+  }
+  const browser = await launch({ withHost: true });
+  const { context, worker } = browser;
+  try {
+    const page = await context.newPage();
+    await page.goto(site.origin + '/shop/index.html');
+    const tabId = await tabIdOf(worker, page);
+    const badge = await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
+    const popup = await openPopup(context, tabId);
+    await popup.screenshot({ path: artifactPath('chromium-popup-banner.png'), fullPage: true });
+    const banner = await popupFindings(popup, '#banner li.finding');
+    const bannerRisks = banner.filter((f) => f.polarity === 'risk');
+    assert.ok(bannerRisks.length >= 1, 'the banner section lists what is wrong');
+    // The fixture's banner has no reject button and says browsing on means consent.
+    const criteria = await popup.$$eval('#banner li.finding', (items) => items.map((li) => li.dataset.criterion));
+    assert.ok(criteria.includes('CB-01'), `no-reject finding missing: ${criteria}`);
+    assert.ok(criteria.includes('CB-08'), `implied-consent finding missing: ${criteria}`);
+    // Not a legal page: every warning on the badge is the banner's.
+    assert.equal(Number(badge), bannerRisks.length);
+    assert.equal(await popup.getAttribute('body', 'data-state'), 'none');
     assertOnlyLocalRequests(t, browser);
   } finally {
     await context.close();

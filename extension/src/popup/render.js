@@ -50,7 +50,7 @@ export function renderFinding(doc, finding) {
   return el(
     doc,
     'li',
-    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk' },
+    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-criterion': finding.criterion || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk' },
     el(
       doc,
       'div',
@@ -168,7 +168,7 @@ export function renderPopup(doc, { state, host }) {
     doc.body.dataset.state = 'host-not-installed';
   } else if (page.status === 'done') {
     const findings = Array.isArray(page.result?.findings) ? page.result.findings : [];
-    summary.textContent = [page.docType, page.title].filter(Boolean).join(': ');
+    summary.textContent = page.title && page.docType && page.title.includes(page.docType) ? page.title : [page.docType, page.title].filter(Boolean).join(': ');
     const changes = renderChanges(doc, changeRecordOf(page.result));
     if (changes) main.append(changes);
     main.append(renderFindings(doc, findings));
