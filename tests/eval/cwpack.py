@@ -1,0 +1,178 @@
+"""Shared helpers for the ClauseWatch accuracy evaluations (Python 3 standard library only).
+
+The evaluations score whatever the engine does: by default they pipe JSON lines through
+`clausewatch classify --jsonl` and read back `findings` and `labels`. For rule development before
+the engine exists, `--engine python` runs the rule pack with Python's `re` on text normalised the
+way the engine does it; that path is a development aid, not the measurement.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+DEFAULT_CORPUS = os.path.normpath(os.path.join(PROJECT_ROOT, "..", "shared", "corpus"))
+DEFAULT_RULES = os.path.join(PROJECT_ROOT, "native-host", "rules")
+FAMILIES = ("dispute", "liability", "change", "privacy", "ai", "cookies")
+# ctest treats this exit code as "skipped" (SKIP_RETURN_CODE): the engine or data is missing.
+SKIP_EXIT_CODE = 77
+
+
+def read_jsonl(path):
+    if not os.path.exists(path):
+        print("SKIP: %s does not exist" % path, file=sys.stderr)
+        sys.exit(SKIP_EXIT_CODE)
+    with open(path, encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream if line.strip()]
+
+
+def find_cli(explicit=None):
+    """The clausewatch binary: --cli, $CW_CLI_BINARY, a build dir, or PATH."""
+    candidates = [explicit, os.environ.get("CW_CLI_BINARY")]
+    build_root = os.path.join(PROJECT_ROOT, "build")
+    if os.path.isdir(build_root):
+        for name in sorted(os.listdir(build_root)):
+            candidates.append(os.path.join(build_root, name, "native-host", "clausewatch"))
+    candidates.append(shutil.which("clausewatch"))
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+# --- Normalisation used by the Python development engine (mirrors native-host/src/text) ---------
+
+_PUNCT = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u00a0": " ", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+    "\u2026": "...",
+})
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text):
+    text = unicodedata.normalize("NFKC", text or "").translate(_PUNCT)
+    text = text.replace("\\", "")  # Markdown escapes
+    return _SPACES.sub(" ", text).strip()
+
+
+# --- Rule pack --------------------------------------------------------------------------------
+
+def load_pack(rules_dir=DEFAULT_RULES):
+    provisions = []
+    for family in FAMILIES:
+        path = os.path.join(rules_dir, family + ".json")
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as stream:
+            pack = json.load(stream)
+        for provision in pack["provisions"]:
+            provision = dict(provision)
+            provision["family"] = family
+            provisions.append(provision)
+    return provisions
+
+
+def _python_flags(pattern):
+    # RE2's \b \w \s are ASCII; make Python's the same.
+    return re.compile(pattern, re.ASCII)
+
+
+class PythonEngine:
+    """Runs the pack with Python's re on one normalised text (development aid)."""
+
+    def __init__(self, rules_dir=DEFAULT_RULES):
+        self.provisions = load_pack(rules_dir)
+        self.compiled = []
+        for provision in self.provisions:
+            if provision.get("kind", "pattern") != "pattern":
+                continue
+            patterns = [_python_flags(p) for p in provision["patterns"]]
+            unless = [_python_flags(p) for p in provision.get("unless", [])]
+            self.compiled.append((provision, patterns, unless))
+        self.missing = [p for p in self.provisions if p.get("kind") == "missing_protection"]
+
+    def labels_of(self, provision):
+        labels = list(provision.get("claudette", []))
+        labels += ["tosdr:%d" % case for case in provision.get("tosdr_cases", [])]
+        return labels
+
+    def classify(self, text):
+        sentence = normalise(text)
+        found = []
+        for provision, patterns, unless in self.compiled:
+            if any(p.search(sentence) for p in patterns) and not any(
+                    u.search(sentence) for u in unless):
+                found.append(provision)
+        ids = {p["id"] for p in found}
+        for provision in self.missing:
+            if ids & set(provision["when_present"]) and not ids & set(provision["when_absent"]):
+                found.append(provision)
+        labels = []
+        for provision in found:
+            for label in self.labels_of(provision):
+                if label not in labels:
+                    labels.append(label)
+        return [p["id"] for p in found], labels
+
+
+def classify_rows(rows, engine="cli", cli=None, rules_dir=DEFAULT_RULES):
+    """Returns rows with `findings` and `labels` filled in by the chosen engine."""
+    if engine == "python":
+        python_engine = PythonEngine(rules_dir)
+        out = []
+        for row in rows:
+            findings, labels = python_engine.classify(row["text"])
+            out.append(dict(row, findings=findings, labels=labels))
+        return out
+    binary = find_cli(cli)
+    if binary is None:
+        sys.exit("clausewatch CLI not found: build it, or pass --cli PATH (or --engine python)")
+    probe = subprocess.run([binary, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           check=False)
+    if not re.search(rb"^\s+classify\b", probe.stdout, re.MULTILINE):
+        print("SKIP: %s has no working `classify` subcommand yet" % binary, file=sys.stderr)
+        sys.exit(SKIP_EXIT_CODE)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl") as batch:
+        for row in rows:
+            batch.write(json.dumps({"text": row["text"]}, ensure_ascii=False) + "\n")
+        batch.flush()
+        result = subprocess.run([binary, "classify", "--jsonl", batch.name],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if result.returncode != 0:
+        sys.exit("clausewatch classify failed (%d): %s" %
+                 (result.returncode, result.stderr.decode("utf-8", "replace")[:2000]))
+    lines = [line for line in result.stdout.decode("utf-8").splitlines() if line.strip()]
+    if len(lines) != len(rows):
+        sys.exit("clausewatch classify returned %d lines for %d inputs" % (len(lines), len(rows)))
+    out = []
+    for row, line in zip(rows, lines):
+        record = json.loads(line)
+        findings = [f if isinstance(f, str) else f.get("rule_id") for f in record.get("findings", [])]
+        out.append(dict(row, findings=findings, labels=[str(x) for x in record.get("labels", [])]))
+    return out
+
+
+def add_engine_arguments(parser):
+    parser.add_argument("--engine", choices=("cli", "python"), default="cli",
+                        help="cli: score `clausewatch classify --jsonl` (default); "
+                             "python: run the pack with Python re (development aid)")
+    parser.add_argument("--cli", help="path to the clausewatch binary")
+    parser.add_argument("--rules", default=DEFAULT_RULES, help="rule pack directory (python engine)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary instead of a table")
+
+
+def prf(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
