@@ -139,9 +139,18 @@ def classify_rows(rows, engine="cli", cli=None, rules_dir=DEFAULT_RULES):
         sys.exit("clausewatch CLI not found: build it, or pass --cli PATH (or --engine python)")
     probe = subprocess.run([binary, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            check=False)
-    if not re.search(rb"^\s+classify\b", probe.stdout, re.MULTILINE):
-        print("SKIP: %s has no working `classify` subcommand yet" % binary, file=sys.stderr)
-        sys.exit(SKIP_EXIT_CODE)
+    subcommands = probe.stdout.decode("utf-8", "replace")
+    if re.search(r"^\s+classify\b", subcommands, re.MULTILINE):
+        return _classify_with_cli(rows, binary)
+    if re.search(r"^\s+call\b", subcommands, re.MULTILINE):
+        print("note: %s has no `classify` yet; scoring through the page.analyze action "
+              "(`clausewatch call`), one paragraph block per sentence" % binary, file=sys.stderr)
+        return _classify_with_page_analyze(rows, binary)
+    print("SKIP: %s has neither `classify` nor `call`" % binary, file=sys.stderr)
+    sys.exit(SKIP_EXIT_CODE)
+
+
+def _classify_with_cli(rows, binary):
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl") as batch:
         for row in rows:
             batch.write(json.dumps({"text": row["text"]}, ensure_ascii=False) + "\n")
@@ -159,6 +168,53 @@ def classify_rows(rows, engine="cli", cli=None, rules_dir=DEFAULT_RULES):
         record = json.loads(line)
         findings = [f if isinstance(f, str) else f.get("rule_id") for f in record.get("findings", [])]
         out.append(dict(row, findings=findings, labels=[str(x) for x in record.get("labels", [])]))
+    return out
+
+
+# One page.analyze call carries at most this many sentences / bytes (argv limit is 128 KiB).
+_PAGE_BLOCKS = 250
+_PAGE_BYTES = 100_000
+
+
+def _classify_with_page_analyze(rows, binary):
+    """Each row becomes one paragraph block; rows are grouped by `doc_type` (default Terms of
+    Service) into pages. Missing-protection findings (block-less, per page) are ignored."""
+    out = [dict(row, findings=[], labels=[]) for row in rows]
+    groups = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(row.get("doc_type") or "Terms of Service", []).append(index)
+    with tempfile.TemporaryDirectory(prefix="cw-eval-") as home:
+        env = dict(os.environ, CLAUSEWATCH_HOME=home)
+        for doc_type, indices in groups.items():
+            start = 0
+            while start < len(indices):
+                page, size = [], 0
+                while start < len(indices) and len(page) < _PAGE_BLOCKS:
+                    length = len((rows[indices[start]]["text"] or "").encode("utf-8"))
+                    if page and size + length > _PAGE_BYTES:
+                        break
+                    page.append(indices[start])
+                    size += length
+                    start += 1
+                payload = {"url": "https://eval.invalid/%d" % start, "title": "evaluation",
+                           "doc_type": doc_type,
+                           "blocks": [{"kind": "paragraph", "text": (rows[i]["text"] or "").strip() or "-"}
+                                      for i in page]}
+                result = subprocess.run([binary, "call", "page.analyze", json.dumps(payload)],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        env=env, check=False)
+                reply = json.loads(result.stdout.decode("utf-8") or "{}")
+                if not reply.get("ok"):
+                    sys.exit("page.analyze failed: %s" % json.dumps(reply.get("error"))[:2000])
+                for finding in reply["result"].get("findings", []):
+                    if finding.get("missing_protection"):
+                        continue
+                    target = out[page[finding["block"]]]
+                    if finding["rule_id"] not in target["findings"]:
+                        target["findings"].append(finding["rule_id"])
+                    for label in finding.get("labels", []):
+                        if label not in target["labels"]:
+                            target["labels"].append(label)
     return out
 
 
