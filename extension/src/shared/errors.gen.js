@@ -26,6 +26,17 @@ export const ErrorCode = Object.freeze({
   USAGE: 23,
   RULE_PACK_NOT_NEWER: 100,
   RULE_PACK_UNSIGNED: 101,
+  SYNC_NOT_CONFIGURED: 400,
+  SYNC_FOLDER_INVALID: 401,
+  SYNC_WRONG_PASSPHRASE: 402,
+  SYNC_BUNDLE_TAMPERED: 403,
+  SYNC_UNKNOWN_DEVICE: 404,
+  SYNC_BUNDLE_INVALID: 405,
+  SYNC_FOLDER_EXISTS: 406,
+  SYNC_IO: 407,
+  SYNC_PASSPHRASE_REQUIRED: 408,
+  SEALED_EXPORT_INVALID: 409,
+  SYNC_OTHER_FOLDER: 410,
 });
 
 export const ErrorName = Object.freeze({
@@ -54,6 +65,17 @@ export const ErrorName = Object.freeze({
   23: 'USAGE',
   100: 'RULE_PACK_NOT_NEWER',
   101: 'RULE_PACK_UNSIGNED',
+  400: 'SYNC_NOT_CONFIGURED',
+  401: 'SYNC_FOLDER_INVALID',
+  402: 'SYNC_WRONG_PASSPHRASE',
+  403: 'SYNC_BUNDLE_TAMPERED',
+  404: 'SYNC_UNKNOWN_DEVICE',
+  405: 'SYNC_BUNDLE_INVALID',
+  406: 'SYNC_FOLDER_EXISTS',
+  407: 'SYNC_IO',
+  408: 'SYNC_PASSPHRASE_REQUIRED',
+  409: 'SEALED_EXPORT_INVALID',
+  410: 'SYNC_OTHER_FOLDER',
 });
 
 export const ErrorTemplate = Object.freeze({
@@ -82,4 +104,15 @@ export const ErrorTemplate = Object.freeze({
   23: '{detail}',
   100: 'Rule pack {file} has version {version}, not newer than the pack in force (version {current}); it was not used',
   101: 'Rule pack {file} has no signature file {signature}; unsigned packs are refused',
+  400: 'Sync is not set up for this archive; run \'clausewatch sync init\' or \'sync join\' first',
+  401: '{path} is not a usable ClauseWatch sync folder: {detail}',
+  402: 'The passphrase or recovery code does not open the sync folder {path}',
+  403: 'Bundle {file} failed verification ({detail}); nothing from it was imported',
+  404: 'Bundle {file} comes from device {device}, which is not enrolled in this folder; nothing from it was imported',
+  405: 'Bundle {file} is malformed ({detail}); nothing from it was imported',
+  406: '{path} already holds a ClauseWatch sync folder; use \'clausewatch sync join\'',
+  407: 'Sync folder operation failed on {path}: {detail}',
+  408: 'A passphrase or recovery code is needed: {detail}',
+  409: '{file} is not a readable sealed export ({detail}); nothing was imported',
+  410: 'This archive already syncs with {folder}; it cannot also join {path}',
 });

@@ -49,7 +49,34 @@ inline constexpr std::size_t kMaxRulePackSignatureBytes = 1024;
 // `clausewatch classify` reads JSON lines; longer lines are reported and skipped.
 inline constexpr std::size_t kMaxClassifyLineBytes = 1U * kMiB;
 
+// --- Sync bundles and sealed exports (sync/, crypto/sealed_*) ------------------------------------
+// A bundle file is read whole after its size is checked against this. The entire OTA corpus (4,318
+// versions, 244 MB of text) seals to about 3 MB, so 256 MiB leaves room for far larger archives while
+// keeping one import within memory on a small laptop. Writers split their output before this size.
+inline constexpr std::uint64_t kMaxBundleFileBytes = 256ULL * kMiB;
+// Decompressed record stream of one bundle: zstd with a long window reaches ~100:1 on legal text
+// histories, so a bomb is cut off here rather than at the compressed size.
+inline constexpr std::uint64_t kMaxBundlePlainBytes = 2048ULL * kMiB;
+// One record (a version's text plus its metadata); the largest real legal text is about 700 KB.
+inline constexpr std::uint32_t kMaxSyncRecordBytes = 32U * kMiB;
+// Record metadata is a small JSON object (ids, dates, URLs).
+inline constexpr std::uint32_t kMaxSyncRecordMetaBytes = 256U * 1024U;
+// Records per bundle: the full OTA corpus is about 20,000 records (versions, observations, findings).
+inline constexpr std::uint64_t kMaxBundleRecords = 5'000'000;
+// A writer starts a new bundle past this much uncompressed record data, so no bundle nears the limit.
+inline constexpr std::uint64_t kBundleSplitPlainBytes = 1024ULL * kMiB;
+// Folder header and enrolment files are a few hundred bytes.
+inline constexpr std::uint32_t kMaxSyncSmallFileBytes = 64U * 1024U;
+// Devices enrolled in one folder; a research team is tens of people, a user a handful of browsers.
+inline constexpr std::size_t kMaxSyncDevices = 1024;
+// zstd window for the record stream (2^27 = 128 MiB), so long histories compress across versions;
+// the reader refuses frames that ask for more.
+inline constexpr int kSyncZstdWindowLog = 27;
+
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
+static_assert(kMaxBundleFileBytes <= 1024ULL * kMiB, "bundles are read whole into memory");
+static_assert(kBundleSplitPlainBytes < kMaxBundlePlainBytes, "writers split before readers refuse");
+static_assert(kMaxSyncRecordBytes <= 64U * kMiB, "records are held whole in memory");
 static_assert(kMaxInboundFrameBytes <= 64U * kMiB, "browsers never send more than 64 MiB");
 static_assert(kMaxOutboundFrameBytes <= 1U * kMiB, "browsers close the port past 1 MiB");
 static_assert(kMaxJsonDepth >= 8 && kMaxJsonDepth <= 512, "depth must allow real requests");
