@@ -123,6 +123,7 @@ test('chromium: terms page -> host -> badge and popup findings; nothing leaves t
     assert.ok(ping.types.includes('ping'));
 
     const page = await context.newPage();
+    const started = Date.now();
     await page.goto(site.origin + kTermsPath);
     const tabId = await tabIdOf(worker, page);
 
@@ -134,6 +135,7 @@ test('chromium: terms page -> host -> badge and popup findings; nothing leaves t
       t.diagnostic('host lacks page.analyze: finding assertions skipped');
     } else {
       const badge = await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
+      t.diagnostic(`navigation start -> badge painted: ${Date.now() - started} ms`);
       const popup = await openPopup(context, tabId);
       await popup.screenshot({ path: artifactPath('chromium-popup.png'), fullPage: true });
       const pageText = normalise(await page.innerText('main'));
@@ -273,12 +275,14 @@ test('chromium: a new version of the terms shows what changed, in the popup, a n
     await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
     const first = await worker.evaluate(async (id) => (await globalThis.clauseWatchTabs.get(id)).page.result, tabId);
     if (!first.archive) return t.skip('page.analyze does not record into the archive yet');
+    assert.equal(first.archive.error, undefined, `the archive refused the page: ${JSON.stringify(first.archive.error)}`);
 
     // The site publishes new terms at the same address, without the opt-out of sale.
     site.publish(kTermsPath, '/legal/terms-v2.html');
     await page.reload();
     await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
     const second = await worker.evaluate(async (id) => (await globalThis.clauseWatchTabs.get(id)).page.result, tabId);
+    assert.equal(second.archive.error, undefined, `the archive refused the page: ${JSON.stringify(second.archive.error)}`);
     assert.equal(second.archive.version.is_new, true);
     assert.ok(second.archive.changes, 'a change record for the new version');
 

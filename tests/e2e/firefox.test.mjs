@@ -145,6 +145,7 @@ test('firefox: terms page -> host -> badge and popup findings; nothing leaves th
     assert.match(await ext.welcome.$eval('#host-status', (e) => e.textContent), /is installed and answering/);
 
     const page = await ext.newPage();
+    const started = Date.now();
     await page.goto(site.origin + kTermsPath);
     const tabId = await tabIdOf(ext, page);
     if (!hasPageAnalyze) {
@@ -154,6 +155,7 @@ test('firefox: terms page -> host -> badge and popup findings; nothing leaves th
       t.diagnostic('host lacks page.analyze: finding assertions skipped');
     } else {
       const badge = await waitForBadge(ext, tabId, (text) => text !== '' && text !== '!');
+      t.diagnostic(`navigation start -> badge painted: ${Date.now() - started} ms`);
       const popup = await openPopup(ext, tabId);
       await popup.screenshot({ path: artifactPath('firefox-popup.png'), fullPage: true });
       const pageText = normalise(await page.$eval('main', (m) => m.innerText));
