@@ -205,3 +205,32 @@ test('run() sends one page.captured for a legal page and nothing for others', as
   });
   assert.deepEqual(none, { reply: null, calls: 0 });
 });
+
+test('a legal page that renders its text late is captured once the DOM settles', async () => {
+  await load('<h1>Privacy Policy</h1><div id="app"></div>');
+  const result = await page.evaluate(async () => {
+    const messages = [];
+    setTimeout(() => {
+      const app = document.getElementById('app');
+      for (let i = 1; i <= 5; i++) {
+        const p = document.createElement('p');
+        p.textContent = `Late clause ${i}.`;
+        app.append(p);
+      }
+    }, 300);
+    const started = performance.now();
+    await globalThis.ClauseWatchLegal.runWhenReady({
+      document,
+      url: 'https://chat.example/p/1',
+      send: async (m) => messages.push(m),
+      settleMs: 200,
+      maxWaitMs: 3000,
+    });
+    return { messages, waited: performance.now() - started };
+  });
+  assert.equal(result.messages.length, 1);
+  assert.deepEqual(result.messages[0].page.blocks.map((b) => b.text), [
+    'Privacy Policy', 'Late clause 1.', 'Late clause 2.', 'Late clause 3.', 'Late clause 4.', 'Late clause 5.',
+  ]);
+  assert.ok(result.waited >= 300 && result.waited < 3000);
+});

@@ -243,5 +243,35 @@
     return send({ kind: 'page.captured', page });
   }
 
-  global.ClauseWatchLegal = Object.freeze({ limits, recognise, capture, captureBlocks, run, truncateUtf8 });
+  // Pages that render their text client-side may hold almost nothing at document_idle. When the
+  // page is a legal page but has fewer than minBlocks blocks, wait for the DOM to change and then be
+  // quiet for settleMs (at most maxWaitMs in all), then capture once.
+  function whenSettled(doc, { settleMs, maxWaitMs }) {
+    return new Promise((resolve) => {
+      const view = doc.defaultView;
+      let quiet = null;
+      const done = () => {
+        observer.disconnect();
+        view.clearTimeout(quiet);
+        view.clearTimeout(deadline);
+        resolve();
+      };
+      const observer = new view.MutationObserver(() => {
+        view.clearTimeout(quiet);
+        quiet = view.setTimeout(done, settleMs);
+      });
+      // The settle timer starts with the first change: a page still fetching its text is silent first.
+      observer.observe(doc.documentElement, { childList: true, subtree: true, characterData: true });
+      const deadline = view.setTimeout(done, maxWaitMs);
+    });
+  }
+
+  async function runWhenReady({ document: doc, url, send, minBlocks = 3, settleMs = 500, maxWaitMs = 8000 }) {
+    const recognition = recognise(doc, url);
+    if (!recognition.isLegal) return null;
+    if (capture(doc, url, recognition).blocks.length < minBlocks) await whenSettled(doc, { settleMs, maxWaitMs });
+    return run({ document: doc, url, send });
+  }
+
+  global.ClauseWatchLegal = Object.freeze({ limits, recognise, capture, captureBlocks, run, runWhenReady, truncateUtf8 });
 })(globalThis);

@@ -5,7 +5,7 @@
   const ext = globalThis.browser ?? globalThis.chrome;
   if (!globalThis.ClauseWatchLegal || globalThis.clauseWatchLegalStarted) return;
   globalThis.clauseWatchLegalStarted = true;
-  globalThis.ClauseWatchLegal.run({
+  globalThis.ClauseWatchLegal.runWhenReady({
     document,
     url: location.href,
     send: (message) => ext.runtime.sendMessage(message),
