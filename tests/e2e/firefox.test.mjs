@@ -5,9 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import {
-  artifactPath, builtExtension, hostTypes, kIds, tempDir, writeFirefoxHostManifest,
+  artifactPath, builtExtension, hostTypes, kIds, kRoot, tempDir, writeFirefoxHostManifest,
 } from './lib/env.mjs';
 import { startFixtureServer, startRecordingProxy } from './lib/servers.mjs';
 import { assertNoOutsideRequests } from './lib/privacy.mjs';
@@ -115,10 +117,11 @@ async function openPopup(ext, tabId) {
   return popup;
 }
 
-function popupFindings(popup) {
-  return popup.$$eval('#findings li.finding', (items) =>
+function popupFindings(popup, selector = '#findings li.finding') {
+  return popup.$$eval(selector, (items) =>
     items.map((li) => ({
       rule_id: li.dataset.ruleId,
+      criterion: li.dataset.criterion,
       severity: li.dataset.severity,
       polarity: li.dataset.polarity,
       quote: li.querySelector('blockquote.quote')?.textContent ?? '',
@@ -197,6 +200,31 @@ test('firefox: without the host the popup shows how to install it', async (t) =>
     assert.equal(await popup.$eval('body', (b) => b.dataset.state), 'host-not-installed');
     assert.equal(await popup.$eval('#install-command', (e) => e.textContent), 'installer/install.sh');
     assert.match(await popup.$eval('#host-not-installed', (e) => e.textContent), /No such native application/);
+    assertPrivate(t, ext);
+  } finally {
+    await ext.browser.close();
+  }
+});
+
+test('firefox: a cookie banner is judged and counted in the badge and the popup', async (t) => {
+  const bannerScript = path.join(kRoot, 'extension', 'src', 'content', 'banner', 'banner-capture.js');
+  if (!fs.existsSync(bannerScript) || !hostTypes().includes('banner.analyze')) {
+    return t.skip('no banner content script or no banner.analyze in the host yet');
+  }
+  const ext = await launch({ withHost: true });
+  try {
+    const page = await ext.newPage();
+    await page.goto(site.origin + '/shop/index.html');
+    const tabId = await tabIdOf(ext, page);
+    const badge = await waitForBadge(ext, tabId, (text) => text !== '' && text !== '!');
+    const popup = await openPopup(ext, tabId);
+    await popup.screenshot({ path: artifactPath('firefox-popup-banner.png'), fullPage: true });
+    const banner = await popupFindings(popup, '#banner li.finding');
+    const risks = banner.filter((f) => f.polarity === 'risk');
+    assert.equal(Number(badge), risks.length);
+    const criteria = banner.map((f) => f.criterion);
+    assert.ok(criteria.includes('CB-01'), `no-reject finding missing: ${criteria}`);
+    assert.ok(criteria.includes('CB-08'), `implied-consent finding missing: ${criteria}`);
     assertPrivate(t, ext);
   } finally {
     await ext.browser.close();
