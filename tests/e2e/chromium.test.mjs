@@ -259,6 +259,9 @@ test('chromium: without the host the popup shows how to install it', async (t) =
     assert.equal(await popup.textContent('#install-command'), 'installer/install.sh');
     assert.match(await popup.textContent('#host-not-installed'), /Specified native messaging host not found/);
     assertOnlyLocalRequests(t, browser);
+    // The net works: a request to the outside from a page is caught by the proxy.
+    await page.evaluate(() => fetch('http://canary.clausewatch.invalid/').catch(() => null));
+    assert.ok(browser.proxyAttempts().some((a) => a.host === 'canary.clausewatch.invalid'), 'the proxy saw the canary');
   } finally {
     await context.close();
   }

@@ -201,6 +201,9 @@ test('firefox: without the host the popup shows how to install it', async (t) =>
     assert.equal(await popup.$eval('#install-command', (e) => e.textContent), 'installer/install.sh');
     assert.match(await popup.$eval('#host-not-installed', (e) => e.textContent), /No such native application/);
     assertPrivate(t, ext);
+    // The net works: a request to the outside from a page is caught by the proxy.
+    await page.evaluate(() => fetch('http://canary.clausewatch.invalid/').catch(() => null));
+    assert.ok(ext.proxyAttempts().some((a) => a.host === 'canary.clausewatch.invalid'), 'the proxy saw the canary');
   } finally {
     await ext.browser.close();
   }
