@@ -69,8 +69,9 @@ export function renderChangeRecord(doc, record) {
 export function renderDiff(doc, diff) {
   const quotes = changeQuotes(diff.change);
   const holdsQuote = (text) => {
-    const flat = (text || '').replace(/\s+/g, ' ');
-    return quotes.some((q) => flat.includes(q) || q.includes(flat.slice(0, 80)));
+    const flat = (text || '').replace(/\s+/g, ' ').trim();
+    if (flat.length < 12) return false;
+    return quotes.some((q) => flat.includes(q) || q.includes(flat));
   };
   const blocks = diff.blocks.map((block) => {
     const provision = holdsQuote(block.before) || holdsQuote(block.after) || holdsQuote(block.text);

@@ -14,7 +14,8 @@ function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 }
 
-export async function startFixtureServer() {
+export async function startFixtureServer(root = kFixtures) {
+  const kFixtures = root;  // eslint-disable-line no-shadow
   const requests = [];
   const aliases = new Map();  // served path -> fixture path, to publish a new version at the same URL
   const server = http.createServer((req, res) => {
