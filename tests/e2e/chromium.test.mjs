@@ -179,6 +179,34 @@ test('chromium: terms page -> host -> badge and popup findings; nothing leaves t
   }
 });
 
+test('chromium: a single-page site showing its terms without a page load is checked too', async (t) => {
+  if (!hasPageAnalyze) return t.skip('host lacks page.analyze');
+  const browser = await launch({ withHost: true });
+  const { context, worker } = browser;
+  try {
+    const page = await context.newPage();
+    await page.goto(site.origin + '/blog/app.html');
+    const tabId = await tabIdOf(worker, page);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await badgeText(worker, tabId), '');
+    await page.click('#show-terms');
+    const badge = await waitForBadge(worker, tabId, (text) => text !== '' && text !== '!');
+    const popup = await openPopup(context, tabId);
+    const findings = await popupFindings(popup);
+    const pageText = normalise(await page.innerText('main'));
+    assert.equal(Number(badge), findings.filter((f) => f.polarity === 'risk').length);
+    for (const phrase of ['final and binding', 'class action', 'sell your personal information']) {
+      assert.ok(findings.some((f) => covers(f, phrase, pageText)), `no finding for '${phrase}'`);
+    }
+    // Going back to the app's home clears the badge.
+    await page.goBack();
+    await waitForBadge(worker, tabId, (text) => text === '');
+    assertOnlyLocalRequests(t, browser);
+  } finally {
+    await context.close();
+  }
+});
+
 test('chromium: the port reconnects after the host dies', async () => {
   const { context, worker, archiveHome } = await launch({ withHost: true });
   try {

@@ -102,12 +102,14 @@ ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true;  // the reply is sent asynchronously
 });
 
-// A new document in the tab: forget the old page's findings (fragment-only changes keep them).
+// A new document or a new URL in the tab (a load, a reload, or a single-page site's history change):
+// forget the old page's findings. Fragment-only changes keep them (pitfall 9).
 ext.tabs.onUpdated.addListener(async (tabId, changeInfo) => {
-  if (changeInfo.status !== 'loading') return;
+  const reload = changeInfo.status === 'loading' && !changeInfo.url;
+  if (!reload && !changeInfo.url) return;
   const state = await tabs.get(tabId);
   if (changeInfo.url && sameDocument(changeInfo.url, state.url)) return;
-  await tabs.clear(tabId, changeInfo.url ?? '');
+  await tabs.clear(tabId, changeInfo.url ?? state.url);
 });
 ext.tabs.onRemoved.addListener((tabId) => {
   tabs.forget(tabId);

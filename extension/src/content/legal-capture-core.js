@@ -246,7 +246,7 @@
   // Pages that render their text client-side may hold almost nothing at document_idle. When the
   // page is a legal page but has fewer than minBlocks blocks, wait for the DOM to change and then be
   // quiet for settleMs (at most maxWaitMs in all), then capture once.
-  function whenSettled(doc, { settleMs, maxWaitMs }) {
+  function whenSettled(doc, { settleMs, maxWaitMs, firstChangeMs }) {
     return new Promise((resolve) => {
       const view = doc.defaultView;
       let quiet = null;
@@ -260,16 +260,19 @@
         view.clearTimeout(quiet);
         quiet = view.setTimeout(done, settleMs);
       });
-      // The settle timer starts with the first change: a page still fetching its text is silent first.
+      // A page still fetching its text is silent first: give it firstChangeMs to start changing.
       observer.observe(doc.documentElement, { childList: true, subtree: true, characterData: true });
+      quiet = view.setTimeout(done, firstChangeMs);
       const deadline = view.setTimeout(done, maxWaitMs);
     });
   }
 
-  async function runWhenReady({ document: doc, url, send, minBlocks = 3, settleMs = 500, maxWaitMs = 8000 }) {
+  // firstChangeMs: how long to wait for the first change (a single-page site may already have
+  // swapped its view when the URL changes; a page loading its text may take seconds to start).
+  async function runWhenReady({ document: doc, url, send, minBlocks = 3, settleMs = 500, maxWaitMs = 8000, firstChangeMs = maxWaitMs }) {
     const recognition = recognise(doc, url);
     if (!recognition.isLegal) return null;
-    if (capture(doc, url, recognition).blocks.length < minBlocks) await whenSettled(doc, { settleMs, maxWaitMs });
+    if (capture(doc, url, recognition).blocks.length < minBlocks) await whenSettled(doc, { settleMs, maxWaitMs, firstChangeMs });
     return run({ document: doc, url, send });
   }
 
