@@ -94,8 +94,9 @@ test('popup: the change record from the archive, most severe first, with both qu
     ],
     truncated: false,
   };
-  const out = await renderPopup({ page: { status: 'done', result: { findings: [], archive: { version: { id: 2, is_new: true }, changes } } }, banners: [] });
+  const out = await renderPopup({ page: { status: 'done', result: { findings: [], archive: { version: { id: 2, is_new: true }, changes: { ...changes, from_version: 1, to_version: 2 } } } }, banners: [] });
   assert.ok(out.headings.includes('Changed since your last visit'));
+  assert.match(out.html, /href="\.\.\/options\/options\.html\?from=1&amp;to=2"/);
   assert.deepEqual(out.changes.map((c) => c.kind), ['protection_removed', 'default_flipped']);
   assert.match(out.changes[0].text, /Before: You may opt out of the sale/);
   assert.match(out.changes[1].text, /Now: We train on your chats unless you opt out/);

@@ -131,6 +131,10 @@ export async function setUpArchive(doc, { callHost }) {
     });
   }
 
+  // Opened from the popup's "See the full diff": show that diff straight away.
+  const params = new URLSearchParams(doc.defaultView.location.search);
+  if (params.get('from') && params.get('to')) await showDiff(Number(params.get('from')), Number(params.get('to')));
+
   const reply = await callHost('archive.history', {});
   if (!reply.ok) return documents.append(errorLine(doc, reply));
   if (reply.result.documents.length === 0) {

@@ -118,11 +118,16 @@ function renderChanges(doc, changes) {
     );
   }
   if (items.length === 0) return null;
+  const diffLink =
+    changes.from_version && changes.to_version
+      ? el(doc, 'a', { id: 'diff-link', href: `../options/options.html?from=${Number(changes.from_version)}&to=${Number(changes.to_version)}`, target: '_blank' }, 'See the full diff')
+      : null;
   return el(
     doc,
     'section',
     { id: 'changes' },
     el(doc, 'h2', {}, 'Changed since your last visit'),
+    diffLink,
     el(
       doc,
       'ul',
