@@ -5,6 +5,7 @@ import { NativePort } from './native-port.js';
 import { makeRouter, errorOf } from './router.js';
 import { PageStatus, TabStates, sameDocument } from './tab-state.js';
 import { changeItems, changeRecordOf, topChange } from '../shared/changes.js';
+import { addCookiesBefore } from './banner-hooks.js';
 
 const ext = globalThis.browser ?? globalThis.chrome;
 
@@ -73,7 +74,9 @@ const route = makeRouter({
   async [ToServiceWorker.BANNER_SNAPSHOT](message, sender) {
     const tabId = sender.tab?.id;
     if (tabId === undefined) throw new Error('banner.snapshot must come from a tab');
-    const reply = await callHostReply('banner.analyze', { snapshot: message.snapshot });
+    // The cookie jar as the browser holds it (HttpOnly and third-party cookies included); names only.
+    const snapshot = await addCookiesBefore(ext, message.snapshot, sender.tab).catch(() => message.snapshot);
+    const reply = await callHostReply('banner.analyze', { snapshot });
     const frameId = sender.frameId ?? 0;
     await tabs.update(tabId, (s) => {
       s.banners = s.banners.filter((b) => b.frameId !== frameId);
