@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  artifactPath, builtExtension, hostTypes, kChromiumOrigin, kHostBinary, kIds, kRoot, tempDir,
+  artifactPath, builtExtension, hostTypes, removeTempDirs, kChromiumOrigin, kHostBinary, kIds, kRoot, tempDir,
   writeChromiumHostManifest,
 } from './lib/env.mjs';
 import { startFixtureServer, startRecordingProxy } from './lib/servers.mjs';
@@ -28,6 +28,7 @@ before(async () => {
 after(async () => {
   await site?.close();
   await proxy?.close();
+  removeTempDirs();
 });
 
 // Launches Chromium with the extension; withHost=false leaves the host unregistered.
@@ -334,10 +335,10 @@ test('chromium: a new version of the terms shows what changed, in the popup, a n
     const options = await context.newPage();
     await options.goto(`${kChromiumOrigin}options/options.html`);
     await options.waitForSelector('body[data-ready="1"]');
-    await options.click('#documents li[data-document-id]');
-    await options.waitForSelector('#versions li[data-version-id]');
-    await options.click('#versions li[data-version-id]');
-    await options.waitForSelector('#diff[data-ready="1"]');
+    await options.click('#documents li[data-document-id]', { timeout: 10000 });
+    await options.waitForSelector('#versions li[data-version-id]', { timeout: 10000 });
+    await options.click('#versions li[data-version-id]', { timeout: 10000 });
+    await options.waitForSelector('#diff[data-ready="1"]', { timeout: 10000 });
     await options.screenshot({ path: artifactPath('chromium-options-diff.png'), fullPage: true });
     assert.ok((await options.$$('#diff .diff-block[data-op="removed"]')).length >= 1);
     assert.match(await options.textContent('#diff'), /opt out of the sale/i);

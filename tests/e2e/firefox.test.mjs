@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import {
-  artifactPath, builtExtension, hostTypes, kIds, kRoot, tempDir, writeFirefoxHostManifest,
+  artifactPath, builtExtension, hostTypes, removeTempDirs, kIds, kRoot, tempDir, writeFirefoxHostManifest,
 } from './lib/env.mjs';
 import { startFixtureServer, startRecordingProxy } from './lib/servers.mjs';
 import { assertNoOutsideRequests } from './lib/privacy.mjs';
@@ -27,6 +27,7 @@ before(async () => {
 after(async () => {
   await site?.close();
   await proxy?.close();
+  removeTempDirs();
 });
 
 async function launch({ withHost }) {

@@ -27,8 +27,16 @@ export function builtExtension() {
   return built;
 }
 
+// Temporary profiles, homes and archives; removeTempDirs() deletes them when a test file ends.
+const made = [];
 export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs() {
+  while (made.length) fs.rmSync(made.pop(), { recursive: true, force: true });
 }
 
 export function writeChromiumHostManifest(userDataDir) {
