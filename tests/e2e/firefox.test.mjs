@@ -187,6 +187,28 @@ test('firefox: terms page -> host -> badge and popup findings; nothing leaves th
   }
 });
 
+test('firefox: a single-page site showing its terms without a page load is checked too', async (t) => {
+  if (!hasPageAnalyze) return t.skip('host lacks page.analyze');
+  const ext = await launch({ withHost: true });
+  try {
+    const page = await ext.newPage();
+    await page.goto(site.origin + '/blog/app.html');
+    const tabId = await tabIdOf(ext, page);
+    await page.click('#show-terms');
+    const badge = await waitForBadge(ext, tabId, (text) => text !== '' && text !== '!');
+    const popup = await openPopup(ext, tabId);
+    const findings = await popupFindings(popup);
+    const pageText = normalise(await page.$eval('main', (m) => m.innerText));
+    assert.equal(Number(badge), findings.filter((f) => f.polarity === 'risk').length);
+    for (const phrase of ['final and binding', 'class action', 'sell your personal information']) {
+      assert.ok(findings.some((f) => covers(f, phrase, pageText)), `no finding for '${phrase}'`);
+    }
+    assertPrivate(t, ext);
+  } finally {
+    await ext.browser.close();
+  }
+});
+
 test('firefox: without the host the popup shows how to install it', async (t) => {
   const ext = await launch({ withHost: false });
   try {
