@@ -192,6 +192,7 @@ export function renderPopup(doc, { state, host }) {
   const banner = renderBanners(doc, state.banners || []);
   if (banner && !isNotInstalled(hostError)) main.append(banner);
   if (host && host.ok) {
-    main.append(el(doc, 'p', { class: 'muted', id: 'host-version' }, `Host ${host.result.version}`));
+    const rules = host.result.rule_pack?.version;
+    main.append(el(doc, 'p', { class: 'muted', id: 'host-version' }, `Host ${host.result.version}${rules !== undefined ? ` · rule pack ${rules}` : ''}`));
   }
 }
