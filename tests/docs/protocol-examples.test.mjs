@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -152,8 +153,8 @@ function frame(message) {
   return Buffer.concat([header, body]);
 }
 
-async function askHost(messages) {
-  const child = spawn(hostBinary, ['chrome-extension://mhmffaebdaaenapifkopmidmkdhkglmn/'], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function askHost(messages, env = process.env) {
+  const child = spawn(hostBinary, ['chrome-extension://mhmffaebdaaenapifkopmidmkdhkglmn/'], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const chunks = [];
   child.stdout.on('data', (c) => chunks.push(c));
   child.stdin.end(Buffer.concat(messages.map(frame)));
@@ -179,4 +180,37 @@ test('every type the host serves has schemas, and its real replies validate', { 
   assert.equal(unknown.error.name, 'UNKNOWN_TYPE');
   const undocumented = ping.result.types.filter((t) => !validators.has(`${t} request`) || !validators.has(`${t} result`));
   coverage(t, undocumented, 'message types without request and result schemas');
+});
+
+// The request examples are executable: each is sent to the real host (with an empty archive in a
+// temporary CLAUSEWATCH_HOME), and a successful reply must match the type's result schema.
+test('the request examples run on the real host and their replies match the result schemas', { skip: !hostBinary && 'CW_HOST_BINARY not set' }, async (t) => {
+  const requests = examples.filter((e) => e.kind === 'request' && e.type !== 'envelope');
+  const messages = [];
+  for (const e of requests) {
+    let value;
+    try {
+      value = JSON.parse(e.text);
+    } catch {
+      continue;  // reported by the example test
+    }
+    const isEnvelope = value && typeof value === 'object' && 'id' in value && value.type === e.type;
+    messages.push({ example: e, message: { id: messages.length + 1, type: e.type, payload: isEnvelope ? value.payload ?? {} : value } });
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-docs-'));
+  try {
+    const replies = await askHost(messages.map((m) => m.message), { ...process.env, CLAUSEWATCH_HOME: home });
+    assert.equal(replies.length, messages.length, 'the host answered every example');
+    const mismatches = [];
+    replies.forEach((reply, i) => {
+      const { example } = messages[i];
+      const where = `PROTOCOL.md:${example.line} (${example.type} request, run on the host)`;
+      mismatches.push(...check('envelope reply', reply, where));
+      if (reply.ok && validators.has(`${example.type} result`)) mismatches.push(...check(`${example.type} result`, reply.result, where));
+      if (!reply.ok) t.diagnostic(`${where}: ${reply.error.name}: ${reply.error.message}`);
+    });
+    coverage(t, mismatches, 'real replies that do not match the schemas');
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
 });
