@@ -37,6 +37,9 @@ export const ErrorCode = Object.freeze({
   SYNC_PASSPHRASE_REQUIRED: 408,
   SEALED_EXPORT_INVALID: 409,
   SYNC_OTHER_FOLDER: 410,
+  BANNER_SNAPSHOT_INVALID: 300,
+  BANNER_TOO_LARGE: 301,
+  TCF_STRING_INVALID: 302,
 });
 
 export const ErrorName = Object.freeze({
@@ -76,6 +79,9 @@ export const ErrorName = Object.freeze({
   408: 'SYNC_PASSPHRASE_REQUIRED',
   409: 'SEALED_EXPORT_INVALID',
   410: 'SYNC_OTHER_FOLDER',
+  300: 'BANNER_SNAPSHOT_INVALID',
+  301: 'BANNER_TOO_LARGE',
+  302: 'TCF_STRING_INVALID',
 });
 
 export const ErrorTemplate = Object.freeze({
@@ -115,4 +121,7 @@ export const ErrorTemplate = Object.freeze({
   408: 'A passphrase or recovery code is needed: {detail}',
   409: '{file} is not a readable sealed export ({detail}); nothing was imported',
   410: 'This archive already syncs with {folder}; it cannot also join {path}',
+  300: 'Invalid banner snapshot: {field} {detail}',
+  301: 'Banner snapshot {what} is {count}, over the limit of {limit}',
+  302: 'TC string cannot be decoded: {detail}',
 });

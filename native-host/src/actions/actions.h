@@ -7,6 +7,7 @@
 namespace cw::actions {
 
 extern const ActionSpec kPing;  // ping.cpp
+extern const ActionSpec kBannerAnalyze;  // banner_analyze.cpp
 extern const ActionSpec kPageAnalyze;  // page_analyze.cpp
 extern const ActionSpec kRulesInfo;    // rules_info.cpp
 

@@ -8,6 +8,7 @@ namespace cw {
 std::span<const ActionSpec> action_table() {
   static const std::array kTable = {
       actions::kPing,
+      actions::kBannerAnalyze,
       actions::kPageAnalyze,
       actions::kRulesInfo,
   };

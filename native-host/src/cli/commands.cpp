@@ -9,6 +9,7 @@ std::span<const RegisterFn> command_table() {
   static const std::array kTable = {
       &register_version,
       &register_call,
+      &register_banner,
   };
   return kTable;
 }

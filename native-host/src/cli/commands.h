@@ -27,5 +27,6 @@ int report_error(const Error& error);
 
 void register_call(CLI::App& app, CliState& state);     // cmd_call.cpp
 void register_version(CLI::App& app, CliState& state);  // cmd_version.cpp
+void register_banner(CLI::App& app, CliState& state);   // cmd_banner.cpp
 
 }  // namespace cw::cli

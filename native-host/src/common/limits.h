@@ -73,7 +73,28 @@ inline constexpr std::size_t kMaxSyncDevices = 1024;
 // the reader refuses frames that ask for more.
 inline constexpr int kSyncZstdWindowLog = 27;
 
+// --- Cookie-banner snapshots (banner/) ---------------------------------------------------------
+// The largest real banner in the shared corpus (a Google Funding Choices dialog with every vendor)
+// has about 700 controls and 260 switches over 4 layers; these limits leave several times that.
+inline constexpr std::size_t kMaxBannerLayers = 16;
+inline constexpr std::size_t kMaxBannerControls = 5'000;
+inline constexpr std::size_t kMaxBannerToggles = 5'000;
+// The capture script cuts control texts to 500 characters; labels longer than this are not labels.
+inline constexpr std::size_t kMaxBannerControlTextBytes = 4 * 1024;
+// Banner and layer texts: a preference centre that lists every vendor runs to ~100 KB.
+inline constexpr std::size_t kMaxBannerTextBytes = 512 * 1024;
+// Cookies present at load: busy news sites set a few hundred; a browser keeps at most 180 per domain.
+inline constexpr std::size_t kMaxBannerCookies = 5'000;
+// RFC 6265 user agents support names and values of at least 4096 bytes together.
+inline constexpr std::size_t kMaxCookieNameBytes = 4 * 1024;
+// A TC string with every vendor in a bitfield is under 2 KB; ping and TCData objects with full
+// vendor maps stay under 256 KB.
+inline constexpr std::size_t kMaxTcStringBytes = 64 * 1024;
+inline constexpr std::size_t kMaxTcfDataBytes = 256 * 1024;
+
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
+static_assert(kMaxBannerControls * kMaxBannerControlTextBytes <= kMaxInboundFrameBytes * 2ULL,
+              "a snapshot at its limits still arrives within a frame or two");
 static_assert(kMaxBundleFileBytes <= 1024ULL * kMiB, "bundles are read whole into memory");
 static_assert(kBundleSplitPlainBytes < kMaxBundlePlainBytes, "writers split before readers refuse");
 static_assert(kMaxSyncRecordBytes <= 64U * kMiB, "records are held whole in memory");

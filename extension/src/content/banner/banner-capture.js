@@ -1,0 +1,763 @@
+// ClauseWatch cookie-banner capture (content script, all frames, document_idle).
+//
+// Finds the cookie banner the user sees and sends a snapshot of it (PROTOCOL.md, banner.analyze):
+// every visible control with its computed style and box, every checkbox/switch with its LIVE state,
+// the banner text, how much of the viewport it covers, scroll lock, the consent platform, what the
+// IAB TCF API reports, GPC and the cookie names visible to the page. It never clicks anything and
+// never judges: the host does that.
+//
+// The core is transport-agnostic: ClauseWatchBanner.run({send}) takes a callback, so tests inject this
+// file into a page and call it directly. Plain script (no modules): content scripts cannot import.
+// Needs cmp-markers.gen.js (the CW_BANNER_MARKERS table) loaded before it.
+(function (global) {
+  'use strict';
+
+  const MARKERS = global.CW_BANNER_MARKERS || { cmps: [], generic: {} };
+  const GENERIC = MARKERS.generic || {};
+
+  // Bounds on the work one capture may do; the host enforces its own limits (common/limits.h).
+  const LIMITS = {
+    maxControls: 1500,
+    maxToggles: 1500,
+    maxControlText: 500,
+    maxLayerText: 60000,
+    maxBannerText: 60000,
+    maxElementsWalked: 20000,
+    lateBannerWaitMs: 10000,
+    mutationDebounceMs: 250,
+    tcfTimeoutMs: 800,
+    fallbackMaxText: 5000,
+  };
+
+  const CONTROL_SELECTOR =
+    'button, a, [role="button"], [role="link"], input[type="button"], input[type="submit"], input[type="reset"]';
+  const TOGGLE_SELECTOR = 'input[type="checkbox"], input[type="radio"], [role="switch"], [role="checkbox"]';
+  const VOCABULARY = new RegExp(GENERIC.vocabulary || 'cookie|consent', 'i');
+  const LEGIT_INTEREST = new RegExp(GENERIC.legitimate_interest || 'legitimate.?interest', 'i');
+  const BUTTON_CLASS_HINT = /(^|[^a-z])(btn|button)([^a-z]|$)/i;
+
+  function now() {
+    return global.performance && performance.now ? performance.now() : Date.now();
+  }
+
+  function safeQuery(scope, selector) {
+    try {
+      return scope.querySelector(selector);
+    } catch (e) {
+      return null; // a selector this engine does not support
+    }
+  }
+
+  function safeQueryAll(scope, selector) {
+    try {
+      return Array.from(scope.querySelectorAll(selector));
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function cut(text, max) {
+    const clean = (text || '').replace(/\s+/g, ' ').trim();
+    return clean.length > max ? clean.slice(0, max) : clean;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Visibility
+  // ---------------------------------------------------------------------------------------------
+
+  // Why an element is not visible to the user, or '' if it is.
+  function hiddenReason(el, win) {
+    if (el.closest && el.closest('[hidden]')) return 'display';
+    if (el.checkVisibility) {
+      if (!el.checkVisibility({ visibilityProperty: true, checkVisibilityCSS: true })) {
+        const cs = win.getComputedStyle(el);
+        return cs.display === 'none' || !el.getClientRects().length ? 'display' : 'visibility';
+      }
+    } else {
+      const cs = win.getComputedStyle(el);
+      if (cs.display === 'none' || !el.getClientRects().length) return 'display';
+      if (cs.visibility === 'hidden' || cs.visibility === 'collapse') return 'visibility';
+    }
+    const rect = el.getBoundingClientRect();
+    if (rect.width < 2 || rect.height < 2) return 'size';
+    const docWidth = Math.max(win.innerWidth, win.document.documentElement.scrollWidth);
+    const docHeight = Math.max(win.innerHeight, win.document.documentElement.scrollHeight);
+    if (rect.right <= 0 || rect.bottom + win.scrollY <= 0 || rect.left >= docWidth || rect.top + win.scrollY >= docHeight) {
+      return 'offscreen';
+    }
+    if (effectiveOpacity(el, null, win) < 0.05) return 'opacity';
+    if (el.closest && el.closest('[inert]')) return 'inert';
+    return '';
+  }
+
+  // An element counts as shown when it, or something inside it, has a visible box.
+  function isShown(el, win) {
+    if (!hiddenReason(el, win)) return true;
+    // Wrappers of size 0 with fixed children (OneTrust's #onetrust-consent-sdk) are shown if a child is.
+    if (el.closest && el.closest('[hidden]')) return false;
+    const cs = win.getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden') return false;
+    for (const child of Array.from(el.children).slice(0, 20)) {
+      if (!hiddenReason(child, win)) return true;
+    }
+    return false;
+  }
+
+  const opacityCache = new WeakMap();
+  function effectiveOpacity(el, stopAt, win) {
+    let product = 1;
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      if (opacityCache.has(node)) return product * opacityCache.get(node);
+      product *= parseFloat(win.getComputedStyle(node).opacity || '1');
+      if (node === stopAt) break;
+    }
+    return product;
+  }
+
+  function parseAlpha(css) {
+    if (!css || css === 'transparent') return 0;
+    const m = /rgba?\(([^)]*)\)/.exec(css);
+    if (!m) return 1;
+    const parts = m[1].split(/[\s,/]+/).filter(Boolean);
+    if (parts.length < 4) return 1;
+    const a = parts[3];
+    return a.endsWith('%') ? parseFloat(a) / 100 : parseFloat(a);
+  }
+
+  function effectiveBackground(el, win) {
+    for (let node = el.parentElement; node; node = node.parentElement || (node.getRootNode && node.getRootNode().host)) {
+      const bg = win.getComputedStyle(node).backgroundColor;
+      if (parseAlpha(bg) > 0.05) return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Finding the banner
+  // ---------------------------------------------------------------------------------------------
+
+  let markerSelectorCache = null;
+  function allMarkerSelectors() {
+    if (markerSelectorCache === null) {
+      const list = [];
+      for (const cmp of MARKERS.cmps || []) for (const s of cmp.first || []) list.push(s);
+      markerSelectorCache = list;
+    }
+    return markerSelectorCache;
+  }
+
+  function frameMarkerFor(url) {
+    for (const cmp of MARKERS.cmps || []) {
+      for (const marker of cmp.frames || []) if (url.indexOf(marker) !== -1) return cmp;
+    }
+    return null;
+  }
+
+  function hasControl(el) {
+    if (safeQuery(el, CONTROL_SELECTOR)) return true;
+    return !!(el.shadowRoot && safeQuery(el.shadowRoot, CONTROL_SELECTOR));
+  }
+
+  // Text of an element including open shadow roots (textContent skips them).
+  function deepText(el, max) {
+    let text = el.textContent || '';
+    if (el.shadowRoot) text += ' ' + (el.shadowRoot.textContent || '');
+    return text.length > max ? text.slice(0, max) : text;
+  }
+
+  function isFixedOrSticky(el, win) {
+    const p = win.getComputedStyle(el).position;
+    return p === 'fixed' || p === 'sticky';
+  }
+
+  // Elements near the top of the tree (body children to max_depth), including open shadow roots.
+  function topLevelElements(doc, maxDepth) {
+    const out = [];
+    const walk = (parent, depth) => {
+      for (const child of parent.children || []) {
+        if (out.length > 400) return;
+        out.push(child);
+        if (child.shadowRoot) walk(child.shadowRoot, depth + 1);
+        if (depth < maxDepth) walk(child, depth + 1);
+      }
+    };
+    if (doc.body) walk(doc.body, 1);
+    return out;
+  }
+
+  // Known platforms first: their markers say where the first and later layers are.
+  function findKnownCmp(doc, win) {
+    let hiddenMatch = null;
+    for (const cmp of MARKERS.cmps || []) {
+      for (const selector of cmp.first || []) {
+        const el = safeQuery(doc, selector);
+        if (!el) continue;
+        if (isShown(el, win) || (el.shadowRoot && cmp.shadow)) {
+          return { cmp, root: el, detectedBy: 'marker' };
+        }
+        hiddenMatch = hiddenMatch || { cmp, root: el };
+      }
+      // A preference centre shown without a first layer is still what the user sees.
+      for (const selector of cmp.second || []) {
+        const el = safeQuery(doc, selector);
+        if (el && isShown(el, win) && VOCABULARY.test(deepText(el, 20000))) {
+          return { cmp, root: el, detectedBy: 'marker', secondOnly: true };
+        }
+      }
+    }
+    return hiddenMatch ? { hidden: hiddenMatch } : null;
+  }
+
+  function scoreCandidate(el, win) {
+    if (el === win.document.body || el === win.document.documentElement) return -1;
+    if (!isShown(el, win)) return -1;
+    const text = deepText(el, 30000);
+    if (text.length < 15 || text.length > 25000 || !VOCABULARY.test(text)) return -1;
+    if (!hasControl(el)) return -1;
+    let score = 1;
+    if (isFixedOrSticky(el, win)) score += 3;
+    const role = el.getAttribute('role');
+    if (role === 'dialog' || role === 'alertdialog' || el.getAttribute('aria-modal') === 'true' || el.tagName === 'DIALOG') score += 2;
+    const hint = (el.id || '') + ' ' + (typeof el.className === 'string' ? el.className : '');
+    if (/cookie|consent|gdpr|rgpd|privacy/i.test(hint)) score += 2;
+    if (/cookie|cookies/i.test(text.slice(0, 2000))) score += 1;
+    return score;
+  }
+
+  // In-house banners: consent vocabulary + a control + overlay evidence (position or dialog hints).
+  function findGenericBanner(doc, win) {
+    const candidates = new Set(safeQueryAll(doc, GENERIC.candidates || '[role=dialog]'));
+    const top = topLevelElements(doc, GENERIC.max_depth || 4);
+    for (const el of top) {
+      if (el.shadowRoot) for (const inner of safeQueryAll(el.shadowRoot, GENERIC.candidates || '[role=dialog]')) candidates.add(inner);
+      if (isFixedOrSticky(el, win)) candidates.add(el);
+    }
+    let best = null;
+    for (const el of candidates) {
+      const score = scoreCandidate(el, win);
+      if (score < 3) continue;
+      // Same score: keep the outer element, which holds the whole banner.
+      if (!best || score > best.score || (score === best.score && el.contains(best.root))) {
+        best = { root: el, score };
+      }
+    }
+    if (best) return { cmp: { id: 'generic', name: 'In-house banner' }, root: best.root, detectedBy: 'generic' };
+    // Last resort: a small top-level block about cookies that holds controls.
+    const viewportHeight = win.innerHeight || 800;
+    for (const el of top) {
+      const rect = el.getBoundingClientRect();
+      if (rect.height === 0 || rect.height > viewportHeight * 0.8) continue;
+      const text = deepText(el, LIMITS.fallbackMaxText + 1);
+      if (text.length > LIMITS.fallbackMaxText || !/cookie|consent|gdpr|ciasteczk/i.test(text)) continue;
+      if (!hasControl(el) || !isShown(el, win)) continue;
+      return { cmp: { id: 'generic', name: 'In-house banner' }, root: el, detectedBy: 'generic' };
+    }
+    return null;
+  }
+
+  // Same-origin frames are searched from their parent; cross-origin ones by their own copy of this
+  // script (all_frames), which therefore skips frames its parent can already reach.
+  function reachableFromParent(win) {
+    try {
+      return win !== win.top && !!win.frameElement;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function findBanner(win) {
+    const doc = win.document;
+    const isTop = win === win.top;
+    if (!isTop) {
+      const frameCmp = frameMarkerFor(String(win.location.href));
+      if (frameCmp && doc.body && isShown(doc.body, win)) {
+        return { cmp: frameCmp, root: doc.body, detectedBy: 'frame', win };
+      }
+    }
+    const known = findKnownCmp(doc, win);
+    if (known && known.root) return Object.assign(known, { win });
+    const generic = findGenericBanner(doc, win);
+    if (generic) return Object.assign(generic, { win });
+    for (const frame of safeQueryAll(doc, 'iframe')) {
+      let inner = null;
+      try {
+        inner = frame.contentWindow && frame.contentWindow.document && frame.contentWindow.document.body ? frame.contentWindow : null;
+      } catch (e) {
+        inner = null; // cross-origin: its own content script captures it
+      }
+      if (inner && isShown(frame, win)) {
+        const found = findBanner(inner);
+        if (found && found.root) return Object.assign(found, { inFrame: true });
+      }
+    }
+    return known && known.hidden ? { hidden: known.hidden } : null;
+  }
+
+  // The cheap first check: one selector query plus the styles of a few top-level elements.
+  function cheapCheck(win) {
+    const doc = win.document;
+    if (!doc.body) return false;
+    if (win !== win.top && frameMarkerFor(String(win.location.href))) return true;
+    const selectors = allMarkerSelectors().concat([GENERIC.candidates || '[role=dialog]']).join(',');
+    let hit = null;
+    try {
+      hit = doc.querySelector(selectors);
+    } catch (e) {
+      hit = allMarkerSelectors().some((s) => safeQuery(doc, s));
+    }
+    if (hit) return true;
+    for (const el of Array.from(doc.body.children).slice(0, 60)) {
+      if (el.shadowRoot || el.tagName === 'IFRAME') return true;
+      if (isFixedOrSticky(el, win)) return true;
+    }
+    // Pages with little markup (a banner saved on its own, minimal templates): let the full search run.
+    return doc.body.childElementCount <= 3 && (doc.body.textContent || '').length < 20000 && /cookie|consent/i.test(doc.body.textContent || '');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Snapshot of a banner
+  // ---------------------------------------------------------------------------------------------
+
+  // Walks a subtree including open shadow roots and same-origin iframes, in document order.
+  function walk(root, visit, budget) {
+    const stack = [root];
+    while (stack.length && budget.left > 0) {
+      const node = stack.pop();
+      budget.left--;
+      if (node.nodeType === 1) {
+        if (visit(node) === 'skip-children') continue;
+        const kids = [];
+        if (node.shadowRoot) kids.push(node.shadowRoot);
+        if (node.tagName === 'IFRAME') {
+          try {
+            if (node.contentDocument && node.contentDocument.body) kids.push(node.contentDocument.body);
+          } catch (e) {
+            /* cross-origin */
+          }
+        }
+        for (const child of node.children) kids.push(child);
+        for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+      } else if (node.nodeType === 11) {
+        for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+      }
+    }
+  }
+
+  function windowOf(el, fallback) {
+    return (el.ownerDocument && el.ownerDocument.defaultView) || fallback;
+  }
+
+  function controlText(el) {
+    let text = '';
+    if (el.tagName === 'INPUT') text = el.value || el.getAttribute('aria-label') || '';
+    else text = el.innerText || el.textContent || '';
+    text = cut(text, LIMITS.maxControlText);
+    if (!text) text = cut(el.getAttribute('aria-label') || el.getAttribute('title') || '', LIMITS.maxControlText);
+    return text;
+  }
+
+  function toggleLabel(el) {
+    const aria = el.getAttribute('aria-label');
+    if (aria) return cut(aria, LIMITS.maxControlText);
+    const labelledBy = el.getAttribute('aria-labelledby');
+    if (labelledBy) {
+      const doc = el.getRootNode ? el.getRootNode() : el.ownerDocument;
+      const parts = labelledBy.split(/\s+/).map((id) => (doc.getElementById ? doc.getElementById(id) : null)).filter(Boolean);
+      if (parts.length) return cut(parts.map((p) => p.textContent).join(' '), LIMITS.maxControlText);
+    }
+    if (el.labels && el.labels.length) return cut(el.labels[0].textContent, LIMITS.maxControlText);
+    const wrapping = el.closest && el.closest('label');
+    if (wrapping) return cut(wrapping.textContent, LIMITS.maxControlText);
+    for (let node = el.parentElement, depth = 0; node && depth < 3; node = node.parentElement, depth++) {
+      const text = cut(node.textContent, 200);
+      if (text) return text;
+    }
+    return cut(el.getAttribute('title') || el.id || '', LIMITS.maxControlText);
+  }
+
+  function toggleContext(el) {
+    const parts = [el.id, typeof el.className === 'string' ? el.className : ''];
+    for (let node = el.parentElement, depth = 0; node && depth < 4; node = node.parentElement, depth++) {
+      parts.push(node.id || '', typeof node.className === 'string' ? node.className : '');
+      const heading = node.querySelector && node.querySelector('h1,h2,h3,h4,h5,h6,legend,[role=heading]');
+      if (heading) parts.push(cut(heading.textContent, 120));
+    }
+    return cut(parts.join(' ').replace(/[-_]/g, ' '), LIMITS.maxControlText);
+  }
+
+  function toggleChecked(el) {
+    if (el.tagName === 'INPUT') return !!el.checked; // the live property, not the attribute
+    return el.getAttribute('aria-checked') === 'true' || el.getAttribute('aria-pressed') === 'true';
+  }
+
+  function toggleDisabled(el) {
+    return !!el.disabled || el.getAttribute('aria-disabled') === 'true' || !!(el.closest && el.closest('fieldset[disabled]'));
+  }
+
+  function px(value) {
+    const n = parseFloat(value);
+    return Number.isFinite(n) ? n : 0;
+  }
+
+  function buttonLike(el, cs, win) {
+    const ownBg = cs.backgroundColor;
+    const hasFill = parseAlpha(ownBg) > 0.1 && ownBg !== effectiveBackground(el, win);
+    const border = Math.max(px(cs.borderTopWidth), px(cs.borderBottomWidth), px(cs.borderLeftWidth), px(cs.borderRightWidth));
+    const hasBorder = border >= 1 && cs.borderTopStyle !== 'none' && parseAlpha(cs.borderTopColor) > 0.1;
+    const hint = (el.id || '') + ' ' + (typeof el.className === 'string' ? el.className : '');
+    return hasFill || hasBorder || BUTTON_CLASS_HINT.test(hint) || cs.backgroundImage.indexOf('gradient') !== -1;
+  }
+
+  function inRunningText(el) {
+    if (el.closest && el.closest('p')) return true;
+    const parent = el.parentElement;
+    if (!parent) return false;
+    let own = 0;
+    for (const node of parent.childNodes) if (node.nodeType === 3) own += node.textContent.trim().length;
+    return own > 30;
+  }
+
+  function describeControl(el, root, win, layerVisible) {
+    const w = windowOf(el, win);
+    const reason = layerVisible ? hiddenReason(el, w) : 'layer';
+    const control = {
+      text: controlText(el),
+      tag: el.tagName.toLowerCase(),
+      role: el.getAttribute('role') || '',
+      id: cut(el.id || '', 200),
+      visible: !reason,
+      hidden_reason: reason,
+      in_text: inRunningText(el),
+    };
+    if (reason) return control; // styles of hidden controls say nothing the user sees
+    const cs = w.getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
+    control.box = { x: Math.round(rect.left), y: Math.round(rect.top), width: Math.round(rect.width), height: Math.round(rect.height) };
+    control.color = cs.color;
+    control.background = cs.backgroundColor;
+    control.effective_background = effectiveBackground(el, w);
+    control.font_size = px(cs.fontSize);
+    control.font_weight = parseInt(cs.fontWeight, 10) || 400;
+    control.opacity = Math.round(effectiveOpacity(el, root, w) * 1000) / 1000;
+    control.border_width = Math.max(px(cs.borderTopWidth), px(cs.borderBottomWidth), px(cs.borderLeftWidth), px(cs.borderRightWidth));
+    control.button_like = buttonLike(el, cs, w);
+    return control;
+  }
+
+  function describeToggle(el, win, layerVisible) {
+    const label = toggleLabel(el);
+    const context = toggleContext(el);
+    const role = el.getAttribute('role');
+    return {
+      label,
+      context,
+      kind: role === 'switch' || /switch|toggle|slider/i.test(context) ? 'switch' : 'checkbox',
+      checked: toggleChecked(el),
+      disabled: toggleDisabled(el),
+      legitimate_interest: LEGIT_INTEREST.test(label + ' ' + context),
+      visible: layerVisible && !hiddenReason(el, windowOf(el, win)),
+    };
+  }
+
+  function captureLayer(el, kind, win, exclude, budget, counts) {
+    const w = windowOf(el, win);
+    const layerVisible = isShown(el, w);
+    const layer = { kind, visible: layerVisible, text: '', controls: [], toggles: [] };
+    walk(
+      el,
+      (node) => {
+        if (node !== el && exclude.indexOf(node) !== -1) return 'skip-children';
+        if (node.matches(TOGGLE_SELECTOR)) {
+          if (counts.toggles < LIMITS.maxToggles) {
+            layer.toggles.push(describeToggle(node, w, layerVisible));
+            counts.toggles++;
+          }
+          return 'skip-children';
+        }
+        if (node.matches(CONTROL_SELECTOR)) {
+          if (counts.controls < LIMITS.maxControls) {
+            layer.controls.push(describeControl(node, el, w, layerVisible));
+            counts.controls++;
+          }
+          return 'skip-children'; // a control inside a control is the same control
+        }
+        return undefined;
+      },
+      budget,
+    );
+    let text = layerVisible ? el.innerText || '' : el.textContent || '';
+    if (el.shadowRoot) text += ' ' + (el.shadowRoot.textContent || '');
+    layer.text = cut(text, LIMITS.maxLayerText);
+    if (layerVisible && !layer.controls.some((c) => c.visible) && !layer.toggles.some((t) => t.visible) && layer.text.length < 20) {
+      layer.visible = false; // an empty wrapper, e.g. around a preference centre
+    }
+    return layer;
+  }
+
+  function viewportShare(el, win) {
+    const vw = win.innerWidth || 1;
+    const vh = win.innerHeight || 1;
+    let best = 0;
+    const consider = (node) => {
+      const r = node.getBoundingClientRect();
+      const w = Math.max(0, Math.min(r.right, vw) - Math.max(r.left, 0));
+      const h = Math.max(0, Math.min(r.bottom, vh) - Math.max(r.top, 0));
+      best = Math.max(best, (w * h) / (vw * vh));
+    };
+    consider(el);
+    for (const child of Array.from(el.children).slice(0, 20)) consider(child);
+    return Math.min(1, Math.round(best * 1000) / 1000);
+  }
+
+  // The banner or a backdrop that blocks the page: fixed, visible, painted elements near the top.
+  function overlayShare(root, win) {
+    let best = viewportShare(root, win);
+    for (const el of topLevelElements(win.document, 2)) {
+      if (!isFixedOrSticky(el, win) || hiddenReason(el, win)) continue;
+      const cs = win.getComputedStyle(el);
+      const painted = parseAlpha(cs.backgroundColor) > 0.05 || (cs.backdropFilter && cs.backdropFilter !== 'none');
+      if (painted || el.contains(root)) best = Math.max(best, viewportShare(el, win));
+    }
+    return best;
+  }
+
+  function scrollLocked(win) {
+    const doc = win.document;
+    const locked = (el) => {
+      if (!el) return false;
+      const cs = win.getComputedStyle(el);
+      return cs.overflow === 'hidden' || cs.overflowY === 'hidden' || cs.overflowY === 'clip' || (el === doc.body && cs.position === 'fixed');
+    };
+    return locked(doc.documentElement) || locked(doc.body);
+  }
+
+  function cookieNames(doc) {
+    try {
+      return (doc.cookie || '')
+        .split(';')
+        .map((part) => part.split('=')[0].trim())
+        .filter(Boolean)
+        .slice(0, 500);
+    } catch (e) {
+      return []; // sandboxed frames throw
+    }
+  }
+
+  // Further layers (preference centres) named by the platform's markers, inside or beside the root.
+  function secondLayers(found, doc) {
+    const scopes = [doc];
+    if (found.root.shadowRoot) scopes.push(found.root.shadowRoot);
+    const layers = [];
+    for (const selector of (found.cmp && found.cmp.second) || []) {
+      for (const scope of scopes) {
+        for (const el of safeQueryAll(scope, selector)) {
+          if (el === found.root || el.contains(found.root) || layers.indexOf(el) !== -1) continue;
+          layers.push(el);
+        }
+      }
+    }
+    return layers.filter((el) => !layers.some((other) => other !== el && other.contains(el)));
+  }
+
+  // Synchronous part of a capture: the work done on the page's main thread.
+  function captureSync(win) {
+    const started = now();
+    const found = findBanner(win);
+    const detected = now();
+    if (!found || !found.root) {
+      return {
+        snapshot: null,
+        hidden: found && found.hidden ? { cmp: found.hidden.cmp.id } : null,
+        timing: { detect_ms: detected - started },
+      };
+    }
+    const w = found.win || win;
+    const doc = w.document;
+    const budget = { left: LIMITS.maxElementsWalked };
+    const counts = { controls: 0, toggles: 0 };
+    const seconds = found.secondOnly ? [] : secondLayers(found, doc);
+    const layers = [captureLayer(found.root, found.secondOnly ? 'second' : 'first', w, seconds, budget, counts)];
+    for (const el of seconds) layers.push(captureLayer(el, 'second', w, [], budget, counts));
+    const shown = layers.filter((l) => l.visible);
+    const text = cut(shown.map((l) => l.text).join('\n'), LIMITS.maxBannerText);
+    const snapshot = {
+      format: 1,
+      url: String(win.top === win ? win.location.href : (doc.referrer || win.location.href)),
+      frame_url: String(w.location.href),
+      top_frame: win === win.top,
+      found: true,
+      cmp: { id: found.cmp.id, name: found.cmp.name || found.cmp.id, detected_by: found.detectedBy },
+      in_shadow_root: !!found.root.shadowRoot || (found.root.getRootNode && found.root.getRootNode() !== doc),
+      in_frame: !!found.inFrame || win !== win.top,
+      viewport: { width: w.innerWidth, height: w.innerHeight },
+      viewport_share: viewportShare(found.root, w),
+      overlay_share: overlayShare(found.root, w),
+      scroll_locked: scrollLocked(w),
+      text,
+      layers,
+      document_cookie_names: cookieNames(doc),
+      gpc: {
+        sent: typeof navigator !== 'undefined' && navigator.globalPrivacyControl === true,
+        read_by_page: doc.documentElement.hasAttribute('data-cw-gpc-probe') ? doc.documentElement.hasAttribute('data-cw-gpc-read') : null,
+      },
+      truncated: budget.left <= 0 || counts.controls >= LIMITS.maxControls || counts.toggles >= LIMITS.maxToggles,
+    };
+    snapshot.timing = { detect_ms: detected - started, capture_ms: now() - detected };
+    return { snapshot, hidden: null, timing: snapshot.timing };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // IAB TCF, through the __tcfapiLocator postMessage protocol (the isolated world cannot call
+  // the page's __tcfapi function directly)
+  // ---------------------------------------------------------------------------------------------
+
+  function tcfLocatorWindow(win) {
+    let w = win;
+    for (let i = 0; i < 10; i++) {
+      try {
+        if (w.frames.__tcfapiLocator) return w;
+      } catch (e) {
+        /* cross-origin parent: postMessage still works, the name lookup does not */
+      }
+      if (w === w.top) return null;
+      w = w.parent;
+    }
+    return null;
+  }
+
+  function tcfCall(win, target, command, timeoutMs) {
+    return new Promise((resolve) => {
+      const callId = 'cw-' + command + '-' + Math.random().toString(36).slice(2);
+      let timer = null;
+      const onMessage = (event) => {
+        let data = event.data;
+        if (typeof data === 'string') {
+          try {
+            data = JSON.parse(data);
+          } catch (e) {
+            return;
+          }
+        }
+        const ret = data && data.__tcfapiReturn;
+        if (!ret || ret.callId !== callId) return;
+        win.removeEventListener('message', onMessage);
+        clearTimeout(timer);
+        resolve({ returnValue: ret.returnValue, success: ret.success });
+      };
+      win.addEventListener('message', onMessage);
+      timer = setTimeout(() => {
+        win.removeEventListener('message', onMessage);
+        resolve(null);
+      }, timeoutMs);
+      target.postMessage({ __tcfapiCall: { command, version: 2, callId, parameter: undefined } }, '*');
+    });
+  }
+
+  function pickTcData(data) {
+    if (!data || typeof data !== 'object') return null;
+    const pick = (o) => (o && typeof o === 'object' ? { consents: o.consents || {}, legitimateInterests: o.legitimateInterests || {} } : undefined);
+    return {
+      tcString: typeof data.tcString === 'string' ? data.tcString.slice(0, 60000) : undefined,
+      eventStatus: data.eventStatus,
+      cmpStatus: data.cmpStatus,
+      cmpId: data.cmpId,
+      gdprApplies: data.gdprApplies,
+      tcfPolicyVersion: data.tcfPolicyVersion,
+      purposeOneTreatment: data.purposeOneTreatment,
+      purpose: pick(data.purpose),
+      vendor: pick(data.vendor),
+      specialFeatureOptins: data.specialFeatureOptins,
+    };
+  }
+
+  async function readTcf(win, timeoutMs) {
+    const target = tcfLocatorWindow(win);
+    if (!target) return { present: false };
+    const ping = await tcfCall(win, target, 'ping', timeoutMs);
+    let tcdata = await tcfCall(win, target, 'addEventListener', timeoutMs);
+    if (!tcdata || !tcdata.returnValue) tcdata = await tcfCall(win, target, 'getTCData', timeoutMs);
+    return {
+      present: true,
+      ping: ping && ping.returnValue && typeof ping.returnValue === 'object' ? ping.returnValue : null,
+      tcdata: tcdata ? pickTcData(tcdata.returnValue) : null,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Running: cheap check, bounded wait for late banners, one snapshot per frame
+  // ---------------------------------------------------------------------------------------------
+
+  // Captures once (no waiting). Resolves to {snapshot|null, hidden, timing}.
+  async function captureOnce(options) {
+    const win = (options && options.win) || global;
+    const cheapStart = now();
+    const worth = cheapCheck(win);
+    const cheapMs = now() - cheapStart;
+    if (!worth) return { snapshot: null, hidden: null, timing: { cheap_ms: cheapMs, detect_ms: 0 } };
+    const result = captureSync(win);
+    result.timing.cheap_ms = cheapMs;
+    if (result.snapshot) {
+      result.snapshot.tcf = await readTcf(win, (options && options.tcfTimeoutMs) || LIMITS.tcfTimeoutMs);
+      result.snapshot.timing.cheap_ms = cheapMs;
+    }
+    return result;
+  }
+
+  // Waits up to waitMs for a banner (re-checking after DOM mutations), then sends one snapshot.
+  // Resolves to the snapshot sent, or null when no banner appeared in time.
+  function run(options) {
+    const win = options.win || global;
+    const send = options.send;
+    const waitMs = options.waitMs === undefined ? LIMITS.lateBannerWaitMs : options.waitMs;
+    if (reachableFromParent(win)) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let done = false;
+      let timer = null;
+      let observer = null;
+      let deadline = null;
+      const finish = (snapshot) => {
+        if (done) return;
+        done = true;
+        if (observer) observer.disconnect();
+        clearTimeout(timer);
+        clearTimeout(deadline);
+        if (snapshot) send(snapshot);
+        resolve(snapshot);
+      };
+      const attempt = async () => {
+        timer = null;
+        if (done) return;
+        const result = await captureOnce({ win, tcfTimeoutMs: options.tcfTimeoutMs });
+        if (result.snapshot) finish(result.snapshot);
+      };
+      attempt();
+      if (waitMs > 0 && typeof MutationObserver !== 'undefined') {
+        observer = new MutationObserver(() => {
+          if (!done && timer === null) timer = setTimeout(attempt, LIMITS.mutationDebounceMs);
+        });
+        observer.observe(win.document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'style', 'hidden', 'open'] });
+        deadline = setTimeout(() => finish(null), waitMs);
+      } else {
+        setTimeout(() => finish(null), 0);
+      }
+    });
+  }
+
+  global.ClauseWatchBanner = { run, captureOnce, captureSync, cheapCheck, findBanner, LIMITS };
+
+  // In the extension: send the snapshot to the service worker, which forwards it to the host.
+  const api = typeof chrome !== 'undefined' && chrome.runtime && chrome.runtime.id ? chrome : typeof browser !== 'undefined' && browser.runtime && browser.runtime.id ? browser : null;
+  if (api && !global.__clausewatchBannerStarted) {
+    global.__clausewatchBannerStarted = true;
+    run({
+      send: (snapshot) => {
+        try {
+          const sent = api.runtime.sendMessage({ kind: 'banner.snapshot', snapshot });
+          if (sent && sent.catch) sent.catch(() => {});
+        } catch (e) {
+          /* the extension was reloaded; nothing to do */
+        }
+      },
+    });
+  }
+})(typeof globalThis !== 'undefined' ? globalThis : this);

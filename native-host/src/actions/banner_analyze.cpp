@@ -1,0 +1,29 @@
+// banner.analyze: judges one cookie-banner snapshot (PROTOCOL.md, "banner.analyze").
+#include "actions/actions.h"
+#include "banner/judge.h"
+#include "banner/rules.h"
+#include "banner/snapshot.h"
+#include "protocol/payload.h"
+
+namespace cw::actions {
+namespace {
+
+Expected<nlohmann::json> banner_analyze(const nlohmann::json& payload, ActionContext& /*ctx*/) {
+  const auto it = payload.find("snapshot");
+  if (it == payload.end() || !it->is_object()) {
+    return payload::invalid("banner.analyze", "'snapshot' must be an object");
+  }
+  auto snapshot = banner::parse_snapshot(*it);
+  if (!snapshot) return snapshot.error();
+  auto rules = banner::BannerRules::instance();
+  if (!rules) return rules.error();
+  const banner::Verdict verdict = banner::judge(*snapshot, **rules);
+  return banner::to_json(*snapshot, verdict);
+}
+
+}  // namespace
+
+const ActionSpec kBannerAnalyze{"banner.analyze", &banner_analyze,
+                                "judges a cookie-banner snapshot against criteria CB-01..CB-20"};
+
+}  // namespace cw::actions

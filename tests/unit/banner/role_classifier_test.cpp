@@ -1,0 +1,105 @@
+// The button-role rules (native-host/rules/banner/button-roles.json) on control texts written for
+// this test, in each of the seven languages the rules cover.
+#define BOOST_TEST_MODULE banner_classifier
+#include "banner/role_classifier.h"
+
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "banner/rules.h"
+
+using cw::banner::normalize_label;
+using cw::banner::Role;
+using cw::banner::to_string;
+
+namespace {
+
+const cw::banner::RoleClassifier& classifier() {
+  auto rules = cw::banner::BannerRules::instance();
+  BOOST_REQUIRE_MESSAGE(rules.ok(), (rules.ok() ? "" : rules.error().to_string()));
+  return (*rules)->classifier();
+}
+
+struct Case {
+  const char* text;
+  Role role;
+  const char* tag = "";
+};
+
+void check_cases(const std::vector<Case>& cases) {
+  for (const auto& c : cases) {
+    const auto result = classifier().classify(c.text);
+    BOOST_TEST_CONTEXT("text '" << c.text << "' normalised '" << normalize_label(c.text) << "'") {
+      BOOST_CHECK_EQUAL(to_string(result.role), to_string(c.role));
+      if (*c.tag != 0) BOOST_CHECK_EQUAL(result.tag, c.tag);
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(normalisation_folds_case_accents_and_punctuation) {
+  BOOST_CHECK_EQUAL(normalize_label("  Tout REFUSER !"), "tout refuser");
+  BOOST_CHECK_EQUAL(normalize_label("Schließen"), "schliessen");
+  BOOST_CHECK_EQUAL(normalize_label("J\u2019accepte"), "j accepte");
+  BOOST_CHECK_EQUAL(normalize_label("Odrzuć\u00a0wszystkie"), "odrzuc wszystkie");
+  BOOST_CHECK_EQUAL(normalize_label("\u00d7"), "x");
+}
+
+BOOST_AUTO_TEST_CASE(english) {
+  check_cases({{"Accept all cookies", Role::kAccept},
+               {"Reject all", Role::kReject},
+               {"Use essential cookies only", Role::kReject, "necessary_only"},
+               {"Accept strictly necessary", Role::kReject, "necessary_only"},
+               {"Cookie settings", Role::kSettings},
+               {"No, take me to settings", Role::kSettings, "refusal_worded"},
+               {"Save my choices", Role::kSave},
+               {"Got it!", Role::kAccept, "acknowledge"},
+               {"Continue without accepting", Role::kClose, "without_accepting"},
+               {"Close", Role::kClose},
+               {"Privacy policy", Role::kOther}});
+}
+
+BOOST_AUTO_TEST_CASE(french) {
+  check_cases({{"Tout accepter", Role::kAccept},
+               {"Tout refuser", Role::kReject},
+               {"Paramétrer les cookies", Role::kSettings},
+               {"Enregistrer mes choix", Role::kSave},
+               {"Continuer sans accepter", Role::kClose, "without_accepting"},
+               {"Fermer", Role::kClose}});
+}
+
+BOOST_AUTO_TEST_CASE(german) {
+  check_cases({{"Alle akzeptieren", Role::kAccept},
+               {"Alle ablehnen", Role::kReject},
+               {"Nur notwendige Cookies", Role::kReject, "necessary_only"},
+               {"Einstellungen verwalten", Role::kSettings},
+               {"Auswahl speichern", Role::kSave},
+               {"Schließen", Role::kClose}});
+}
+
+BOOST_AUTO_TEST_CASE(spanish_italian_dutch_polish) {
+  check_cases({{"Aceptar todas", Role::kAccept},
+               {"Rechazar todas", Role::kReject},
+               {"Configurar cookies", Role::kSettings},
+               {"Accetta tutti", Role::kAccept},
+               {"Rifiuta tutto", Role::kReject},
+               {"Gestisci preferenze", Role::kSettings},
+               {"Alles accepteren", Role::kAccept},
+               {"Weigeren", Role::kReject},
+               {"Voorkeuren opslaan", Role::kSave},
+               {"Akceptuję wszystkie", Role::kAccept},
+               {"Odrzuć wszystkie", Role::kReject},
+               {"Ustawienia plików cookie", Role::kSettings},
+               {"Zapisz ustawienia", Role::kSave},
+               {"Zamknij", Role::kClose}});
+}
+
+BOOST_AUTO_TEST_CASE(long_texts_are_other) {
+  check_cases(
+      {{"We use cookies to improve your experience and to show you personalised ads; you can "
+        "accept or reject them at any time in the settings",
+        Role::kOther}});
+}
