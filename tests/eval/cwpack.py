@@ -153,7 +153,7 @@ def classify_rows(rows, engine="cli", cli=None, rules_dir=DEFAULT_RULES):
 def _classify_with_cli(rows, binary):
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl") as batch:
         for row in rows:
-            batch.write(json.dumps({"text": row["text"]}, ensure_ascii=False) + "\n")
+            batch.write(json.dumps({"text": row["text"] or ""}, ensure_ascii=False) + "\n")
         batch.flush()
         result = subprocess.run([binary, "classify", "--jsonl", batch.name],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
