@@ -33,8 +33,10 @@ def read_jsonl(path):
 
 
 def find_cli(explicit=None):
-    """The clausewatch binary: --cli, $CW_CLI_BINARY, a build dir, or PATH."""
-    candidates = [explicit, os.environ.get("CW_CLI_BINARY")]
+    """The clausewatch binary: --cli (used alone when given), $CW_CLI_BINARY, a build dir, PATH."""
+    if explicit:
+        return explicit if os.path.isfile(explicit) and os.access(explicit, os.X_OK) else None
+    candidates = [os.environ.get("CW_CLI_BINARY")]
     build_root = os.path.join(PROJECT_ROOT, "build")
     if os.path.isdir(build_root):
         for name in sorted(os.listdir(build_root)):
