@@ -9,6 +9,9 @@ std::span<const RegisterFn> command_table() {
   static const std::array kTable = {
       &register_version,
       &register_call,
+      &register_check,
+      &register_classify,
+      &register_rules,
       &register_banner,
   };
   return kTable;

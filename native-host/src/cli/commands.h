@@ -27,6 +27,9 @@ int report_error(const Error& error);
 
 void register_call(CLI::App& app, CliState& state);     // cmd_call.cpp
 void register_version(CLI::App& app, CliState& state);  // cmd_version.cpp
+void register_check(CLI::App& app, CliState& state);     // cmd_check.cpp
+void register_classify(CLI::App& app, CliState& state);  // cmd_classify.cpp
+void register_rules(CLI::App& app, CliState& state);     // cmd_rules.cpp
 void register_banner(CLI::App& app, CliState& state);   // cmd_banner.cpp
 
 }  // namespace cw::cli

@@ -65,20 +65,16 @@ int PatternSet::Add(std::string_view pattern, std::string* error) {
     message = "Add() after Compile()";
     return -1;
   }
-  // Every pattern is first checked on its own, so errors name the pattern's own problem.
-  RE2 check(re2::StringPiece(pattern.data(), pattern.size()), pattern_options(kPerPatternMem));
-  if (!check.ok()) {
-    message = check.error();
-    return -1;
-  }
+  const re2::StringPiece piece(pattern.data(), pattern.size());
   int index = -1;
   if (impl_->options.strategy == Strategy::kSet) {
-    index = impl_->set->Add(re2::StringPiece(pattern.data(), pattern.size()), &message);
+    index = impl_->set->Add(piece, &message);
     if (index < 0) return -1;
   } else {
-    const auto code = impl_->filtered->Add(re2::StringPiece(pattern.data(), pattern.size()),
-                                           pattern_options(kPerPatternMem), &index);
+    const auto code = impl_->filtered->Add(piece, pattern_options(kPerPatternMem), &index);
     if (code != RE2::NoError) {
+      // Compile again only to get RE2's own description of the problem.
+      RE2 check(piece, pattern_options(kPerPatternMem));
       message = check.error();
       return -1;
     }

@@ -135,7 +135,8 @@ bool valid_id(std::string_view id, std::string_view family) {
 }
 
 Expected<Provision> parse_provision(const json& object, std::string_view family,
-                                    std::string_view file, std::size_t index) {
+                                    std::string_view file, std::size_t index,
+                                    bool compile_patterns) {
   const std::string fallback_name = "#" + std::to_string(index);
   if (!object.is_object()) return invalid(file, fallback_name, "a provision must be an object");
   std::string name = fallback_name;
@@ -188,8 +189,10 @@ Expected<Provision> parse_provision(const json& object, std::string_view family,
   if (p.kind == ProvisionKind::kPattern) {
     p.patterns = reader.strings("patterns", true);
     p.unless = reader.strings("unless", false, true);
-    reader.regexes(p.patterns, "patterns");
-    reader.regexes(p.unless, "unless");
+    if (compile_patterns) {
+      reader.regexes(p.patterns, "patterns");
+      reader.regexes(p.unless, "unless");
+    }
   } else {
     p.when_present = reader.strings("when_present", true);
     p.when_absent = reader.strings("when_absent", true);
@@ -413,7 +416,8 @@ const std::vector<std::string>& known_doc_types() {
   return kTypes;
 }
 
-Expected<std::vector<Provision>> parse_family(const json& family, std::string_view file) {
+Expected<std::vector<Provision>> parse_family(const json& family, std::string_view file,
+                                              bool compile_patterns) {
   if (!family.is_object()) return file_error(file, "a family file must be a JSON object");
   for (const auto& [key, value] : family.items()) {
     if (key != "format" && key != "family" && key != "provisions" && key != "$comment") {
@@ -441,7 +445,7 @@ Expected<std::vector<Provision>> parse_family(const json& family, std::string_vi
   std::vector<Provision> out;
   std::size_t index = 0;
   for (const auto& object : family["provisions"]) {
-    auto provision = parse_provision(object, name, file, index++);
+    auto provision = parse_provision(object, name, file, index++, compile_patterns);
     if (!provision) return provision.error();
     out.push_back(std::move(*provision));
   }
@@ -478,7 +482,8 @@ Expected<std::string> canonical_blob_from_dir(const std::filesystem::path& dir) 
   return blob.dump();
 }
 
-Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view source) {
+Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view source,
+                                   bool compile_patterns) {
   if (blob.size() > limits::kMaxRulePackBytes) {
     return file_error(source,
                       "larger than " + std::to_string(limits::kMaxRulePackBytes) + " bytes");
@@ -505,7 +510,7 @@ Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view sourc
   std::vector<Provision> provisions;
   std::vector<std::string> families;
   for (const auto& family : root["families"]) {
-    auto parsed_family = parse_family(family, source);
+    auto parsed_family = parse_family(family, source, compile_patterns);
     if (!parsed_family) return parsed_family.error();
     const auto name = family["family"].get<std::string>();
     if (std::find(families.begin(), families.end(), name) != families.end()) {

@@ -65,7 +65,8 @@ struct RulePack {
 const std::vector<std::string>& known_doc_types();
 
 // Validates one family file's JSON. `file` names it in errors.
-Expected<std::vector<Provision>> parse_family(const nlohmann::json& family, std::string_view file);
+Expected<std::vector<Provision>> parse_family(const nlohmann::json& family, std::string_view file,
+                                              bool compile_patterns = true);
 
 // Reads every *.json family file of `dir` (pack.schema.json excluded) and the pack version from
 // `dir`/VERSION; validates each file and the pack as a whole.
@@ -74,7 +75,10 @@ Expected<RulePack> load_rules_dir(const std::filesystem::path& dir);
 // The canonical blob of the family files in `dir` with their version (what is signed).
 Expected<std::string> canonical_blob_from_dir(const std::filesystem::path& dir);
 
-// Parses and validates a canonical blob. `source` names it in errors.
-Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view source);
+// Parses and validates a canonical blob. `source` names it in errors. `compile_patterns` = false
+// skips compiling each regex during validation; only for a blob already validated at build time and
+// proven unchanged by its signature (Engine::compile still compiles, and reports, every pattern).
+Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view source,
+                                   bool compile_patterns = true);
 
 }  // namespace cw::engine

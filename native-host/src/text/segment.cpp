@@ -131,6 +131,32 @@ bool ends_sentence(char c) {
   return c == '.' || c == '!' || c == '?' || c == ':' || c == ';';
 }
 
+// ICU keeps "waived. (a) You will" together because a lower-case letter follows the period; a
+// clause marker "(a)" / "(12)" after a sentence end and before a capital starts a new sentence.
+std::vector<ByteSpan> split_before_clause_markers(std::string_view text,
+                                                  const std::vector<ByteSpan>& pieces) {
+  std::vector<ByteSpan> out;
+  for (ByteSpan piece : pieces) {
+    for (std::size_t i = piece.begin + 1; i + 4 < piece.end; ++i) {
+      if (text[i] != '(' || text[i - 1] != ' ') continue;
+      std::size_t j = i - 1;
+      while (j > piece.begin && text[j] == ' ') --j;
+      if (text[j] != '.' && text[j] != '!' && text[j] != '?') continue;
+      std::size_t k = i + 1;
+      while (k < piece.end && k - i <= 3 && std::isalnum(static_cast<unsigned char>(text[k]))) ++k;
+      if (k == i + 1 || k >= piece.end || text[k] != ')' || k - i > 3) continue;
+      if (k + 2 >= piece.end || text[k + 1] != ' ' ||
+          !std::isupper(static_cast<unsigned char>(text[k + 2]))) {
+        continue;
+      }
+      out.push_back({piece.begin, j + 1});
+      piece.begin = i;
+    }
+    out.push_back(piece);
+  }
+  return out;
+}
+
 thread_local IcuSentences tls_icu;
 
 // `hard_starts`: offsets (relative to `text`, sorted) where a sentence must start (list items).
@@ -143,6 +169,7 @@ std::vector<ByteSpan> sentence_spans(std::string_view text,
     prev = at;
     if (piece.begin < piece.end) pieces.push_back(piece);
   }
+  pieces = split_before_clause_markers(text, pieces);
   std::vector<ByteSpan> out;
   for (const ByteSpan& piece : pieces) {
     if (!out.empty()) {

@@ -1,0 +1,182 @@
+// clausewatch check FILE: the findings of one document (HTML, Markdown or plain text), grouped by
+// severity with quote and reason, protections listed as good news. --json prints exactly the
+// page.analyze result.
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <re2/re2.h>
+
+#include "cli/commands.h"
+#include "common/limits.h"
+#include "engine/engine.h"
+#include "engine/pack_store.h"
+#include "protocol/dispatch.h"
+#include "text/normalize.h"
+
+namespace cw::cli {
+namespace {
+
+// HTML to Markdown-ish text: block elements become paragraph breaks, headings become '#' lines and
+// list items '- ' lines; the normaliser strips remaining tags and decodes entities.
+std::string html_to_markdown(std::string html) {
+  static const RE2 kDrop(
+      "(?is)<(script|style|noscript|template|svg)\\b.*?</"
+      "(script|style|noscript|template|svg)\\s*>");
+  static const RE2 kComment("(?s)<!--.*?-->");
+  static const RE2 kHeading("(?i)<h([1-6])\\b[^>]*>");
+  static const RE2 kHeadingEnd("(?i)</h[1-6]\\s*>");
+  static const RE2 kItem("(?i)<li\\b[^>]*>");
+  static const RE2 kBlock(
+      "(?i)</"
+      "?(p|div|br|tr|section|article|ul|ol|table|header|footer|main|nav|blockquote|dd|dt|li)\\b[^>]"
+      "*>");
+  RE2::GlobalReplace(&html, kDrop, " ");
+  RE2::GlobalReplace(&html, kComment, " ");
+  std::string out;
+  out.reserve(html.size());
+  // Headings: "<h2 ...>" -> "\n\n## "
+  re2::StringPiece input(html);
+  re2::StringPiece level;
+  std::size_t last = 0;
+  while (RE2::FindAndConsume(&input, kHeading, &level)) {
+    const std::size_t match_end = static_cast<std::size_t>(input.data() - html.data());
+    const std::size_t tag_start = html.rfind('<', match_end - 1);
+    out.append(html, last, tag_start - last);
+    out += "\n\n" + std::string(static_cast<std::size_t>(level[0] - '0'), '#') + " ";
+    last = match_end;
+  }
+  out.append(html, last, std::string::npos);
+  RE2::GlobalReplace(&out, kHeadingEnd, "\n\n");
+  RE2::GlobalReplace(&out, kItem, "\n- ");
+  RE2::GlobalReplace(&out, kBlock, "\n\n");
+  // Decode the common entities here so quotes read as text; the normaliser handles the rest.
+  static const std::array<std::pair<const char*, const char*>, 6> kEntities{{{"&nbsp;", "\u00a0"},
+                                                                             {"&lt;", "<"},
+                                                                             {"&gt;", ">"},
+                                                                             {"&quot;", "\""},
+                                                                             {"&#39;", "'"},
+                                                                             {"&amp;", "&"}}};
+  for (const auto& [entity, text] : kEntities) {
+    for (std::size_t at = out.find(entity); at != std::string::npos; at = out.find(entity, at)) {
+      out.replace(at, std::strlen(entity), text);
+      at += std::strlen(text);
+    }
+  }
+  return out;
+}
+
+bool looks_like_html(const std::string& path, const std::string& text) {
+  const auto dot = path.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  if (ext == ".html" || ext == ".htm" || ext == ".xhtml") return true;
+  const auto first = text.find_first_not_of(" \t\r\n");
+  return first != std::string::npos &&
+         (text.compare(first, 5, "<!DOC") == 0 || text.compare(first, 5, "<html") == 0 ||
+          text.compare(first, 5, "<HTML") == 0);
+}
+
+void print_human(const std::string& path, const nlohmann::json& result) {
+  const auto& findings = result["findings"];
+  std::cout << path << ": "
+            << (result["doc_type"].is_null() ? std::string("document type unknown")
+                                             : result["doc_type"].get<std::string>())
+            << ", rule pack " << result["rule_pack"]["version"].get<long long>() << "\n";
+  if (findings.empty()) {
+    std::cout << "No provisions found.\n";
+    return;
+  }
+  for (const char* severity : {"critical", "warning", "caution", "info"}) {
+    std::vector<const nlohmann::json*> group;
+    for (const auto& f : findings) {
+      if (f["polarity"] == "risk" && f["severity"] == severity) group.push_back(&f);
+    }
+    if (group.empty()) continue;
+    std::string heading = severity;
+    for (char& c : heading) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::cout << "\n" << heading << " (" << group.size() << ")\n";
+    for (const auto* f : group) {
+      std::cout << "  - " << (*f)["title"].get<std::string>() << " ["
+                << (*f)["rule_id"].get<std::string>() << "]"
+                << ((*f)["missing_protection"].get<bool>() ? " (missing protection)" : "") << "\n"
+                << "    \"" << (*f)["quote"].get<std::string>() << "\"\n"
+                << "    " << (*f)["reason"].get<std::string>() << "\n";
+    }
+  }
+  std::vector<const nlohmann::json*> good;
+  for (const auto& f : findings) {
+    if (f["polarity"] == "protection") good.push_back(&f);
+  }
+  if (!good.empty()) {
+    std::cout << "\nGOOD NEWS: protections (" << good.size() << ")\n";
+    for (const auto* f : good) {
+      std::cout << "  + " << (*f)["title"].get<std::string>() << " ["
+                << (*f)["rule_id"].get<std::string>() << "]\n"
+                << "    \"" << (*f)["quote"].get<std::string>() << "\"\n"
+                << "    " << (*f)["reason"].get<std::string>() << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void register_check(CLI::App& app, CliState& state) {
+  auto* cmd = app.add_subcommand("check", "Find risky provisions and protections in a document");
+  auto path = std::make_shared<std::string>();
+  auto doc_type = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  cmd->add_option("file", *path, "HTML, Markdown or text file")->required();
+  cmd->add_option("--doc-type", *doc_type, "OTA document type, e.g. \"Privacy Policy\"");
+  cmd->add_flag("--json", *as_json, "Print the page.analyze result as JSON");
+  cmd->callback([&state, path, doc_type, as_json] {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(*path, ec);
+    if (ec) {
+      state.exit_code = report_error(
+          Error::make(ErrorCode::IO_ERROR, {{"path", *path}, {"detail", ec.message()}}));
+      return;
+    }
+    if (size > limits::kMaxPageTextBytes) {
+      state.exit_code = report_error(Error::make(
+          ErrorCode::LIMIT_EXCEEDED, {{"what", *path}, {"limit", limits::kMaxPageTextBytes}}));
+      return;
+    }
+    std::ifstream in(*path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string text = buffer.str();
+    if (looks_like_html(*path, text)) text = html_to_markdown(std::move(text));
+
+    const std::string title = std::filesystem::path(*path).stem().string();
+    std::string type = *doc_type;
+    if (type.empty()) {
+      const auto normalized = text::normalize(text);
+      std::vector<std::string_view> headings;
+      for (const auto& h : normalized.headings) {
+        headings.emplace_back(normalized.text.data() + h.span.begin, h.span.end - h.span.begin);
+      }
+      type = engine::guess_doc_type(*path, title, headings);
+    }
+    nlohmann::json payload{{"url", "file://" + std::filesystem::absolute(*path).string()},
+                           {"title", title},
+                           {"blocks", {{{"kind", "paragraph"}, {"text", text}}}}};
+    if (!type.empty()) payload["doc_type"] = type;
+    const nlohmann::json request{{"id", 1}, {"type", "page.analyze"}, {"payload", payload}};
+    const auto reply = nlohmann::json::parse(handle_message(request.dump(), *state.ctx));
+    if (!reply.value("ok", false)) {
+      std::cerr << "clausewatch: [" << reply["error"]["name"].get<std::string>() << "] "
+                << reply["error"]["message"].get<std::string>() << "\n";
+      state.exit_code = 1;
+      return;
+    }
+    if (*as_json)
+      std::cout << reply["result"].dump(2) << "\n";
+    else
+      print_human(*path, reply["result"]);
+    state.exit_code = 0;
+  });
+}
+
+}  // namespace cw::cli

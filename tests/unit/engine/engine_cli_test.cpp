@@ -1,0 +1,154 @@
+#define BOOST_TEST_MODULE engine_cli
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kData = fs::path(CW_TEST_DATA_DIR);
+
+struct Run {
+  int status = -1;
+  std::string out;
+};
+
+// Runs the CLI with an empty data directory of its own, so no user pack or archive interferes.
+Run cli(const std::string& args) {
+  static const fs::path home =
+      fs::temp_directory_path() / ("cw-engine-cli-" + std::to_string(::getpid()));
+  fs::create_directories(home);
+  const std::string command =
+      "CLAUSEWATCH_HOME='" + home.string() + "' '" + CW_CLI_BINARY + "' " + args + " 2>&1";
+  Run run;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    run.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(check_markdown_json_has_the_dispute_findings_with_exact_quotes) {
+  const Run run = cli("check --json " + quoted(kData / "pages" / "terms.md"));
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  const auto result = nlohmann::json::parse(run.out);
+  BOOST_TEST(result["doc_type"].get<std::string>() == "Terms of Service");
+  std::ifstream in(kData / "pages" / "terms.md", std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string file = buffer.str();
+  bool arbitration = false;
+  for (const auto& f : result["findings"]) {
+    const auto start = f["start"].get<std::size_t>();
+    const auto end = f["end"].get<std::size_t>();
+    BOOST_TEST(file.substr(start, end - start) ==
+               f["quote"].get<std::string>());  // plain file: offsets are file offsets
+    if (f["rule_id"] == "dispute.arbitration") arbitration = true;
+  }
+  BOOST_TEST(arbitration, run.out);
+  BOOST_TEST(result["counts"]["critical"].get<int>() >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(check_human_output_groups_by_severity) {
+  const Run run = cli(quoted(kData / "pages" / "terms.html").insert(0, "check "));
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  BOOST_TEST(run.out.find("CRITICAL (") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("dispute.arbitration") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("binding\u00a0arbitration") != std::string::npos,
+             run.out);                                     // &nbsp; decoded
+  BOOST_TEST(run.out.find("var t") == std::string::npos);  // scripts are not text
+}
+
+BOOST_AUTO_TEST_CASE(check_reports_a_missing_file) {
+  const Run run = cli("check /nonexistent/terms.md");
+  BOOST_TEST(run.status == 1);
+  BOOST_TEST(run.out.find("IO_ERROR") != std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(classify_adds_findings_and_labels_to_each_line) {
+  const fs::path out =
+      fs::temp_directory_path() / ("cw-classify-" + std::to_string(::getpid()) + ".jsonl");
+  const Run run = cli("classify --jsonl " + quoted(kData / "pages" / "classify_sample.jsonl") +
+                      " --out " + quoted(out));
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  std::ifstream in(out);
+  std::vector<nlohmann::json> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(nlohmann::json::parse(line));
+  fs::remove(out);
+  BOOST_REQUIRE_EQUAL(rows.size(), 3U);
+  BOOST_TEST(rows[0]["id"].get<int>() == 1);  // the input object is kept
+  const auto& ids = rows[0]["findings"];
+  BOOST_TEST((std::find(ids.begin(), ids.end(), "dispute.arbitration") != ids.end()),
+             rows[0].dump());
+  const auto& labels = rows[0]["labels"];
+  BOOST_TEST((std::find(labels.begin(), labels.end(), "A") != labels.end()), rows[0].dump());
+  BOOST_TEST(rows[1]["findings"].empty());
+  BOOST_TEST(rows[1]["labels"].empty());
+}
+
+BOOST_AUTO_TEST_CASE(classify_reports_bad_lines_and_keeps_going) {
+  const fs::path in =
+      fs::temp_directory_path() / ("cw-classify-bad-" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(in) << "{\"text\": \"binding arbitration applies\"}\nnot json\n{\"no_text\": 1}\n";
+  const Run run = cli("classify --jsonl " + quoted(in));
+  fs::remove(in);
+  BOOST_TEST(run.status == 1);
+  BOOST_TEST(run.out.find(":2:") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find(":3: no string field `text`") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("\"findings\"") != std::string::npos, run.out);
+}
+
+BOOST_AUTO_TEST_CASE(rules_info_and_fixture_examples) {
+  const Run info = cli("rules info --json");
+  BOOST_REQUIRE_MESSAGE(info.status == 0, info.out);
+  BOOST_TEST(nlohmann::json::parse(info.out)["origin"].get<std::string>() == "built-in");
+  const Run test = cli("rules test " + quoted(kData / "rules" / "valid"));
+  BOOST_TEST(test.status == 0, test.out);
+  BOOST_TEST(test.out.find("2 examples passed, 0 failed") != std::string::npos, test.out);
+  const Run bad = cli("rules test " + quoted(kData / "rules" / "invalid"));
+  BOOST_TEST(bad.status != 0);
+}
+
+BOOST_AUTO_TEST_CASE(rules_sign_then_verify_and_tamper) {
+  const fs::path key = CW_BUILD_LOCAL_RULES_KEY;
+  if (!fs::exists(key)) {
+    BOOST_TEST_MESSAGE("built with a maintainer key: the build-local key does not exist, skipped");
+    return;
+  }
+  const fs::path dir = fs::temp_directory_path() / ("cw-rules-sign-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const Run sign = cli("rules sign --key " + quoted(key) + " " + quoted(kData / "rules" / "valid") +
+                       " --out " + quoted(dir));
+  BOOST_REQUIRE_MESSAGE(sign.status == 0, sign.out);
+  const Run verify = cli("rules verify " + quoted(dir / "pack.json"));
+  BOOST_TEST(verify.status == 0, verify.out);
+  BOOST_TEST(verify.out.find("signature valid, version 3") != std::string::npos, verify.out);
+  {
+    std::ofstream append(dir / "pack.json", std::ios::app);
+    append << " ";
+  }
+  const Run tampered = cli("rules verify " + quoted(dir / "pack.json"));
+  BOOST_TEST(tampered.status == 1);
+  BOOST_TEST(tampered.out.find("RULE_PACK_SIGNATURE") != std::string::npos, tampered.out);
+  fs::remove(dir / "pack.sig");
+  const Run unsigned_pack = cli("rules verify " + quoted(dir / "pack.json"));
+  BOOST_TEST(unsigned_pack.out.find("RULE_PACK_UNSIGNED") != std::string::npos, unsigned_pack.out);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,137 @@
+#define BOOST_TEST_MODULE page_analyze
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "common/limits.h"
+#include "engine/pack_store.h"
+#include "protocol/dispatch.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const fs::path kData = fs::path(CW_TEST_DATA_DIR);
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return json::parse(buffer.str());
+}
+
+// A context whose rule pack is the fixture pack (tests/data/rules/valid), so expectations do not
+// move when the real rules are tuned.
+struct FixtureContext {
+  cw::ActionContext ctx{
+      cw::HostConfig{fs::temp_directory_path() / "cw-page-analyze-none", "test", "browser"}};
+  FixtureContext() {
+    auto pack = cw::engine::load_rules_dir(kData / "rules" / "valid");
+    auto engine = cw::engine::Engine::compile(std::move(*pack));
+    ctx.put(std::make_unique<cw::engine::ActivePack>(
+        cw::engine::ActivePack{std::move(*engine), "fixture", "test", std::nullopt, 0}));
+  }
+  json call(const json& payload) {
+    const json request{{"id", 1}, {"type", "page.analyze"}, {"payload", payload}};
+    return json::parse(cw::handle_message(request.dump(), ctx));
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(page_analyze, FixtureContext)
+
+BOOST_AUTO_TEST_CASE(terms_page_gives_expected_findings_with_exact_quotes) {
+  const json page = read_json(kData / "pages" / "terms_page.json");
+  const json reply = call(page);
+  BOOST_REQUIRE_MESSAGE(reply["ok"].get<bool>(), reply.dump());
+  const json& result = reply["result"];
+  BOOST_TEST(result["doc_type"].get<std::string>() == "Terms of Service");
+  BOOST_TEST(result["doc_type_source"].get<std::string>() == "guessed");
+  BOOST_TEST(result["rule_pack"]["version"].get<int>() == 3);
+  std::vector<std::string> ids;
+  for (const auto& f : result["findings"]) ids.push_back(f["rule_id"].get<std::string>());
+  const std::vector<std::string> want{"dispute.arbitration", "dispute.class_waiver", "privacy.sale",
+                                      "privacy.sale_without_opt_out"};
+  BOOST_TEST(ids == want, boost::test_tools::per_element());
+  BOOST_TEST(
+      result["counts"] ==
+      json({{"critical", 1}, {"warning", 3}, {"caution", 0}, {"info", 0}, {"protections", 0}}));
+
+  // Quotes are the exact original text of the block, found at the reported offsets.
+  for (const auto& f : result["findings"]) {
+    const std::string text =
+        page["blocks"][f["block"].get<std::size_t>()]["text"].get<std::string>();
+    const auto start = f["start"].get<std::size_t>();
+    const auto end = f["end"].get<std::size_t>();
+    BOOST_TEST(text.substr(start, end - start) == f["quote"].get<std::string>());
+  }
+  const json& arbitration = result["findings"][0];
+  BOOST_TEST(arbitration["block"].get<int>() == 3);
+  BOOST_TEST(arbitration["quote"].get<std::string>() ==
+             "Any claim you bring will be decided by binding\u00a0arbitration in Springfield.");
+  BOOST_TEST(arbitration["severity"].get<std::string>() == "critical");
+  BOOST_TEST(arbitration["labels"] == json({"A", "tosdr:339"}));
+  BOOST_TEST(arbitration["references"][0]["article"].get<std::string>() == "Annex 1(q)");
+  BOOST_TEST(result["findings"][3]["missing_protection"].get<bool>());
+  BOOST_TEST(result["findings"][3]["quote"] == result["findings"][2]["quote"]);
+}
+
+BOOST_AUTO_TEST_CASE(doc_type_in_payload_filters_rules) {
+  json page = read_json(kData / "pages" / "terms_page.json");
+  page["doc_type"] = "Privacy Policy";
+  const json reply = call(page);
+  BOOST_REQUIRE(reply["ok"].get<bool>());
+  for (const auto& f : reply["result"]["findings"]) {
+    BOOST_TEST(f["rule_id"].get<std::string>() != "dispute.arbitration");  // ToS-only rule
+  }
+  page["doc_type"] = "Not A Type";
+  BOOST_TEST(call(page)["error"]["name"].get<std::string>() == "INVALID_PAYLOAD");
+}
+
+BOOST_AUTO_TEST_CASE(bad_payloads_get_structured_errors) {
+  const std::vector<std::pair<json, std::string>> cases{
+      {json::object(), "INVALID_PAYLOAD"},
+      {{{"blocks", "text"}}, "INVALID_PAYLOAD"},
+      {{{"blocks", {{{"kind", "table"}, {"text", "x"}}}}}, "INVALID_PAYLOAD"},
+      {{{"blocks", {{{"kind", "paragraph"}, {"text", 5}}}}}, "INVALID_PAYLOAD"},
+      {{{"blocks", {{{"kind", "heading"}, {"text", "x"}, {"level", 9}}}}}, "INVALID_PAYLOAD"},
+      {{{"blocks", json::array()}, {"url", 7}}, "INVALID_PAYLOAD"},
+  };
+  for (const auto& [payload, name] : cases) {
+    const json reply = call(payload);
+    BOOST_TEST(!reply["ok"].get<bool>(), payload.dump());
+    BOOST_TEST(reply["error"]["name"].get<std::string>() == name, payload.dump());
+  }
+  json many = {{"blocks", json::array()}};
+  for (std::size_t i = 0; i <= cw::limits::kMaxPageBlocks; ++i) {
+    many["blocks"].push_back({{"kind", "paragraph"}, {"text", ""}});
+  }
+  BOOST_TEST(call(many)["error"]["name"].get<std::string>() == "LIMIT_EXCEEDED");
+  // The host keeps serving after errors.
+  BOOST_TEST(call(read_json(kData / "pages" / "terms_page.json"))["ok"].get<bool>());
+}
+
+BOOST_AUTO_TEST_CASE(empty_page_has_no_findings) {
+  const json reply = call({{"blocks", json::array()}});
+  BOOST_REQUIRE(reply["ok"].get<bool>());
+  BOOST_TEST(reply["result"]["findings"].empty());
+  BOOST_TEST(reply["result"]["doc_type"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(rules_info_reports_the_pack) {
+  const json reply =
+      json::parse(cw::handle_message(R"({"id":2,"type":"rules.info","payload":{}})", ctx));
+  BOOST_REQUIRE(reply["ok"].get<bool>());
+  BOOST_TEST(reply["result"]["version"].get<int>() == 3);
+  BOOST_TEST(reply["result"]["provisions"].get<int>() == 5);
+  BOOST_TEST(reply["result"]["families"]["privacy"]["protections"].get<int>() == 1);
+  const json ping = json::parse(cw::handle_message(R"({"id":3,"type":"ping"})", ctx));
+  BOOST_TEST(ping["result"]["rule_pack"]["version"].get<int>() == 3);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

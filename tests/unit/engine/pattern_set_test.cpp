@@ -1,0 +1,127 @@
+#define BOOST_TEST_MODULE pattern_set
+#include "engine/pattern_set.h"
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+using cw::engine::PatternSet;
+
+static_assert(!std::is_copy_constructible_v<PatternSet>);
+static_assert(std::is_nothrow_move_constructible_v<PatternSet>);
+
+namespace {
+
+PatternSet::Options with(PatternSet::Strategy strategy) {
+  PatternSet::Options options;
+  options.strategy = strategy;
+  return options;
+}
+
+const std::vector<PatternSet::Strategy> kStrategies{PatternSet::Strategy::kPrefiltered,
+                                                    PatternSet::Strategy::kSet};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(lifecycle_add_compile_match) {
+  for (auto strategy : kStrategies) {
+    PatternSet set(with(strategy));
+    std::string error;
+    BOOST_TEST(set.Add("(?i)\\bbinding\\s+arbitration\\b", &error) == 0);
+    BOOST_TEST(set.Add("(?i)class\\s+action", &error) == 1);
+    BOOST_TEST(set.Add("\\d+ days", &error) == 2);  // no useful literal: never filtered out
+    std::vector<int> hits;
+    PatternSet::MatchError why{};
+    BOOST_TEST(!set.Match("binding arbitration", &hits, &why));
+    BOOST_TEST((why == PatternSet::MatchError::kNotCompiled));
+    BOOST_REQUIRE(set.Compile(&error));
+    BOOST_TEST(set.Add("late", &error) == -1);
+    BOOST_TEST(error == "Add() after Compile()");
+    BOOST_TEST(set.Match("All disputes go to BINDING  Arbitration; no class action within 30 days.",
+                         &hits, &why));
+    BOOST_TEST(hits == std::vector<int>({0, 1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(set.Match("Courts of your place of residence.", &hits));
+    BOOST_TEST(hits.empty());
+    // Moved-to sets keep working; moved-from ones report errors instead of crashing.
+    PatternSet moved = std::move(set);
+    BOOST_TEST(moved.Match("class action", &hits));
+    BOOST_TEST(hits == std::vector<int>({1}), boost::test_tools::per_element());
+    BOOST_TEST(!set.Match("class action", &hits, &why));  // NOLINT(bugprone-use-after-move)
+  }
+}
+
+BOOST_AUTO_TEST_CASE(add_reports_a_pattern_that_does_not_compile) {
+  for (auto strategy : kStrategies) {
+    PatternSet set(with(strategy));
+    std::string error;
+    BOOST_TEST(set.Add("(unclosed", &error) == -1);
+    BOOST_TEST(error.find("missing )") != std::string::npos);
+    BOOST_TEST(set.Add("ok", &error) == 0);  // indices stay dense after a failure
+  }
+}
+
+BOOST_AUTO_TEST_CASE(empty_set_compiles_and_matches_nothing) {
+  for (auto strategy : kStrategies) {
+    PatternSet set(with(strategy));
+    BOOST_REQUIRE(set.Compile(nullptr));
+    std::vector<int> hits{7};
+    BOOST_TEST(set.Match("anything", &hits));
+    BOOST_TEST(hits.empty());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(tiny_dfa_budget_is_reported_not_silently_wrong) {
+  // Bounded gaps make the DFA large; with a tiny budget RE2 gives up, and that must surface.
+  PatternSet::Options options = with(PatternSet::Strategy::kSet);
+  options.max_mem = 1 << 12;
+  PatternSet set(options);
+  for (int i = 0; i < 20; ++i) {
+    set.Add("(?i)word" + std::to_string(i) + ".{0,80}other" + std::to_string(i) + "[a-z]{0,40}x",
+            nullptr);
+  }
+  std::string error;
+  if (!set.Compile(&error)) {
+    BOOST_TEST(error.find("out of memory") != std::string::npos);
+    return;
+  }
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "word" + std::to_string(i % 20) + " lorem ipsum other ";
+  std::vector<int> hits;
+  PatternSet::MatchError why{};
+  const bool ok = set.Match(text, &hits, &why);
+  BOOST_TEST(!ok);
+  BOOST_TEST((why == PatternSet::MatchError::kOutOfMemory));
+}
+
+BOOST_AUTO_TEST_CASE(strategies_agree_on_real_looking_sentences) {
+  const std::vector<std::string> patterns{
+      "(?i)\\b(disputes?|claims?)\\b[^.;]{0,200}\\bresolved\\s+by\\s+(\\w+\\s+){0,3}arbitration",
+      "(?i)\\bwe\\s+(may|can)\\s+(change|modify|update)\\b[^.]{0,80}\\bterms\\b",
+      "(?i)\\bas\\s+is\\b", "(?i)\\bsell\\b[^.]{0,40}\\bpersonal\\s+(data|information)",
+      "(?i)opt[- ]out"};
+  const std::vector<std::string> sentences{
+      "Any claim will be resolved by final and binding arbitration.",
+      "We may modify these Terms at any time.",
+      "The Services are provided AS IS.",
+      "We never sell your personal data.",
+      "You can opt-out at any time.",
+      "Nothing here."};
+  PatternSet a(with(PatternSet::Strategy::kPrefiltered));
+  PatternSet b(with(PatternSet::Strategy::kSet));
+  for (const auto& p : patterns) {
+    a.Add(p, nullptr);
+    b.Add(p, nullptr);
+  }
+  BOOST_REQUIRE(a.Compile(nullptr));
+  BOOST_REQUIRE(b.Compile(nullptr));
+  BOOST_TEST(a.atom_count() > 0U);
+  for (const auto& s : sentences) {
+    std::vector<int> ha;
+    std::vector<int> hb;
+    BOOST_TEST(a.Match(s, &ha));
+    BOOST_TEST(b.Match(s, &hb));
+    BOOST_TEST(ha == hb, boost::test_tools::per_element());
+  }
+}

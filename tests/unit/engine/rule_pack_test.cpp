@@ -1,0 +1,144 @@
+#define BOOST_TEST_MODULE rule_pack
+#include "engine/rule_pack.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "engine/engine.h"
+#include "text/normalize.h"
+
+namespace fs = std::filesystem;
+using namespace cw::engine;
+
+namespace {
+
+const fs::path kRules = fs::path(CW_TEST_DATA_DIR) / "rules";
+
+// Loads one invalid family file as a pack directory of its own.
+cw::Error load_invalid(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kRules / "invalid" / (name + ".json"), dir / (name + ".json"));
+  std::ofstream(dir / "VERSION") << "1\n";
+  auto pack = load_rules_dir(dir);
+  fs::remove_all(dir);
+  BOOST_REQUIRE_MESSAGE(!pack.ok(), name << " was accepted");
+  return pack.error();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(valid_fixture_pack_loads) {
+  auto pack = load_rules_dir(kRules / "valid");
+  BOOST_REQUIRE_MESSAGE(pack.ok(), (pack.ok() ? std::string() : pack.error().to_string()));
+  BOOST_TEST(pack->version == 3);
+  BOOST_TEST(pack->families == std::vector<std::string>({"dispute", "privacy"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(pack->provisions.size() == 5U);
+  const Provision* arbitration = pack->find("dispute.arbitration");
+  BOOST_REQUIRE(arbitration != nullptr);
+  BOOST_TEST(arbitration->labels() == std::vector<std::string>({"A", "tosdr:339"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(arbitration->applies_to("Terms of Service"));
+  BOOST_TEST(!arbitration->applies_to("Privacy Policy"));
+  BOOST_TEST(arbitration->examples_match.size() == 1U);
+  const Provision* missing = pack->find("privacy.sale_without_opt_out");
+  BOOST_REQUIRE(missing != nullptr);
+  BOOST_TEST((missing->kind == ProvisionKind::kMissingProtection));
+}
+
+BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_problem) {
+  const std::map<std::string, std::pair<std::string, std::string>> expected{
+      {"unknown_field", {"dispute.arbitration", "unknown field 'colour'"}},
+      {"duplicate_id", {"dispute.arbitration", "duplicate id 'dispute.arbitration'"}},
+      {"missing_explanation", {"dispute.arbitration", "missing field 'explanation'"}},
+      {"regex_does_not_compile", {"dispute.arbitration", "patterns[0] does not compile"}},
+      {"unless_does_not_compile", {"dispute.arbitration", "unless[0] does not compile"}},
+      {"bad_severity_enum", {"dispute.arbitration", "field 'severity' must be one of"}},
+      {"bad_polarity_enum", {"dispute.arbitration", "field 'polarity' must be one of"}},
+      {"unknown_doc_type", {"dispute.arbitration", "unknown document type 'Terms of Sevice'"}},
+      {"id_outside_family", {"privacy.arbitration", "id must be 'dispute.<name>'"}},
+      {"unknown_claudette_label", {"dispute.arbitration", "unknown label 'ARB'"}},
+      {"missing_protection_unknown_rule", {"dispute.missing", "unknown rule 'dispute.nothing'"}},
+      {"unsupported_format", {"(file)", "format 2 is not supported"}},
+  };
+  std::size_t fixtures = 0;
+  for (const auto& entry : fs::directory_iterator(kRules / "invalid")) {
+    if (entry.path().extension() == ".json") ++fixtures;
+  }
+  BOOST_TEST(fixtures == expected.size());  // every fixture has its expectation
+  for (const auto& [name, want] : expected) {
+    BOOST_TEST_CONTEXT(name) {
+      const cw::Error error = load_invalid(name);
+      BOOST_TEST((error.code == cw::ErrorCode::RULE_PACK_INVALID));
+      BOOST_TEST(error.params["file"].get<std::string>().find(name + ".json") != std::string::npos);
+      BOOST_TEST(error.params["rule"].get<std::string>() == want.first);
+      BOOST_TEST(error.message.find(want.second) != std::string::npos, error.message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(canonical_blob_round_trips_and_is_deterministic) {
+  auto blob = canonical_blob_from_dir(kRules / "valid");
+  BOOST_REQUIRE(blob.ok());
+  BOOST_TEST(*blob == canonical_blob_from_dir(kRules / "valid").value());
+  auto pack = parse_pack_blob(*blob, "blob");
+  BOOST_REQUIRE(pack.ok());
+  BOOST_TEST(pack->provisions.size() == 5U);
+  BOOST_TEST(
+      !parse_pack_blob("{\"format\":1,\"version\":1,\"families\":[],\"extra\":1}", "x").ok());
+  BOOST_TEST(!parse_pack_blob("{\"format\":1,\"families\":[]}", "x").ok());
+  BOOST_TEST(!parse_pack_blob("[1,2", "x").ok());
+}
+
+BOOST_AUTO_TEST_CASE(engine_applies_unless_doc_types_and_missing_protections) {
+  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  BOOST_REQUIRE(engine.ok());
+  auto ids = [&](std::string_view text, std::string_view type) {
+    std::vector<std::string> out;
+    auto findings = engine->analyze_text(text, type);
+    for (const auto& f : findings.value()) out.push_back(f.rule_id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  BOOST_TEST(ids("All claims are settled by binding arbitration.", "Terms of Service") ==
+                 V{"dispute.arbitration"},
+             boost::test_tools::per_element());
+  // Wrong document type, and the fair form cancelled by `unless`.
+  BOOST_TEST(ids("All claims are settled by binding arbitration.", "Privacy Policy").empty());
+  BOOST_TEST(ids("You may opt out of arbitration; otherwise binding arbitration applies.",
+                 "Terms of Service")
+                 .empty());
+  BOOST_TEST(ids("We may sell personal information. Other text.", "") ==
+                 V({"privacy.sale", "privacy.sale_without_opt_out"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids("We may sell personal information.\n\nSee Do Not Sell My Personal Information.",
+                 "") == V({"privacy.sale", "privacy.opt_out_sale"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(ids("We do not sell personal information.", "").empty());
+}
+
+// The rule helper's examples are executable: every `match` example fires its rule and no
+// `no_match` example does. Runs over the built-in pack.
+BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
+  auto pack = load_rules_dir(kRules / "valid");
+  auto engine = Engine::compile(*pack);
+  BOOST_REQUIRE(engine.ok());
+  for (const auto& p : engine->pack().provisions) {
+    for (const auto& example : p.examples_match) {
+      auto hits = engine->match_sentence(cw::text::normalize(example).text, "");
+      BOOST_TEST(std::any_of(hits->begin(), hits->end(), [&](auto* h) { return h->id == p.id; }),
+                 p.id << " misses: " << example);
+    }
+    for (const auto& example : p.examples_no_match) {
+      auto hits = engine->match_sentence(cw::text::normalize(example).text, "");
+      BOOST_TEST(std::none_of(hits->begin(), hits->end(), [&](auto* h) { return h->id == p.id; }),
+                 p.id << " fires on: " << example);
+    }
+  }
+}

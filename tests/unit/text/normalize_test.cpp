@@ -1,0 +1,159 @@
+#define BOOST_TEST_MODULE normalize
+#include "text/normalize.h"
+
+#include <cctype>
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#ifdef CW_HAVE_LIBARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
+
+using cw::text::ByteSpan;
+using cw::text::normalize;
+
+namespace {
+
+std::string original_of(const cw::text::NormalizedText& n, std::string_view original,
+                        ByteSpan span) {
+  const auto at = n.to_original(span);
+  return std::string(original.substr(at.begin, at.end - at.begin));
+}
+
+// Every word of the normalised text maps back to original bytes that, normalised, give the word.
+void check_offsets(std::string_view original) {
+  const auto n = normalize(original);
+  BOOST_REQUIRE_EQUAL(n.origin_begin.size(), n.text.size());
+  BOOST_REQUIRE_EQUAL(n.origin_end.size(), n.text.size());
+  std::size_t previous = 0;
+  for (std::size_t i = 0; i < n.text.size(); ++i) {
+    BOOST_REQUIRE_LE(n.origin_begin[i], n.origin_end[i]);
+    BOOST_REQUIRE_LE(n.origin_end[i], original.size());
+    BOOST_REQUIRE_GE(n.origin_begin[i], previous);  // offsets never go backwards
+    previous = n.origin_begin[i];
+  }
+  // A plain ASCII letter or digit that came from one original byte is that byte.
+  for (std::size_t i = 0; i < n.text.size(); ++i) {
+    const char c = n.text[i];
+    if (std::isalnum(static_cast<unsigned char>(c)) && n.origin_end[i] == n.origin_begin[i] + 1) {
+      BOOST_REQUIRE_MESSAGE(original[n.origin_begin[i]] == c, "byte " << i << " '" << c << "'");
+    }
+  }
+  // Each word's quote holds the word's characters in order (markup such as link targets may sit
+  // between them in the original).
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= n.text.size(); ++i) {
+    if (i < n.text.size() && n.text[i] != ' ' && n.text[i] != '\n') continue;
+    if (i > start) {
+      const std::string word = n.text.substr(start, i - start);
+      const std::string again = normalize(original_of(n, original, {start, i})).text;
+      std::size_t at = 0;
+      for (char c : word) {
+        if (std::string_view("*_`[]()#>|~\\\\").find(c) != std::string_view::npos) continue;
+        at = again.find(c, at);
+        if (at == std::string::npos) break;
+        ++at;
+      }
+      if (at == std::string::npos) {
+        BOOST_ERROR("word '" << word << "' maps back to text normalising to '" << again << "'");
+        return;
+      }
+    }
+    start = i + 1;
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(spaces_quotes_dashes_and_invisible_characters) {
+  const std::string in = "We\u00a0don\u2019t \u201csell\u201d\u200b data \u2014 ever.\t\tReally";
+  BOOST_TEST(normalize(in).text == "We don't \"sell\" data - ever. Really");
+}
+
+BOOST_AUTO_TEST_CASE(nfkc_and_combining_marks) {
+  BOOST_TEST(normalize("\uFB01nal caf\u0065\u0301 \uFF21\uFF22").text == "final caf\u00e9 AB");
+  // The composed character maps back to both original code points.
+  const std::string in = "caf\u0065\u0301";
+  const auto n = normalize(in);
+  BOOST_TEST(original_of(n, in, {3, n.text.size()}) == "\u0065\u0301");
+}
+
+BOOST_AUTO_TEST_CASE(markdown_remnants_are_stripped) {
+  const std::string in =
+      "## 12. Arbitration ##\n\n"
+      "You **agree** to _binding_ [arbitration](https://example.com/a_b \"t\") \\*not\\* "
+      "`courts`.\n"
+      "> quoted ~~old~~ text\n\n- first item\n* second item\n\n---\n|a|b|\n|---|---|\n"
+      "snake_case_name stays; <b>bold</b> and <https://example.com> and a&amp;b.";
+  const auto n = normalize(in);
+  BOOST_TEST(n.text ==
+             "12. Arbitration\n\nYou agree to binding arbitration *not* courts.\nquoted old "
+             "text\n\nfirst item\nsecond item\n\na b\n\nsnake_case_name stays; bold and "
+             "https://example.com and a&b.");
+  BOOST_REQUIRE_EQUAL(n.headings.size(), 1U);
+  BOOST_TEST(n.headings[0].level == 2);
+  BOOST_TEST(n.text.substr(n.headings[0].span.begin,
+                           n.headings[0].span.end - n.headings[0].span.begin) == "12. Arbitration");
+  BOOST_TEST(n.list_items.size() == 2U);
+}
+
+BOOST_AUTO_TEST_CASE(quote_of_a_sentence_is_the_exact_original) {
+  const std::string in = "Intro.\n\nYou waive any right to a **jury\u00a0trial**.\n";
+  const auto n = normalize(in);
+  const auto at = n.text.find("You waive");
+  BOOST_REQUIRE(at != std::string::npos);
+  BOOST_TEST(original_of(n, in, {at, n.text.size()}) ==
+             "You waive any right to a **jury\u00a0trial**.");
+}
+
+BOOST_AUTO_TEST_CASE(whitespace_collapses_to_paragraphs_lines_and_spaces) {
+  BOOST_TEST(normalize("  a \r\n b\r\n\r\n\r\nc   d  ").text == "a\nb\n\nc d");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_and_control_bytes_never_fail) {
+  const std::string in = std::string("ok \xff\xfe bad \x01 end") + std::string(1, '\0') + "z";
+  const auto n = normalize(in);
+  BOOST_TEST(n.text == "ok \uFFFD\uFFFD bad end z");
+  check_offsets(in);
+}
+
+BOOST_AUTO_TEST_CASE(normalisation_is_stable) {
+  const std::string in = "# Terms\n\nWe \u201cmay\u201d change [these](x) terms\u00a0at any time.";
+  const auto once = normalize(in).text;
+  BOOST_TEST(normalize(once).text == once);
+}
+
+BOOST_AUTO_TEST_CASE(offset_map_property_on_own_text) {
+  check_offsets(
+      "# Privacy\n\nWe **never** sell your data\u00a0\u2014 see [our policy](https://x.y/p).\n"
+      "- item \u201cone\u201d\n- \\*item\\* two\n\n<p>HTML&nbsp;remnant</p> caf\u0065\u0301");
+}
+
+#ifdef CW_HAVE_LIBARCHIVE
+// Real OTA Markdown (with its non-breaking spaces and escapes), read from the tarball in place.
+BOOST_AUTO_TEST_CASE(offset_map_property_on_real_ota_markdown) {
+  const std::string tarball = std::string(CW_CORPUS_DIR) + "/ota/versions.tar.zst";
+  archive* a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_all(a);
+  BOOST_REQUIRE(archive_read_open_filename(a, tarball.c_str(), 1 << 16) == ARCHIVE_OK);
+  archive_entry* entry = nullptr;
+  int checked = 0;
+  int seen = 0;
+  while (archive_read_next_header(a, &entry) == ARCHIVE_OK && checked < 12) {
+    const std::string path = archive_entry_pathname(entry);
+    if (path.size() < 3 || path.substr(path.size() - 3) != ".md") continue;
+    if (seen++ % 97 != 0) continue;  // a spread of documents across the tarball
+    std::string text(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
+    archive_read_data(a, text.data(), text.size());
+    BOOST_TEST_CONTEXT(path) {
+      check_offsets(text);
+    }
+    ++checked;
+  }
+  archive_read_free(a);
+  BOOST_TEST(checked >= 10);
+}
+#endif

@@ -1,0 +1,79 @@
+#define BOOST_TEST_MODULE segment
+#include "text/segment.h"
+
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "text/normalize.h"
+
+namespace {
+
+std::vector<std::string> sentences(const std::string& original) {
+  const auto n = cw::text::normalize(original);
+  std::vector<std::string> out;
+  for (const auto& s : cw::text::segment(n).sentences) {
+    out.push_back(n.text.substr(s.span.begin, s.span.end - s.span.begin));
+  }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(abbreviations_do_not_end_sentences) {
+  const auto got = sentences(
+      "We share data with partners, e.g. advertisers, i.e. third parties. Acme Inc. is based in "
+      "the U.S. Its address is No. 5 Main Street. Payments are in U.S. Dollars.");
+  const std::vector<std::string> want{
+      "We share data with partners, e.g. advertisers, i.e. third parties.",
+      "Acme Inc. is based in the U.S. Its address is No. 5 Main Street.",
+      "Payments are in U.S. Dollars."};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(numbered_clauses_stay_with_their_text) {
+  const auto got = sentences(
+      "1. You agree to binding arbitration. 1.2 Class actions are waived. (a) You will not sue; "
+      "(b) you waive jury trials. Section 3. Fees apply.");
+  const std::vector<std::string> want{
+      "1. You agree to binding arbitration.", "1.2 Class actions are waived.",
+      "(a) You will not sue; (b) you waive jury trials.", "Section 3. Fees apply."};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(headings_open_sections_and_list_items_split) {
+  const std::string doc =
+      "Preamble text here.\n\n## Disputes\n\nAll claims go to arbitration.\n- first item\n- second "
+      "item\n\n### Changes\nWe may change\nthese terms at any time.";
+  const auto n = cw::text::normalize(doc);
+  const auto seg = cw::text::segment(n);
+  std::vector<std::string> got;
+  for (const auto& s : seg.sentences)
+    got.push_back(n.text.substr(s.span.begin, s.span.end - s.span.begin));
+  const std::vector<std::string> want{
+      "Preamble text here.", "Disputes", "All claims go to arbitration.",          "first item",
+      "second item",         "Changes",  "We may change\nthese terms at any time."};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+  BOOST_REQUIRE_EQUAL(seg.sections.size(), 2U);
+  BOOST_TEST(seg.sentences[0].section == cw::text::kNoSection);
+  BOOST_TEST(seg.sentences[1].is_heading);
+  BOOST_TEST(seg.sentences[2].section == 0U);
+  BOOST_TEST(seg.sentences[6].section == 1U);
+  BOOST_TEST(seg.sections[1].level == 3);
+}
+
+BOOST_AUTO_TEST_CASE(real_sentence_ends_are_kept) {
+  const auto got = sentences(
+      "The Services are provided \"as is.\" We disclaim warranties! Do you agree? Contact "
+      "help@example.com. Thanks.");
+  const std::vector<std::string> want{"The Services are provided \"as is.\"",
+                                      "We disclaim warranties!", "Do you agree?",
+                                      "Contact help@example.com.", "Thanks."};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(empty_and_whitespace_only_text) {
+  BOOST_TEST(sentences("").empty());
+  BOOST_TEST(sentences(" \n\n \t ").empty());
+}
