@@ -354,6 +354,7 @@ if [ "$dry_run" = 1 ]; then
   echo "would write the receipt $receipt_file"
   exit 0
 fi
+[ ${#written_manifests[@]} -gt 0 ] || note "no browser manifest was written (see above); only the binaries are installed"
 
 # ---------------------------------------------------------------------------------------------
 # Check what was written: each manifest parses, names an absolute executable host that runs
