@@ -1,6 +1,7 @@
 // banner.analyze: judges one cookie-banner snapshot (PROTOCOL.md, "banner.analyze").
 #include "actions/actions.h"
 #include "banner/judge.h"
+#include "banner/observation.h"
 #include "banner/rules.h"
 #include "banner/snapshot.h"
 #include "protocol/payload.h"
@@ -18,7 +19,10 @@ Expected<nlohmann::json> banner_analyze(const nlohmann::json& payload, ActionCon
   auto rules = banner::BannerRules::instance();
   if (!rules) return rules.error();
   const banner::Verdict verdict = banner::judge(*snapshot, **rules);
-  return banner::to_json(*snapshot, verdict);
+  nlohmann::json result = banner::to_json(*snapshot, verdict);
+  // The record the archive keeps per site; compare_observations() turns two of them into a change.
+  result["observation"] = banner::make_observation(*snapshot, verdict);
+  return result;
 }
 
 }  // namespace

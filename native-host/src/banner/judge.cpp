@@ -13,6 +13,17 @@ namespace {
 constexpr std::size_t kMaxEvidenceItems = 20;  // keeps one finding small in the reply
 constexpr std::size_t kMaxQuoteBytes = 600;
 
+// Consent wording sits at the top of a banner; the rest is cookie tables and vendor lists, so the
+// text checks read only this much (it keeps the judge well under a millisecond on big banners).
+constexpr std::size_t kTextCheckBytes = 12 * 1024;
+
+std::string_view prefix(const std::string& text) {
+  std::size_t end = std::min(text.size(), kTextCheckBytes);
+  while (end > 0 && end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0U) == 0x80U)
+    --end;
+  return std::string_view(text).substr(0, end);
+}
+
 bool is_reject_equivalent(const RoleResult& r) {
   return r.role == Role::kReject || (r.role == Role::kClose && r.tag == "without_accepting");
 }
@@ -103,7 +114,7 @@ class Judge {
       if (c.role.role == Role::kSave) save_.push_back(&c);
       if (c.role.role == Role::kClose && !is_reject_equivalent(c.role)) close_.push_back(&c);
     }
-    first_layer_text_ = normalize_label(s_.layers[static_cast<std::size_t>(first)].text);
+    first_layer_text_ = normalize_label(prefix(s_.layers[static_cast<std::size_t>(first)].text));
     for (const auto* c : first_visible_)
       first_layer_text_ += " " + normalize_label(c->control->text);
     verdict_.first_layer_accept = !accept_.empty();
@@ -364,7 +375,7 @@ class Judge {
 
   void cb08_implied_consent() {
     std::string quote;
-    const std::string text = normalize_label(s_.text) + " " + first_layer_text_;
+    const std::string text = normalize_label(prefix(s_.text)) + " " + first_layer_text_;
     if (!rules_.implied_consent(text, &quote)) return;
     add("CB-08", quote, "The banner treats browsing, continuing or closing as consent",
         {{"matched_text", quote}});

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "banner/judge.h"
+#include "banner/observation.h"
 #include "banner/rules.h"
 #include "banner/snapshot.h"
 #include "cli/commands.h"
@@ -85,7 +86,9 @@ void register_banner(CLI::App& app, CliState& state) {
       state.exit_code = report_error(rules.error());
       return;
     }
-    const nlohmann::json result = banner::to_json(*snapshot, banner::judge(*snapshot, **rules));
+    const banner::Verdict verdict = banner::judge(*snapshot, **rules);
+    nlohmann::json result = banner::to_json(*snapshot, verdict);
+    result["observation"] = banner::make_observation(*snapshot, verdict);  // as banner.analyze
     if (*json) {
       std::cout << result.dump(2) << '\n';
     } else {

@@ -379,8 +379,13 @@
     const parts = [el.id, typeof el.className === 'string' ? el.className : ''];
     for (let node = el.parentElement, depth = 0; node && depth < 4; node = node.parentElement, depth++) {
       parts.push(node.id || '', typeof node.className === 'string' ? node.className : '');
-      const heading = node.querySelector && node.querySelector('h1,h2,h3,h4,h5,h6,legend,[role=heading]');
-      if (heading) parts.push(cut(heading.textContent, 120));
+      // Only the first few children: a querySelector over a whole vendor list per switch is quadratic.
+      for (let child = node.firstElementChild, n = 0; child && n < 3; child = child.nextElementSibling, n++) {
+        if (/^(H[1-6]|LEGEND)$/.test(child.tagName) || child.getAttribute('role') === 'heading') {
+          parts.push(cut(child.textContent, 120));
+          break;
+        }
+      }
     }
     return cut(parts.join(' ').replace(/[-_]/g, ' '), LIMITS.maxControlText);
   }
@@ -475,7 +480,10 @@
           return 'skip-children';
         }
         if (node.matches(CONTROL_SELECTOR)) {
-          if (counts.controls < LIMITS.maxControls) {
+          // Buttons of a hidden preference centre are not judged (only its switches are): count them.
+          if (!layerVisible && kind === 'second') {
+            layer.hidden_controls = (layer.hidden_controls || 0) + 1;
+          } else if (counts.controls < LIMITS.maxControls) {
             layer.controls.push(describeControl(node, el, w, layerVisible));
             counts.controls++;
           }
