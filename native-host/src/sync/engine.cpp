@@ -276,15 +276,30 @@ FileOutcome import_file(Session& s, std::unordered_set<std::string>& published,
   bytes->clear();
   bytes->shrink_to_fit();
 
-  Transaction tx(s.state.db());
-  if (!tx.begun()) return pending("archive busy: " + tx.begun().error().message);
-  auto working = published;  // committed only with the transaction
-  auto counts =
-      apply_payload(s.store, s.state, s.clock, working, opened.payload, name, device, seq, nullptr);
+  // The whole bundle in one transaction; the store's caches are dropped once it has ended, whether
+  // it committed or rolled back.
+  s.store.reset_caches();
+  auto working = published;  // adopted only if the transaction commits
+  Expected<ApplyCounts> counts = ApplyCounts{};
+  std::string busy;
+  {
+    Transaction tx(s.state.db());
+    if (!tx.begun()) {
+      busy = tx.begun().error().message;
+    } else {
+      counts = apply_payload(s.store, s.state, s.clock, working, opened.payload, name, device, seq,
+                             nullptr);
+      if (counts) {
+        Status st = s.state.set_imported(device, seq);
+        if (st) st = s.state.set("hlc", std::to_string(s.clock.last()));
+        if (st) st = tx.commit();
+        if (!st) counts = st.error();
+      }
+    }
+  }
+  s.store.reset_caches();
+  if (!busy.empty()) return pending("archive busy: " + busy);
   if (!counts) return refuse(counts.error());
-  if (auto st = s.state.set_imported(device, seq); !st) return refuse(st.error());
-  if (auto st = s.state.set("hlc", std::to_string(s.clock.last())); !st) return refuse(st.error());
-  if (auto st = tx.commit(); !st) return pending("commit failed: " + st.error().message);
   published = std::move(working);
   report["imported"].push_back({{"file", name},
                                 {"device", device},
@@ -840,17 +855,23 @@ Expected<nlohmann::json> import_sealed(SyncStore& store, const fs::path& file,
   SyncState state(store.db());
   if (auto st = state.ensure_schema(); !st) return st.error();
   HybridClock clock(std::stoull(state.get("hlc").value_or("0")));
+  store.reset_caches();
   Transaction tx(store.db());
   if (!tx.begun()) return tx.begun().error();
   // Records that arrive here are new to the sync folder too, so they are not marked published.
   std::unordered_set<std::string> none;
   nlohmann::json info;
   auto counts = apply_payload(store, state, clock, none, opened.payload, name, "", 0, &info, false);
-  if (!counts) return bad(counts.error().params.value("detail", counts.error().message));
+  if (!counts) {
+    (void)exec_sql(store.db(), "ROLLBACK");
+    store.reset_caches();
+    return bad(counts.error().params.value("detail", counts.error().message));
+  }
   if (info.value("preamble", "") != value_digest(*preamble, ""))
     return bad("preamble does not match its content");
   if (auto st = state.set("hlc", std::to_string(clock.last())); !st) return st.error();
   if (auto st = tx.commit(); !st) return st.error();
+  store.reset_caches();
   return nlohmann::json{{"file", file.string()},
                         {"records", counts->records},
                         {"added", counts->added},

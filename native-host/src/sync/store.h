@@ -32,6 +32,10 @@ class SyncStore {
   // false). For kDocument / kSetting, sets the value (sync has already decided that it is newer).
   // Errors abort the whole bundle. Called inside an open transaction; must not open its own.
   virtual Expected<bool> apply_record(const Record& record) = 0;
+
+  // Called before and after each import transaction (committed or rolled back), so a store can drop
+  // what it cached about rows that a rollback may have taken back.
+  virtual void reset_caches() {}
 };
 
 }  // namespace cw::sync
