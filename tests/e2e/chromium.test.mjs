@@ -59,10 +59,16 @@ async function launch({ withHost }) {
   return { context, worker, requests, archiveHome, userDataDir, proxyAttempts: () => proxy.attempts.slice(proxyFrom) };
 }
 
-// The id of the tab showing `page` (bring it to front, then ask for the active tab; needs no permission).
+// The id of the tab showing `page`, found by its URL (the extension's host permissions let it see
+// page URLs). Asking for the active tab instead races with the welcome tab opened on install.
 async function tabIdOf(worker, page) {
-  await page.bringToFront();
-  return worker.evaluate(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0].id);
+  const url = page.url();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const ids = await worker.evaluate(async (u) => (await chrome.tabs.query({})).filter((t) => t.url === u).map((t) => t.id), url);
+    if (ids.length === 1) return ids[0];
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no single tab shows ${url}`);
 }
 
 async function badgeText(worker, tabId) {

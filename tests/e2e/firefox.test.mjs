@@ -94,10 +94,16 @@ async function findExtensionPage(browser, prefix, timeoutMs = 20000) {
   throw new Error(`no extension page ${prefix}`);
 }
 
+// The id of the tab showing `page`, found by its URL (the extension's host permissions let it see
+// page URLs), asked from the welcome page.
 async function tabIdOf(ext, page) {
-  await page.bringToFront();
-  await sleep(100);
-  return ext.welcome.evaluate(async () => (await browser.tabs.query({ active: true, lastFocusedWindow: true }))[0].id);
+  const url = page.url();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const ids = await ext.welcome.evaluate(async (u) => (await browser.tabs.query({})).filter((t) => t.url === u).map((t) => t.id), url);
+    if (ids.length === 1) return ids[0];
+    await sleep(100);
+  }
+  throw new Error(`no single tab shows ${url}`);
 }
 
 async function waitForBadge(ext, tabId, predicate, timeoutMs = 30000) {
