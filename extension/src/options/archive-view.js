@@ -119,7 +119,7 @@ export async function setUpArchive(doc, { callHost }) {
         doc,
         'li',
         { 'data-version-id': String(version.id), 'data-meaningful': String(Boolean(version.meaningful)) },
-        `${version.first_seen} · ${version.findings ?? 0} findings${version.meaningful ? ' · changed' : ''}`,
+        `${version.first_seen} · ${version.findings ?? 0} findings${version.verdict ? ` · ${version.verdict}` : ''}`,
       );
       if (previous) {
         li.addEventListener('click', () => {
