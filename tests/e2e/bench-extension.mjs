@@ -85,8 +85,7 @@ if (hostTypes().includes('page.analyze')) {
     await page.goto(site.origin + '/blog/prompts.html');
     const started = Date.now();
     await page.goto(site.origin + kTermsPath);
-    await page.bringToFront();
-    const tabId = await worker.evaluate(async () => (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0].id);
+    const tabId = await worker.evaluate(async (u) => (await chrome.tabs.query({})).find((t) => t.url === u).id, page.url());
     while ((await worker.evaluate((id) => chrome.action.getBadgeText({ tabId: id }), tabId)) === '') await new Promise((r) => setTimeout(r, 5));
     badge.push(Date.now() - started);
   }
