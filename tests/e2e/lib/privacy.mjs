@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { kIds } from './env.mjs';
 
 export const kBrowserOwnHosts = Object.freeze({
-  chromium: ['update.googleapis.com', 'accounts.google.com', 'clients2.google.com', 'www.google.com'],
+  // Seen: the component updater, the account service, and (with some flag sets) the network-time query.
+  chromium: ['update.googleapis.com', 'accounts.google.com', 'clients2.google.com'],
   firefox: [],
 });
 
