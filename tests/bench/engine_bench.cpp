@@ -233,6 +233,7 @@ int main(int argc, char** argv) {
   // 1. Load.
   const auto anchor = cw::engine::builtin_anchor();
   std::vector<double> loads;
+  std::vector<double> compiles;
   for (int i = 0; i < 5; ++i) {
     const auto start = Clock::now();
     auto active = cw::engine::load_active_pack({}, anchor);
@@ -241,8 +242,17 @@ int main(int argc, char** argv) {
       std::cerr << active.error().to_string() << '\n';
       return 1;
     }
+    const auto start_compile = Clock::now();
+    if (auto status = active->engine.ensure_compiled(); !status) {
+      std::cerr << status.error().to_string() << '\n';
+      return 1;
+    }
+    compiles.push_back(ms_since(start_compile));
   }
-  report["load_verify_compile_ms_median"] = percentile(loads, 0.5);
+  report["load_verify_ms_median"] = percentile(loads, 0.5);
+  report["deferred_compile_ms_median"] = percentile(compiles, 0.5);
+  report["load_verify_compile_ms_median"] = report["load_verify_ms_median"].get<double>() +
+                                            report["deferred_compile_ms_median"].get<double>();
   auto pack = cw::engine::parse_pack_blob(anchor.blob, "built-in");
   const auto patterns = all_patterns(*pack);
   report["provisions"] = pack->provisions.size();
@@ -369,7 +379,8 @@ int main(int argc, char** argv) {
   }
   std::cout << "rule pack: " << report["provisions"] << " provisions, " << report["patterns"]
             << " patterns\n"
-            << "load+verify+compile (median of 5): " << report["load_verify_compile_ms_median"]
+            << "host start, read+verify+validate (median of 5): " << report["load_verify_ms_median"]
+            << " ms; pattern compile at first use: " << report["deferred_compile_ms_median"]
             << " ms\n"
             << "compile: prefiltered " << prefilter_ms << " ms, RE2::Set " << set_ms
             << " ms, Hyperscan " << hs_compile_ms << " ms\n"

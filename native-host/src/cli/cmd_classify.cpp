@@ -1,6 +1,8 @@
 // clausewatch classify --jsonl IN [--out OUT]: for every JSON line with a `text` field, writes the
 // same object plus `findings` (ids of the pattern rules that fire) and `labels` (their CLAUDETTE
 // labels and ToS;DR case ids as "tosdr:<id>"), so any labelled set can be scored by any scorer.
+// An input field named `labels` (e.g. CLAUDETTE's gold labels) is replaced: keep gold labels under
+// another name, or join the output with the input by line number.
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -43,9 +45,12 @@ void register_classify(CLI::App& app, CliState& state) {
     std::size_t bad = 0;
     while (std::getline(in, line)) {
       ++number;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank: no output
+      // A bad line is reported and still gets an output line ({"line", "error"}), so output line N
+      // always belongs to input line N.
       auto fail = [&](const std::string& why) {
         std::cerr << "clausewatch: " << *in_path << ":" << number << ": " << why << "\n";
+        out << nlohmann::json{{"line", number}, {"error", why}}.dump() << '\n';
         ++bad;
       };
       if (line.size() > limits::kMaxClassifyLineBytes) {
@@ -81,7 +86,7 @@ void register_classify(CLI::App& app, CliState& state) {
       (*object)["labels"] = labels;
       out << object->dump() << '\n';
     }
-    if (bad > 0) std::cerr << "clausewatch: " << bad << " line(s) skipped\n";
+    if (bad > 0) std::cerr << "clausewatch: " << bad << " line(s) could not be classified\n";
     state.exit_code = bad > 0 ? 1 : 0;
   });
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
+#include <optional>
 #include <unordered_set>
 
 #include <re2/re2.h>
@@ -13,10 +15,53 @@ namespace cw::engine {
 
 struct Engine::Impl {
   RulePack pack;
+  PatternSet::Options options;
   PatternSet set;
   std::vector<std::size_t> pattern_rule;     // PatternSet index -> provision index
   std::vector<std::unique_ptr<RE2>> unless;  // per provision; null when it has none
   std::vector<std::size_t> missing_rules;    // provisions of kind missing_protection
+  std::once_flag compiled;
+  std::optional<Error> compile_error;
+
+  // Compiles every pattern of `pack`; called exactly once (see ensure_compiled).
+  std::optional<Error> build() {
+    set = PatternSet(options);
+    unless.resize(pack.provisions.size());
+    for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
+      const Provision& p = pack.provisions[r];
+      if (p.kind == ProvisionKind::kMissingProtection) {
+        missing_rules.push_back(r);
+        continue;
+      }
+      for (const auto& pattern : p.patterns) {
+        std::string error;
+        const int index = set.Add(pattern, &error);
+        if (index < 0) {
+          return Error::make(ErrorCode::PATTERN_ERROR,
+                             {{"detail", "rule '" + p.id + "': " + error}});
+        }
+        if (pattern_rule.size() <= static_cast<std::size_t>(index)) {
+          pattern_rule.resize(static_cast<std::size_t>(index) + 1);
+        }
+        pattern_rule[static_cast<std::size_t>(index)] = r;
+      }
+      if (!p.unless.empty()) {
+        std::string combined;
+        for (const auto& u : p.unless) combined += (combined.empty() ? "(?:" : "|(?:") + u + ")";
+        RE2::Options re_options;
+        re_options.set_log_errors(false);
+        auto re = std::make_unique<RE2>(combined, re_options);
+        if (!re->ok()) {
+          return Error::make(ErrorCode::PATTERN_ERROR,
+                             {{"detail", "rule '" + p.id + "' unless: " + re->error()}});
+        }
+        unless[r] = std::move(re);
+      }
+    }
+    std::string error;
+    if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
+    return std::nullopt;
+  }
 };
 
 Engine::Engine() : impl_(std::make_unique<Impl>()) {}
@@ -24,61 +69,39 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
-Expected<Engine> Engine::compile(RulePack pack, PatternSet::Options options) {
+Expected<Engine> Engine::compile(RulePack pack, PatternSet::Options options, When when) {
   Engine engine;
-  Impl& impl = *engine.impl_;
-  impl.set = PatternSet(options);
-  impl.unless.resize(pack.provisions.size());
-  for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
-    const Provision& p = pack.provisions[r];
-    if (p.kind == ProvisionKind::kMissingProtection) {
-      impl.missing_rules.push_back(r);
-      continue;
-    }
-    for (const auto& pattern : p.patterns) {
-      std::string error;
-      const int index = impl.set.Add(pattern, &error);
-      if (index < 0) {
-        return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + p.id + "': " + error}});
-      }
-      if (impl.pattern_rule.size() <= static_cast<std::size_t>(index)) {
-        impl.pattern_rule.resize(static_cast<std::size_t>(index) + 1);
-      }
-      impl.pattern_rule[static_cast<std::size_t>(index)] = r;
-    }
-    if (!p.unless.empty()) {
-      std::string combined;
-      for (const auto& u : p.unless) combined += (combined.empty() ? "(?:" : "|(?:") + u + ")";
-      RE2::Options re_options;
-      re_options.set_log_errors(false);
-      auto re = std::make_unique<RE2>(combined, re_options);
-      if (!re->ok()) {
-        return Error::make(ErrorCode::PATTERN_ERROR,
-                           {{"detail", "rule '" + p.id + "' unless: " + re->error()}});
-      }
-      impl.unless[r] = std::move(re);
-    }
+  engine.impl_->pack = std::move(pack);
+  engine.impl_->options = options;
+  if (when == When::kNow) {
+    if (auto status = engine.ensure_compiled(); !status) return status.error();
   }
-  std::string error;
-  if (!impl.set.Compile(&error)) {
-    return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
-  }
-  impl.pack = std::move(pack);
   return engine;
+}
+
+Status Engine::ensure_compiled() const {
+  Impl& impl = *impl_;
+  std::call_once(impl.compiled, [&impl] { impl.compile_error = impl.build(); });
+  if (impl.compile_error) return *impl.compile_error;
+  return ok_status();
 }
 
 const RulePack& Engine::pack() const {
   return impl_->pack;
 }
 std::size_t Engine::pattern_count() const {
-  return impl_->set.size();
+  std::size_t count = 0;
+  for (const auto& p : impl_->pack.provisions) count += p.patterns.size();
+  return count;
 }
 const PatternSet& Engine::patterns() const {
+  (void)ensure_compiled();
   return impl_->set;
 }
 
 Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view sentence,
                                                                std::string_view doc_type) const {
+  if (auto status = ensure_compiled(); !status) return status.error();
   thread_local std::vector<int> hits;
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
   if (!impl_->set.Match(sentence, &hits, &why)) {
@@ -122,6 +145,7 @@ Finding make_finding(const Provision& p) {
 
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
                                                std::string_view doc_type) const {
+  if (auto status = ensure_compiled(); !status) return status.error();
   std::vector<Finding> findings;
   std::unordered_set<std::string_view> found;
   for (std::size_t b = 0; b < blocks.size(); ++b) {

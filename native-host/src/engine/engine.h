@@ -34,10 +34,16 @@ struct PageBlock {
 
 class Engine {
  public:
-  // Compiles every pattern of the pack. Errors: PATTERN_ERROR (naming the rule) or
-  // RULE_PACK_INVALID.
+  enum class When { kNow, kOnFirstUse };
+  // Compiles every pattern of the pack. Errors: PATTERN_ERROR (naming the rule).
+  // kOnFirstUse defers the pattern compilation (the bulk of start-up time) to the first match, for
+  // packs whose patterns were already checked to compile (the built-in pack at build time, a user
+  // pack by parse_pack_blob); the first analyze() then pays it, and reports any error.
   static Expected<Engine> compile(RulePack pack,
-                                  PatternSet::Options options = PatternSet::Options{});
+                                  PatternSet::Options options = PatternSet::Options{},
+                                  When when = When::kNow);
+  // Compiles now if compilation was deferred; the outcome is kept (thread-safe, runs once).
+  Status ensure_compiled() const;
 
   Engine(Engine&&) noexcept;
   Engine& operator=(Engine&&) noexcept;

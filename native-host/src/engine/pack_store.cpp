@@ -111,7 +111,7 @@ Expected<ActivePack> load_active_pack(const std::filesystem::path& data_dir,
                                                              {"version", user->version},
                                                              {"current", builtin->version}});
     } else {
-      auto compiled = Engine::compile(*user);
+      auto compiled = Engine::compile(*user, PatternSet::Options{}, Engine::When::kOnFirstUse);
       if (!compiled) {
         refused = compiled.error();
       } else {
@@ -123,7 +123,8 @@ Expected<ActivePack> load_active_pack(const std::filesystem::path& data_dir,
       }
     }
   }
-  auto engine = Engine::compile(std::move(*builtin));
+  auto engine =
+      Engine::compile(std::move(*builtin), PatternSet::Options{}, Engine::When::kOnFirstUse);
   if (!engine) return engine.error();
   auto elapsed =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);

@@ -36,7 +36,7 @@ struct ActivePack {
   std::string origin;                      // "built-in" or the user pack's path
   std::string signer;                      // of the built-in pack's key
   std::optional<Error> user_pack_refused;  // why <data_dir>/rules/pack.json was not used
-  double load_ms = 0;                      // load + verify + compile
+  double load_ms = 0;  // read + verify + validate; pattern compilation is deferred to first use
 };
 
 // Ed25519 check of `blob` against a hex signature and hex public key. Errors: RULE_PACK_SIGNATURE.

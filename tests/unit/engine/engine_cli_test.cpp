@@ -113,6 +113,8 @@ BOOST_AUTO_TEST_CASE(classify_reports_bad_lines_and_keeps_going) {
   BOOST_TEST(run.out.find(":2:") != std::string::npos, run.out);
   BOOST_TEST(run.out.find(":3: no string field `text`") != std::string::npos, run.out);
   BOOST_TEST(run.out.find("\"findings\"") != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("{\"error\":") != std::string::npos,
+             run.out);  // one output line per input line
 }
 
 BOOST_AUTO_TEST_CASE(rules_info_and_fixture_examples) {

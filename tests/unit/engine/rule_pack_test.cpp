@@ -142,3 +142,19 @@ BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(deferred_compilation_reports_pattern_errors_at_first_use) {
+  auto pack = load_rules_dir(kRules / "valid").value();
+  pack.provisions[0].patterns.push_back("(?i)(unclosed");  // as if validation had been skipped
+  auto now = Engine::compile(pack);
+  BOOST_REQUIRE(!now.ok());
+  BOOST_TEST((now.error().code == cw::ErrorCode::PATTERN_ERROR));
+  BOOST_TEST(now.error().message.find("dispute.arbitration") != std::string::npos);
+  auto later = Engine::compile(pack, PatternSet::Options{}, Engine::When::kOnFirstUse);
+  BOOST_REQUIRE(later.ok());  // nothing compiled yet
+  BOOST_TEST(later->pack().version == 3);
+  BOOST_TEST(later->pattern_count() == 6U);
+  auto findings = later->analyze_text("binding arbitration", "");
+  BOOST_REQUIRE(!findings.ok());
+  BOOST_TEST((findings.error().code == cw::ErrorCode::PATTERN_ERROR));
+}
