@@ -468,6 +468,18 @@
     const w = windowOf(el, win);
     const layerVisible = isShown(el, w);
     const layer = { kind, visible: layerVisible, text: '', controls: [], toggles: [] };
+    if (!layerVisible && kind === 'second') {
+      // A hidden preference centre can hold thousands of vendor rows: only its switches are judged,
+      // so let the engine's selector matching find them instead of walking every element.
+      layer.hidden_controls = safeQueryAll(el, CONTROL_SELECTOR).length;
+      for (const node of safeQueryAll(el, TOGGLE_SELECTOR)) {
+        if (counts.toggles >= LIMITS.maxToggles) break;
+        layer.toggles.push(describeToggle(node, w, false));
+        counts.toggles++;
+      }
+      layer.text = cut(el.textContent || '', LIMITS.maxLayerText);
+      return layer;
+    }
     walk(
       el,
       (node) => {
@@ -480,10 +492,7 @@
           return 'skip-children';
         }
         if (node.matches(CONTROL_SELECTOR)) {
-          // Buttons of a hidden preference centre are not judged (only its switches are): count them.
-          if (!layerVisible && kind === 'second') {
-            layer.hidden_controls = (layer.hidden_controls || 0) + 1;
-          } else if (counts.controls < LIMITS.maxControls) {
+          if (counts.controls < LIMITS.maxControls) {
             layer.controls.push(describeControl(node, el, w, layerVisible));
             counts.controls++;
           }
