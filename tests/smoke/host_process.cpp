@@ -225,9 +225,12 @@ int HostSession::finish() {
   }
   close_fd(out_fd_);
   int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  rusage usage{};
+  while (::wait4(pid_, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+  cpu_time_ = std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+              std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
   int code = -1;
   int sig = 0;
   decode_status(status, code, sig);

@@ -66,11 +66,14 @@ class HostSession {
   // Closes stdin, drains stdout and waits; returns the exit code (-1 if signalled).
   int finish();
   [[nodiscard]] pid_t pid() const { return pid_; }
+  // User + system CPU time the child used, known after finish().
+  [[nodiscard]] std::chrono::microseconds cpu_time() const { return cpu_time_; }
 
  private:
   pid_t pid_ = -1;
   int in_fd_ = -1;
   int out_fd_ = -1;
+  std::chrono::microseconds cpu_time_{0};
 };
 
 // A fresh temporary folder, removed when this object goes away.
