@@ -40,6 +40,11 @@ export const ErrorCode = Object.freeze({
   BANNER_SNAPSHOT_INVALID: 300,
   BANNER_TOO_LARGE: 301,
   TCF_STRING_INVALID: 302,
+  ARCHIVE_CORRUPT: 200,
+  ARCHIVE_BUSY: 201,
+  IMPORT_LAYOUT: 202,
+  EXPORT_TARGET_NOT_EMPTY: 203,
+  ARCHIVE_READ_ONLY: 204,
 });
 
 export const ErrorName = Object.freeze({
@@ -82,6 +87,11 @@ export const ErrorName = Object.freeze({
   300: 'BANNER_SNAPSHOT_INVALID',
   301: 'BANNER_TOO_LARGE',
   302: 'TCF_STRING_INVALID',
+  200: 'ARCHIVE_CORRUPT',
+  201: 'ARCHIVE_BUSY',
+  202: 'IMPORT_LAYOUT',
+  203: 'EXPORT_TARGET_NOT_EMPTY',
+  204: 'ARCHIVE_READ_ONLY',
 });
 
 export const ErrorTemplate = Object.freeze({
@@ -124,4 +134,9 @@ export const ErrorTemplate = Object.freeze({
   300: 'Invalid banner snapshot: {field} {detail}',
   301: 'Banner snapshot {what} is {count}, over the limit of {limit}',
   302: 'TC string cannot be decoded: {detail}',
+  200: 'Archive data is damaged: {detail}; nothing was changed',
+  201: 'The archive stayed locked by another process for {ms} ms; try again',
+  202: '{path} is not an Open Terms Archive dataset: {detail}',
+  203: '{path} is not empty; export writes only into a new or empty folder',
+  204: 'The archive at {path} does not exist yet; nothing has been recorded',
 });

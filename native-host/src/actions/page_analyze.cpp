@@ -2,6 +2,7 @@
 #include <array>
 
 #include "actions/actions.h"
+#include "archive/service.h"
 #include "common/limits.h"
 #include "engine/pack_store.h"
 #include "protocol/payload.h"
@@ -122,8 +123,12 @@ Expected<nlohmann::json> page_analyze(const nlohmann::json& payload, ActionConte
     list.push_back(engine::to_json((*findings)[i]));
   }
   result["findings"] = std::move(list);
-  // Archive recording goes here (archive helper): record the version and observation, then add
-  // result["archive"] = {version hash, is_new, changes}. It must not fail the analysis.
+  // Record the page in the archive (archive/service.h); an archive error never fails the analysis.
+  std::vector<std::string_view> texts;
+  texts.reserve(page->blocks.size());
+  for (const auto& block : page->blocks) texts.push_back(block.text);
+  result["archive"] = archive::archive_page_result(ctx, page->url, page->title, page->lang, doc_type,
+                                                   texts, *findings);
   return result;
 }
 

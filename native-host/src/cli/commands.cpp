@@ -9,6 +9,11 @@ std::span<const RegisterFn> command_table() {
   static const std::array kTable = {
       &register_version,
       &register_call,
+      &register_history,
+      &register_diff,
+      &register_changes,
+      &register_import_ota,
+      &register_export_ota,
       &register_check,
       &register_classify,
       &register_rules,

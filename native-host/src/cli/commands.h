@@ -27,6 +27,11 @@ int report_error(const Error& error);
 
 void register_call(CLI::App& app, CliState& state);     // cmd_call.cpp
 void register_version(CLI::App& app, CliState& state);  // cmd_version.cpp
+void register_history(CLI::App& app, CliState& state);     // cmd_history.cpp
+void register_diff(CLI::App& app, CliState& state);        // cmd_diff.cpp
+void register_changes(CLI::App& app, CliState& state);     // cmd_changes.cpp
+void register_import_ota(CLI::App& app, CliState& state);  // cmd_import_ota.cpp
+void register_export_ota(CLI::App& app, CliState& state);  // cmd_export_ota.cpp
 void register_check(CLI::App& app, CliState& state);     // cmd_check.cpp
 void register_classify(CLI::App& app, CliState& state);  // cmd_classify.cpp
 void register_rules(CLI::App& app, CliState& state);     // cmd_rules.cpp

@@ -92,6 +92,27 @@ inline constexpr std::size_t kMaxCookieNameBytes = 4 * 1024;
 inline constexpr std::size_t kMaxTcStringBytes = 64 * 1024;
 inline constexpr std::size_t kMaxTcfDataBytes = 256 * 1024;
 
+// --- Archive and change detection (archive/, changes/) -----------------------------------------
+// Writers wait this long for another process (a second browser, the CLI) to finish its transaction;
+// a record takes well under 10 ms, so 10 s only runs out when something is stuck.
+inline constexpr int kArchiveBusyTimeoutMs = 10'000;
+// archive.history / archive.changes pages: rows per reply. A history row is ~300 bytes and a change
+// record is bounded by kMaxChangeItems items, so both stay far below the 1 MiB reply limit.
+inline constexpr std::int64_t kMaxHistoryPageRows = 500;
+inline constexpr std::int64_t kMaxChangesPageRows = 50;
+// Items in one change record; past this the record says it is truncated.
+inline constexpr std::size_t kMaxChangeItems = 100;
+// Quotes in change items are cut to this many bytes (on a UTF-8 boundary).
+inline constexpr std::size_t kMaxChangeQuoteBytes = 1000;
+// archive.diff: blocks per reply; bigger diffs are paged with `offset`.
+inline constexpr std::size_t kMaxDiffBlocksPerReply = 400;
+// ... and at most this much quoted text per reply, so JSON escaping never pushes it past 1 MiB.
+inline constexpr std::size_t kMaxDiffReplyTextBytes = 600U * 1024U;
+// A diff aligns at most this many blocks per side; dtl's Myers is O((N+M)·D) in time and memory.
+inline constexpr std::size_t kMaxDiffBlocks = 50'000;
+// import-ota: a file larger than this is not a legal text (the largest real one is ~700 KB).
+inline constexpr std::uint64_t kMaxImportFileBytes = 16ULL * kMiB;
+
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
 static_assert(kMaxBannerControls * kMaxBannerControlTextBytes <= kMaxInboundFrameBytes * 2ULL,
               "a snapshot at its limits still arrives within a frame or two");

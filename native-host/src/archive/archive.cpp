@@ -1,0 +1,776 @@
+#include "archive/archive.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include <sodium.h>
+
+#include "archive/body_codec.h"
+#include "archive/schema.h"
+#include "archive/sql.h"
+#include "changes/change_record.h"
+#include "changes/diff.h"
+#include "changes/finding_json.h"
+#include "common/limits.h"
+#include "text/normalize.h"
+
+namespace cw::archive {
+namespace {
+
+using changes::Verdict;
+
+std::string blake2b_256(std::string_view data) {
+  std::string out(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+  return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4U]);
+    out.push_back(kDigits[c & 15U]);
+  }
+  return out;
+}
+
+Error not_clausewatch(const std::filesystem::path& path) {
+  return Error::make(ErrorCode::ARCHIVE_NOT_CLAUSEWATCH, {{"path", path.string()}});
+}
+
+// A non-empty file that does not start with the SQLite header is not an archive; it is refused
+// before SQLite touches it.
+bool has_foreign_header(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 16> header{};
+  in.read(header.data(), header.size());
+  const auto got = in.gcount();
+  if (got == 0) return false;  // empty file: SQLite treats it as a new database
+  return got < 16 || std::memcmp(header.data(), "SQLite format 3\0", 16) != 0;
+}
+
+}  // namespace
+
+std::string_view to_string(Origin origin) {
+  switch (origin) {
+    case Origin::kBrowser:
+      return "browser";
+    case Origin::kImport:
+      return "import";
+    case Origin::kSync:
+      return "sync";
+  }
+  return "browser";
+}
+
+std::optional<Origin> origin_from_string(std::string_view s) {
+  if (s == "browser") return Origin::kBrowser;
+  if (s == "import") return Origin::kImport;
+  if (s == "sync") return Origin::kSync;
+  return std::nullopt;
+}
+
+nlohmann::json VersionInfo::to_json() const {
+  return {{"id", id},
+          {"document_id", document_id},
+          {"service", service},
+          {"terms_type", terms_type},
+          {"variant", variant},
+          {"hash", hash},
+          {"first_seen", first_seen},
+          {"last_seen", last_seen},
+          {"origin", origin},
+          {"times_seen", times_seen},
+          {"verdict", verdict},
+          {"meaningful", meaningful},
+          {"compared_to", compared_to ? nlohmann::json(*compared_to) : nlohmann::json(nullptr)},
+          {"bytes", bytes},
+          {"url", url},
+          {"findings", findings}};
+}
+
+nlohmann::json DocumentInfo::to_json() const {
+  return {{"id", id},
+          {"service", service},
+          {"domain", domain},
+          {"terms_type", terms_type},
+          {"variant", variant},
+          {"url", url},
+          {"versions", versions},
+          {"meaningful_versions", meaningful_versions},
+          {"observations", observations},
+          {"first_seen", first_seen},
+          {"last_seen", last_seen}};
+}
+
+nlohmann::json StoredChange::to_json() const {
+  nlohmann::json j{
+      {"id", id},
+      {"document_id", document_id},
+      {"service", service},
+      {"terms_type", terms_type},
+      {"from_version", from_version ? nlohmann::json(*from_version) : nlohmann::json(nullptr)},
+      {"to_version", to_version},
+      {"detected_at", detected_at}};
+  for (const auto& [key, value] : record.items()) j[key] = value;
+  return j;
+}
+
+// Per-connection state: the most recently read or written body, which is the prefix of the next
+// body in the same document during an import and the start of most reads.
+struct Archive::Impl {
+  std::int64_t cached_body_id = 0;
+  std::string cached_body_text;
+
+  Expected<std::int64_t> ensure_body(sqlite3* db, Archive& self, std::int64_t document_id,
+                                     const std::string& raw_hash, std::string_view text);
+};
+
+Archive::Archive(sqlite3* db, std::filesystem::path path)
+    : db_(db), path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
+
+Archive::~Archive() {
+  sqlite3_close_v2(db_);
+}
+
+Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& path, Mode mode) {
+  if (sodium_init() < 0) {
+    return Error::make(ErrorCode::INTERNAL, {{"detail", "libsodium failed to initialise"}});
+  }
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(path, ec);
+  if (!exists && mode == Mode::kExisting) {
+    return Error::make(ErrorCode::ARCHIVE_READ_ONLY, {{"path", path.string()}});
+  }
+  if (exists && (!std::filesystem::is_regular_file(path, ec) || has_foreign_header(path))) {
+    return not_clausewatch(path);
+  }
+  if (!exists && path.has_parent_path()) {
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return Error::make(ErrorCode::ARCHIVE_UNAVAILABLE,
+                         {{"path", path.string()}, {"detail", ec.message()}});
+    }
+  }
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string detail = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return Error::make(ErrorCode::ARCHIVE_UNAVAILABLE,
+                       {{"path", path.string()}, {"detail", detail}});
+  }
+  std::unique_ptr<Archive> archive(new Archive(db, path));
+  sqlite3_busy_timeout(db, limits::kArchiveBusyTimeoutMs);
+  sqlite3_extended_result_codes(db, 1);
+
+  // Recognise the file before changing anything in it. (Each statement is finished before the
+  // journal mode changes, which SQLite refuses inside an open read.)
+  std::int64_t app_id = 0;
+  std::int64_t user_version = 0;
+  std::int64_t tables = 0;
+  for (auto [sql_text, out] : {std::pair{"PRAGMA application_id", &app_id},
+                               std::pair{"PRAGMA user_version", &user_version},
+                               std::pair{"SELECT count(*) FROM sqlite_master", &tables}}) {
+    sql::Statement st(db, sql_text);
+    auto row = st.step();
+    if (!row || !*row) return not_clausewatch(path);
+    *out = st.int64(0);
+  }
+  if (app_id != kApplicationId && (app_id != 0 || user_version != 0 || tables != 0)) {
+    return not_clausewatch(path);
+  }
+  if (user_version > latest_schema_version()) {
+    return Error::make(
+        ErrorCode::ARCHIVE_TOO_NEW,
+        {{"path", path.string()}, {"found", user_version}, {"supported", latest_schema_version()}});
+  }
+  // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction
+  // across a process crash (kill -9), which is the failure the host faces.
+  if (auto s = sql::exec(
+          db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+      !s) {
+    return s.error();
+  }
+  if (auto s = migrate(db); !s) return s.error();
+  return archive;
+}
+
+Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
+                                                  std::int64_t document_id,
+                                                  const std::string& raw_hash,
+                                                  std::string_view text) {
+  sql::Statement find(db, "SELECT id FROM bodies WHERE document_id = ? AND raw_hash = ?");
+  find.bind(1, document_id).bind_blob(2, raw_hash);
+  auto found = find.step();
+  if (!found) return found.error();
+  if (*found) return find.int64(0);
+
+  sql::Statement last(
+      db, "SELECT id, depth FROM bodies WHERE document_id = ? ORDER BY id DESC LIMIT 1");
+  last.bind(1, document_id);
+  auto has_last = last.step();
+  if (!has_last) return has_last.error();
+  std::optional<std::int64_t> base_id;
+  std::int64_t depth = 0;
+  std::string prefix;
+  if (*has_last && last.int64(1) + 1 < kKeyframeInterval) {
+    base_id = last.int64(0);
+    depth = last.int64(1) + 1;
+    auto base_text = self.body_text(*base_id);
+    if (!base_text) return base_text.error();
+    prefix = std::move(*base_text);
+  }
+  auto frame = compress_body(text, prefix);
+  if (!frame) return frame.error();
+  sql::Statement insert(db,
+                        "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data) "
+                        "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.bind(1, document_id)
+      .bind_blob(2, raw_hash)
+      .bind(3, base_id)
+      .bind(4, depth)
+      .bind(5, static_cast<std::int64_t>(text.size()))
+      .bind_blob(6, *frame);
+  if (auto s = insert.run(); !s) return s.error();
+  const std::int64_t id = sqlite3_last_insert_rowid(db);
+  cached_body_id = id;
+  cached_body_text.assign(text);
+  return id;
+}
+
+Expected<std::string> Archive::body_text(std::int64_t body_id) {
+  if (impl_->cached_body_id == body_id) return impl_->cached_body_text;
+  // Walk back to a keyframe (or the cached body), then decompress forward.
+  struct Link {
+    std::int64_t id;
+    std::int64_t size;
+    std::string frame;
+  };
+  std::vector<Link> chain;
+  std::string text;
+  bool from_cache = false;
+  sql::Statement get(db_, "SELECT base_id, size, data FROM bodies WHERE id = ?");
+  std::optional<std::int64_t> next = body_id;
+  while (next) {
+    if (*next == impl_->cached_body_id && !chain.empty()) {
+      text = impl_->cached_body_text;
+      from_cache = true;
+      break;
+    }
+    if (chain.size() > static_cast<std::size_t>(kKeyframeInterval) * 2) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT, {{"detail", "a body chain does not end"}});
+    }
+    get.bind(1, *next);
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) {
+      return Error::make(ErrorCode::NOT_FOUND, {{"what", "body " + std::to_string(*next)}});
+    }
+    chain.push_back({*next, get.int64(1), get.blob(2)});
+    next = get.opt_int64(0);
+    get.reset();
+  }
+  (void)from_cache;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    auto out = decompress_body(it->frame, text, static_cast<std::size_t>(it->size));
+    if (!out) return out.error();
+    text = std::move(*out);
+  }
+  impl_->cached_body_id = body_id;
+  impl_->cached_body_text = text;
+  return text;
+}
+
+Expected<std::string> Archive::version_text(std::int64_t version_id) {
+  sql::Statement get(db_, "SELECT body_id FROM versions WHERE id = ?");
+  get.bind(1, version_id);
+  auto row = get.step();
+  if (!row) return row.error();
+  if (!*row)
+    return Error::make(ErrorCode::NOT_FOUND, {{"what", "version " + std::to_string(version_id)}});
+  return body_text(get.int64(0));
+}
+
+namespace {
+
+constexpr const char* kVersionColumns =
+    "v.id, v.document_id, s.name, d.terms_type, d.variant, v.hash, v.first_seen, v.last_seen, "
+    "v.origin, v.times_seen, v.verdict, v.compared_to, b.size, v.url, "
+    "(SELECT count(*) FROM findings f WHERE f.version_id = v.id) "
+    "FROM versions v JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = "
+    "d.service_id "
+    "JOIN bodies b ON b.id = v.body_id ";
+
+VersionInfo read_version_row(const sql::Statement& st) {
+  VersionInfo v;
+  v.id = st.int64(0);
+  v.document_id = st.int64(1);
+  v.service = st.text(2);
+  v.terms_type = st.text(3);
+  v.variant = st.text(4);
+  v.hash = to_hex(st.blob(5));
+  v.first_seen = st.text(6);
+  v.last_seen = st.text(7);
+  v.origin = st.text(8);
+  v.times_seen = st.int64(9);
+  v.verdict = st.text(10);
+  v.meaningful = changes::is_meaningful(changes::verdict_from_string(v.verdict));
+  v.compared_to = st.opt_int64(11);
+  v.bytes = st.int64(12);
+  v.url = st.text(13);
+  v.findings = st.int64(14);
+  return v;
+}
+
+constexpr const char* kDocumentColumns =
+    "d.id, s.name, s.domain, d.terms_type, d.variant, d.url, "
+    "(SELECT count(*) FROM versions v WHERE v.document_id = d.id), "
+    "(SELECT count(*) FROM versions v WHERE v.document_id = d.id AND v.verdict IN "
+    "('first','change')), "
+    "(SELECT count(*) FROM observations o WHERE o.document_id = d.id), "
+    "(SELECT min(seen_at) FROM observations o WHERE o.document_id = d.id), "
+    "(SELECT max(seen_at) FROM observations o WHERE o.document_id = d.id) "
+    "FROM documents d JOIN services s ON s.id = d.service_id ";
+
+DocumentInfo read_document_row(const sql::Statement& st) {
+  DocumentInfo d;
+  d.id = st.int64(0);
+  d.service = st.text(1);
+  d.domain = st.text(2);
+  d.terms_type = st.text(3);
+  d.variant = st.text(4);
+  d.url = st.text(5);
+  d.versions = st.int64(6);
+  d.meaningful_versions = st.int64(7);
+  d.observations = st.int64(8);
+  d.first_seen = st.text(9);
+  d.last_seen = st.text(10);
+  return d;
+}
+
+}  // namespace
+
+Expected<VersionInfo> Archive::version_info(std::int64_t version_id) {
+  sql::Statement get(db_, std::string("SELECT ") + kVersionColumns + "WHERE v.id = ?");
+  get.bind(1, version_id);
+  auto row = get.step();
+  if (!row) return row.error();
+  if (!*row)
+    return Error::make(ErrorCode::NOT_FOUND, {{"what", "version " + std::to_string(version_id)}});
+  return read_version_row(get);
+}
+
+Expected<std::vector<engine::Finding>> Archive::findings(std::int64_t version_id) {
+  std::vector<engine::Finding> out;
+  sql::Statement get(db_, "SELECT json FROM findings WHERE version_id = ? ORDER BY ordinal");
+  get.bind(1, version_id);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto parsed = nlohmann::json::parse(get.text(0), nullptr, false);
+    auto finding = changes::finding_from_json(parsed);
+    if (!finding) return finding.error();
+    out.push_back(std::move(*finding));
+  }
+  return out;
+}
+
+Expected<bool> Archive::has_sighting(const DocumentKey& key, std::string_view seen_at,
+                                     std::string_view text) {
+  sql::Statement get(
+      db_,
+      "SELECT 1 FROM observations o JOIN bodies b ON b.id = o.body_id "
+      "JOIN documents d ON d.id = o.document_id JOIN services s ON s.id = d.service_id "
+      "WHERE s.name = ? AND d.terms_type = ? AND d.variant = ? AND o.seen_at = ? "
+      "AND b.raw_hash = ? LIMIT 1");
+  get.bind(1, key.service).bind(2, key.terms_type).bind(3, key.variant).bind(4, seen_at);
+  get.bind_blob(5, blake2b_256(text));
+  return get.step();
+}
+
+Expected<RecordResult> Archive::record(const Capture& capture) {
+  const auto normalized = text::normalize(capture.text);
+  const std::string hash = blake2b_256(normalized.text);
+  const std::string raw_hash = blake2b_256(capture.text);
+  const std::string origin(to_string(capture.origin));
+
+  sql::Transaction tx(db_);
+  if (auto s = tx.begin(); !s) return s.error();
+
+  sql::Statement upsert_service(
+      db_,
+      "INSERT INTO services(name, domain) VALUES (?, ?) ON CONFLICT(name) DO "
+      "UPDATE SET domain = CASE WHEN excluded.domain <> '' THEN excluded.domain "
+      "ELSE domain END RETURNING id");
+  upsert_service.bind(1, capture.document.service).bind(2, capture.document.domain);
+  auto srow = upsert_service.step();
+  if (!srow) return srow.error();
+  const std::int64_t service_id = upsert_service.int64(0);
+  upsert_service.reset();
+
+  sql::Statement get_doc(
+      db_, "SELECT id, url FROM documents WHERE service_id = ? AND terms_type = ? AND variant = ?");
+  get_doc.bind(1, service_id)
+      .bind(2, capture.document.terms_type)
+      .bind(3, capture.document.variant);
+  auto drow = get_doc.step();
+  if (!drow) return drow.error();
+  std::int64_t document_id = 0;
+  std::string previous_url;
+  if (*drow) {
+    document_id = get_doc.int64(0);
+    previous_url = get_doc.text(1);
+  } else {
+    sql::Statement insert_doc(
+        db_, "INSERT INTO documents(service_id, terms_type, variant, url) VALUES (?, ?, ?, ?)");
+    insert_doc.bind(1, service_id).bind(2, capture.document.terms_type);
+    insert_doc.bind(3, capture.document.variant).bind(4, capture.url);
+    if (auto s = insert_doc.run(); !s) return s.error();
+    document_id = sqlite3_last_insert_rowid(db_);
+  }
+  if (!capture.url.empty() && capture.url != previous_url) {
+    sql::Statement set_url(db_, "UPDATE documents SET url = ? WHERE id = ?");
+    set_url.bind(1, capture.url).bind(2, document_id);
+    if (auto s = set_url.run(); !s) return s.error();
+  }
+
+  auto body_id = impl_->ensure_body(db_, *this, document_id, raw_hash, capture.text);
+  if (!body_id) return body_id.error();
+
+  RecordResult result;
+  result.document_id = document_id;
+  result.hash = to_hex(hash);
+
+  sql::Statement find_version(db_,
+                              "SELECT id, first_seen, verdict, compared_to FROM versions "
+                              "WHERE document_id = ? AND hash = ?");
+  find_version.bind(1, document_id).bind_blob(2, hash);
+  auto vrow = find_version.step();
+  if (!vrow) return vrow.error();
+
+  if (*vrow) {
+    result.version_id = find_version.int64(0);
+    result.is_new_version = false;
+    result.verdict = changes::verdict_from_string(find_version.text(2));
+    result.compared_to = find_version.opt_int64(3);
+  } else {
+    // A new version: decide whether it is a meaningful change, against the reference version (the
+    // most recently observed version that was not noise).
+    const std::string canonical = changes::canonical_text(normalized.text);
+    const std::string meaning_hash = blake2b_256(canonical);
+    const std::string layout_hash = blake2b_256(changes::layout_key(canonical));
+    sql::Statement ref(
+        db_,
+        "SELECT v.id, v.meaning_hash, v.layout_hash, v.body_id, o.url FROM observations o "
+        "JOIN versions v ON v.id = o.version_id WHERE o.document_id = ? AND "
+        "v.verdict IN ('first', 'change', 'revert') ORDER BY o.seen_at DESC, o.id DESC LIMIT 1");
+    ref.bind(1, document_id);
+    auto ref_row = ref.step();
+    if (!ref_row) return ref_row.error();
+    std::vector<engine::Finding> analyzed_now;
+    const std::vector<engine::Finding>* new_findings = capture.findings;
+    if (new_findings == nullptr && capture.analyze) {
+      if (auto found = capture.analyze(capture.text)) {
+        analyzed_now = std::move(*found);
+        new_findings = &analyzed_now;
+      }
+    }
+    Verdict verdict = Verdict::kChange;
+    std::optional<std::int64_t> ref_id;
+    std::string ref_text;
+    std::string ref_url;
+    if (*ref_row) {
+      ref_id = ref.int64(0);
+      ref_url = ref.text(4);
+    }
+    if (changes::looks_unavailable(normalized.text)) {
+      verdict = Verdict::kUnavailable;
+    } else if (!ref_id) {
+      verdict = Verdict::kFirst;
+    } else if (ref.blob(1) == meaning_hash) {
+      verdict = Verdict::kFormatOnly;
+    } else {
+      sql::Statement seen(db_,
+                          "SELECT 1 FROM versions WHERE document_id = ? AND meaning_hash = ? AND "
+                          "verdict <> 'unavailable' LIMIT 1");
+      seen.bind(1, document_id).bind_blob(2, meaning_hash);
+      auto seen_row = seen.step();
+      if (!seen_row) return seen_row.error();
+      if (*seen_row) {
+        verdict = Verdict::kRevert;
+      } else if (ref.blob(2) == layout_hash) {
+        verdict = Verdict::kLayoutOnly;
+      } else {
+        auto raw = body_text(ref.int64(3));
+        if (!raw) return raw.error();
+        ref_text = text::normalize(*raw).text;
+        verdict = changes::only_banner_differences(changes::canonical_text(ref_text), canonical)
+                      ? Verdict::kBannerOnly
+                      : Verdict::kChange;
+      }
+    }
+    sql::Statement insert(
+        db_,
+        "INSERT INTO versions(document_id, hash, normalization, body_id, first_seen, "
+        "last_seen, origin, times_seen, url, meaning_hash, layout_hash, verdict, "
+        "compared_to, analyzed) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)");
+    insert.bind(1, document_id)
+        .bind_blob(2, hash)
+        .bind(3, std::int64_t{text::kNormalizationVersion});
+    insert.bind(4, *body_id).bind(5, capture.seen_at).bind(6, capture.seen_at).bind(7, origin);
+    insert.bind(8, capture.url).bind_blob(9, meaning_hash).bind_blob(10, layout_hash);
+    insert.bind(11, changes::to_string(verdict));
+    insert.bind(
+        12, verdict == Verdict::kFirst || verdict == Verdict::kUnavailable ? std::nullopt : ref_id);
+    insert.bind(13, std::int64_t{new_findings != nullptr ? 1 : 0});
+    if (auto s = insert.run(); !s) return s.error();
+    result.version_id = sqlite3_last_insert_rowid(db_);
+    result.is_new_version = true;
+    result.verdict = verdict;
+    if (verdict != Verdict::kFirst && verdict != Verdict::kUnavailable) result.compared_to = ref_id;
+
+    if (new_findings != nullptr) {
+      sql::Statement add(
+          db_,
+          "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json) "
+          "VALUES (?, ?, ?, ?, ?, ?)");
+      std::int64_t ordinal = 0;
+      for (const auto& f : *new_findings) {
+        add.bind(1, result.version_id).bind(2, ordinal++).bind(3, f.rule_id);
+        add.bind(4, engine::to_string(f.polarity)).bind(5, engine::to_string(f.severity));
+        add.bind(6, engine::to_json(f).dump());
+        if (auto s = add.run(); !s) return s.error();
+      }
+    }
+
+    if (verdict == Verdict::kChange && ref_id) {
+      auto before = findings(*ref_id);
+      if (!before) return before.error();
+      sql::Statement analyzed(db_, "SELECT analyzed FROM versions WHERE id = ?");
+      analyzed.bind(1, *ref_id);
+      auto arow = analyzed.step();
+      if (!arow) return arow.error();
+      const bool both_analyzed = *arow && analyzed.int64(0) != 0 && new_findings != nullptr;
+      static const std::vector<engine::Finding> kNone;
+      auto source = changes::detect_source_change(ref_text, normalized.text, ref_url, capture.url);
+      auto record = changes::build_change_record(
+          *before, new_findings != nullptr ? *new_findings : kNone, std::move(source));
+      auto json = changes::to_json(record);
+      const auto diff = changes::diff_texts(ref_text, normalized.text);
+      json["text"] = {{"added", diff.added}, {"removed", diff.removed}, {"changed", diff.changed}};
+      json["analyzed"] = both_analyzed;
+      if (!both_analyzed && !record.source.changed) {
+        json["summary"] = "The wording changed; provisions were not analysed for both versions";
+      }
+      sql::Statement add(
+          db_,
+          "INSERT INTO change_records(document_id, from_version_id, to_version_id, "
+          "detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      add.bind(1, document_id).bind(2, *ref_id).bind(3, result.version_id).bind(4, capture.seen_at);
+      add.bind(5, std::int64_t{record.source.changed ? 1 : 0});
+      add.bind(6, static_cast<std::int64_t>(record.items.size())).bind(7, json.dump());
+      if (auto s = add.run(); !s) return s.error();
+      result.change_id = sqlite3_last_insert_rowid(db_);
+    }
+  }
+
+  sql::Statement observe(
+      db_,
+      "INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at, url, "
+      "origin) VALUES (?, ?, ?, ?, ?, ?)");
+  observe.bind(1, document_id)
+      .bind(2, result.version_id)
+      .bind(3, *body_id)
+      .bind(4, capture.seen_at);
+  observe.bind(5, capture.url).bind(6, origin);
+  if (auto s = observe.run(); !s) return s.error();
+  result.is_new_observation = sqlite3_changes(db_) > 0;
+  if (result.is_new_observation) {
+    sql::Statement touch(
+        db_,
+        "UPDATE versions SET times_seen = times_seen + 1, first_seen = min(first_seen, ?), "
+        "last_seen = max(last_seen, ?) WHERE id = ?");
+    touch.bind(1, capture.seen_at).bind(2, capture.seen_at).bind(3, result.version_id);
+    if (auto s = touch.run(); !s) return s.error();
+  }
+  sql::Statement stats(
+      db_,
+      "SELECT first_seen, (SELECT count(*) FROM versions WHERE document_id = ?) FROM "
+      "versions WHERE id = ?");
+  stats.bind(1, document_id).bind(2, result.version_id);
+  auto st = stats.step();
+  if (!st) return st.error();
+  result.first_seen = stats.text(0);
+  result.versions_seen = stats.int64(1);
+  stats.reset();
+  if (auto s = tx.commit(); !s) return s.error();
+  return result;
+}
+
+Expected<std::vector<DocumentInfo>> Archive::documents(std::string_view service) {
+  std::vector<DocumentInfo> out;
+  sql::Statement get(db_,
+                     std::string("SELECT ") + kDocumentColumns +
+                         "WHERE (? = '' OR s.name = ?) ORDER BY s.name, d.terms_type, d.variant");
+  get.bind(1, service).bind(2, service);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(read_document_row(get));
+  }
+  return out;
+}
+
+Expected<HistoryPage> Archive::history(const HistoryQuery& query) {
+  HistoryPage page;
+  std::string where = "WHERE 1 ";
+  if (query.document_id) {
+    where += "AND d.id = ?1 ";
+  } else {
+    where += "AND s.name = ?2 AND (?3 = '' OR d.terms_type = ?3) ";
+  }
+  if (query.meaningful_only) where += "AND v.verdict IN ('first', 'change') ";
+  {
+    sql::Statement docs(db_, std::string("SELECT ") + kDocumentColumns +
+                                 where.substr(0, where.find("AND v.")) +
+                                 " ORDER BY d.terms_type, d.variant");
+    if (query.document_id) docs.bind(1, *query.document_id);
+    docs.bind(2, query.service).bind(3, query.terms_type);
+    for (;;) {
+      auto row = docs.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      page.documents.push_back(read_document_row(docs));
+    }
+  }
+  if (page.documents.empty()) {
+    return Error::make(
+        ErrorCode::NOT_FOUND,
+        {{"what", query.document_id ? "document " + std::to_string(*query.document_id)
+                                    : "service '" + query.service + "'"}});
+  }
+  sql::Statement count(db_,
+                       "SELECT count(*) FROM versions v JOIN documents d ON d.id = v.document_id "
+                       "JOIN services s ON s.id = d.service_id " +
+                           where);
+  if (query.document_id) count.bind(1, *query.document_id);
+  count.bind(2, query.service).bind(3, query.terms_type);
+  auto crow = count.step();
+  if (!crow) return crow.error();
+  page.total = count.int64(0);
+  sql::Statement get(db_, std::string("SELECT ") + kVersionColumns + where +
+                              "ORDER BY v.first_seen DESC, v.id DESC LIMIT ?4 OFFSET ?5");
+  if (query.document_id) get.bind(1, *query.document_id);
+  get.bind(2, query.service).bind(3, query.terms_type).bind(4, query.limit).bind(5, query.offset);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    page.versions.push_back(read_version_row(get));
+  }
+  if (query.offset + static_cast<std::int64_t>(page.versions.size()) < page.total) {
+    page.next_offset = query.offset + static_cast<std::int64_t>(page.versions.size());
+  }
+  return page;
+}
+
+Expected<ChangesPage> Archive::changes(const ChangeQuery& query) {
+  ChangesPage page;
+  const std::string where =
+      "WHERE c.detected_at >= ?1 AND (?2 = '' OR s.name = ?2) AND (?3 IS NULL OR c.document_id = "
+      "?3) ";
+  const std::string from =
+      "FROM change_records c JOIN documents d ON d.id = c.document_id JOIN services s ON s.id = "
+      "d.service_id ";
+  sql::Statement count(db_, "SELECT count(*) " + from + where);
+  count.bind(1, query.since).bind(2, query.service).bind(3, query.document_id);
+  auto crow = count.step();
+  if (!crow) return crow.error();
+  page.total = count.int64(0);
+  sql::Statement get(
+      db_,
+      "SELECT c.id, c.document_id, s.name, d.terms_type, c.from_version_id, c.to_version_id, "
+      "c.detected_at, c.json " +
+          from + where + "ORDER BY c.detected_at DESC, c.id DESC LIMIT ?4 OFFSET ?5");
+  get.bind(1, query.since).bind(2, query.service).bind(3, query.document_id);
+  get.bind(4, query.limit).bind(5, query.offset);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    StoredChange c;
+    c.id = get.int64(0);
+    c.document_id = get.int64(1);
+    c.service = get.text(2);
+    c.terms_type = get.text(3);
+    c.from_version = get.opt_int64(4);
+    c.to_version = get.int64(5);
+    c.detected_at = get.text(6);
+    c.record = nlohmann::json::parse(get.text(7), nullptr, false);
+    if (!c.record.is_object()) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "change record " + std::to_string(c.id)}});
+    }
+    page.changes.push_back(std::move(c));
+  }
+  if (query.offset + static_cast<std::int64_t>(page.changes.size()) < page.total) {
+    page.next_offset = query.offset + static_cast<std::int64_t>(page.changes.size());
+  }
+  return page;
+}
+
+Expected<std::optional<StoredChange>> Archive::change_for_version(std::int64_t version_id) {
+  sql::Statement get(
+      db_,
+      "SELECT c.id, c.document_id, s.name, d.terms_type, c.from_version_id, c.to_version_id, "
+      "c.detected_at, c.json FROM change_records c JOIN documents d ON d.id = c.document_id "
+      "JOIN services s ON s.id = d.service_id WHERE c.to_version_id = ?");
+  get.bind(1, version_id);
+  auto row = get.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<StoredChange>();
+  StoredChange c;
+  c.id = get.int64(0);
+  c.document_id = get.int64(1);
+  c.service = get.text(2);
+  c.terms_type = get.text(3);
+  c.from_version = get.opt_int64(4);
+  c.to_version = get.int64(5);
+  c.detected_at = get.text(6);
+  c.record = nlohmann::json::parse(get.text(7), nullptr, false);
+  return std::optional<StoredChange>(std::move(c));
+}
+
+Expected<std::vector<Observation>> Archive::observations(std::int64_t document_id) {
+  std::vector<Observation> out;
+  sql::Statement get(db_,
+                     "SELECT id, version_id, body_id, seen_at, url, origin FROM observations "
+                     "WHERE document_id = ? ORDER BY seen_at, id");
+  get.bind(1, document_id);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(
+        {get.int64(0), get.int64(1), get.int64(2), get.text(3), get.text(4), get.text(5)});
+  }
+  return out;
+}
+
+Expected<std::string> Archive::integrity_check() {
+  sql::Statement get(db_, "PRAGMA integrity_check");
+  auto row = get.step();
+  if (!row) return row.error();
+  return get.text(0);
+}
+
+}  // namespace cw::archive

@@ -1,0 +1,127 @@
+#include "archive/schema.h"
+
+#include <array>
+#include <string>
+
+#include "archive/archive.h"
+#include "archive/sql.h"
+
+namespace cw::archive {
+namespace {
+
+// Migration 1: archive v0 (services, documents, bodies, versions, observations, findings).
+constexpr const char* kMigration1 = R"sql(
+CREATE TABLE services(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  domain TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE documents(
+  id INTEGER PRIMARY KEY,
+  service_id INTEGER NOT NULL REFERENCES services(id),
+  terms_type TEXT NOT NULL,
+  variant TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  UNIQUE(service_id, terms_type, variant)
+);
+-- Raw texts: a zstd frame with the base body's text as prefix (base_id NULL: a keyframe).
+CREATE TABLE bodies(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  raw_hash BLOB NOT NULL,
+  base_id INTEGER REFERENCES bodies(id),
+  depth INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE(document_id, raw_hash)
+);
+CREATE TABLE versions(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  hash BLOB NOT NULL,
+  normalization INTEGER NOT NULL,
+  body_id INTEGER NOT NULL REFERENCES bodies(id),
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  origin TEXT NOT NULL CHECK(origin IN ('browser', 'import', 'sync')),
+  times_seen INTEGER NOT NULL DEFAULT 1,
+  url TEXT NOT NULL DEFAULT '',
+  UNIQUE(document_id, hash)
+);
+CREATE TABLE observations(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  body_id INTEGER NOT NULL REFERENCES bodies(id),
+  seen_at TEXT NOT NULL,
+  url TEXT NOT NULL DEFAULT '',
+  origin TEXT NOT NULL CHECK(origin IN ('browser', 'import', 'sync')),
+  UNIQUE(version_id, body_id, seen_at, url)
+);
+CREATE INDEX observations_by_version ON observations(version_id, seen_at);
+CREATE INDEX observations_by_document ON observations(document_id, seen_at);
+CREATE TABLE findings(
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  ordinal INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  polarity TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY(version_id, ordinal)
+);
+)sql";
+
+// Migration 2: change detection (meaning keys and verdicts per version, change records).
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE versions ADD COLUMN meaning_hash BLOB;
+ALTER TABLE versions ADD COLUMN layout_hash BLOB;
+ALTER TABLE versions ADD COLUMN verdict TEXT NOT NULL DEFAULT 'change';
+ALTER TABLE versions ADD COLUMN compared_to INTEGER REFERENCES versions(id);
+ALTER TABLE versions ADD COLUMN analyzed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX versions_by_document ON versions(document_id, first_seen);
+CREATE INDEX versions_by_meaning ON versions(document_id, meaning_hash);
+CREATE TABLE change_records(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  from_version_id INTEGER REFERENCES versions(id),
+  to_version_id INTEGER NOT NULL UNIQUE REFERENCES versions(id),
+  detected_at TEXT NOT NULL,
+  source_changed INTEGER NOT NULL DEFAULT 0,
+  item_count INTEGER NOT NULL DEFAULT 0,
+  json TEXT NOT NULL
+);
+CREATE INDEX change_records_by_time ON change_records(detected_at);
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2};
+
+}  // namespace
+
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
+
+Status migrate(sqlite3* db, int target) {
+  if (target < 0) target = latest_schema_version();
+  for (;;) {
+    sql::Transaction tx(db);
+    if (auto s = tx.begin(); !s) return s;
+    // Read the version inside the write lock, so two processes never apply the same migration.
+    sql::Statement get(db, "PRAGMA user_version");
+    auto row = get.step();
+    if (!row) return row.error();
+    const int current = static_cast<int>(get.int64(0));
+    if (current >= target) return ok_status();
+    if (current == 0) {
+      if (auto s = sql::exec(db, "PRAGMA application_id = " + std::to_string(kApplicationId)); !s) {
+        return s;
+      }
+    }
+    if (auto s = sql::exec(db, kMigrations[static_cast<std::size_t>(current)]); !s) return s;
+    if (auto s = sql::exec(db, "PRAGMA user_version = " + std::to_string(current + 1)); !s)
+      return s;
+    if (auto s = tx.commit(); !s) return s;
+  }
+}
+
+}  // namespace cw::archive

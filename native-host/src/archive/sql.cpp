@@ -1,0 +1,129 @@
+#include "archive/sql.h"
+
+#include "common/limits.h"
+
+namespace cw::archive::sql {
+
+Error error_from(sqlite3* db, std::string_view what) {
+  const int code = sqlite3_errcode(db);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return Error::make(ErrorCode::ARCHIVE_BUSY, {{"ms", limits::kArchiveBusyTimeoutMs}});
+  }
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                       {{"detail", std::string(what) + ": " + sqlite3_errmsg(db)}});
+  }
+  return Error::make(ErrorCode::ARCHIVE_IO,
+                     {{"detail", std::string(what) + ": " + sqlite3_errmsg(db)}});
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
+  sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  // An empty view may have a null data(), which SQLite would bind as NULL rather than ''.
+  sqlite3_bind_text64(stmt_, index, text.data() != nullptr ? text.data() : "", text.size(),
+                      SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(stmt_, index, bytes.data() != nullptr ? bytes.data() : "", bytes.size(),
+                      SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) {
+  return value ? bind(index, *value) : bind_null(index);
+}
+
+Expected<bool> Statement::step() {
+  if (stmt_ == nullptr) return error_from(db_, "prepare '" + sql_.substr(0, 60) + "'");
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return error_from(db_, "step '" + sql_.substr(0, 60) + "'");
+}
+
+Status Statement::run() {
+  auto r = step();
+  if (!r) return r.error();
+  reset();
+  return ok_status();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+std::optional<std::int64_t> Statement::opt_int64(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return int64(column);
+}
+
+std::string Statement::text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string()
+                      : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
+std::string Statement::blob(int column) const {
+  const auto* p = sqlite3_column_blob(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string()
+                      : std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+Status exec(sqlite3* db, std::string_view sql) {
+  const std::string owned(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(db, owned.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    Error e = error_from(db, message != nullptr ? message : "exec");
+    sqlite3_free(message);
+    return e;
+  }
+  return ok_status();
+}
+
+Transaction::~Transaction() {
+  if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Status Transaction::begin() {
+  auto s = exec(db_, "BEGIN IMMEDIATE");
+  if (s) open_ = true;
+  return s;
+}
+
+Status Transaction::commit() {
+  auto s = exec(db_, "COMMIT");
+  if (s) open_ = false;
+  return s;
+}
+
+}  // namespace cw::archive::sql

@@ -1,0 +1,187 @@
+#include "changes/meaning.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "changes/diff.h"
+#include "changes/edit_script.h"
+
+namespace cw::changes {
+namespace {
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Consent-dialog UI: button labels and widget text, not sentences a cookie policy would contain.
+constexpr std::array kBannerMarkers = {
+    "accept all",
+    "reject all",
+    "always active",
+    "consent preferences",
+    "customise",
+    "customize",
+    "save my preferences",
+    "allow all",
+    "cookieyes",
+    "onetrust",
+    "we value your privacy",
+    "manage consent",
+    "cookie categories",
+    "powered by",
+    "accept cookies",
+    "decline all",
+    "cookie settings",
+    "revisit consent",
+    "show more",
+    "vendors",
+};
+
+int banner_marker_count(std::string_view lowered) {
+  int n = 0;
+  for (const char* marker : kBannerMarkers) {
+    if (lowered.find(marker) != std::string_view::npos) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kFirst:
+      return "first";
+    case Verdict::kChange:
+      return "change";
+    case Verdict::kFormatOnly:
+      return "format_only";
+    case Verdict::kLayoutOnly:
+      return "layout_only";
+    case Verdict::kBannerOnly:
+      return "banner_only";
+    case Verdict::kRevert:
+      return "revert";
+    case Verdict::kUnavailable:
+      return "unavailable";
+  }
+  return "change";
+}
+
+Verdict verdict_from_string(std::string_view name) {
+  for (Verdict v : {Verdict::kFirst, Verdict::kChange, Verdict::kFormatOnly, Verdict::kLayoutOnly,
+                    Verdict::kBannerOnly, Verdict::kRevert, Verdict::kUnavailable}) {
+    if (to_string(v) == name) return v;
+  }
+  return Verdict::kChange;
+}
+
+bool is_meaningful(Verdict verdict) {
+  return verdict == Verdict::kFirst || verdict == Verdict::kChange;
+}
+
+bool becomes_reference(Verdict verdict) {
+  return verdict == Verdict::kFirst || verdict == Verdict::kChange || verdict == Verdict::kRevert;
+}
+
+std::string_view verdict_reason(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kFirst:
+      return "first version of this document";
+    case Verdict::kChange:
+      return "the wording changed";
+    case Verdict::kFormatOnly:
+      return "only presentation changed (OS key names, link tokens, list numbering, spacing)";
+    case Verdict::kLayoutOnly:
+      return "the same words in another layout";
+    case Verdict::kBannerOnly:
+      return "only cookie-consent dialog text appeared or disappeared";
+    case Verdict::kRevert:
+      return "back to a text this document already had (flapping)";
+    case Verdict::kUnavailable:
+      return "an error or bot-check page, not the document";
+  }
+  return "";
+}
+
+std::string canonical_text(std::string_view normalized) {
+  static const RE2 kOsKey(R"((?:⌘|\b(?:[Cc]md|CMD|Ctrl|CTRL))\s*\+?\s*([A-Z0-9])\b)");
+  static const RE2 kUrlQuery(R"((https?://[^\s?#)]+)[?#][^\s)]*)");
+  static const RE2 kUuid(
+      R"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})");
+  static const RE2 kListNumber(R"((?m)^\s*(?:\d{1,3}|[a-zA-Z]|[ivxIVX]{1,5})[.)]\s+)");
+  static const RE2 kSpaces(R"([ \t]+)");
+  std::string text(normalized);
+  RE2::GlobalReplace(&text, kOsKey, "Ctrl+\\1");
+  RE2::GlobalReplace(&text, kUrlQuery, "\\1");
+  RE2::GlobalReplace(&text, kUuid, "<id>");
+  RE2::GlobalReplace(&text, kListNumber, "");
+  RE2::GlobalReplace(&text, kSpaces, " ");
+  return text;
+}
+
+std::string layout_key(std::string_view canonical) {
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < canonical.size()) {
+    while (i < canonical.size() && std::isspace(static_cast<unsigned char>(canonical[i]))) ++i;
+    const std::size_t start = i;
+    while (i < canonical.size() && !std::isspace(static_cast<unsigned char>(canonical[i]))) ++i;
+    if (i > start) words.push_back(canonical.substr(start, i - start));
+  }
+  std::sort(words.begin(), words.end());
+  std::string key;
+  for (auto w : words) {
+    key.append(w);
+    key.push_back(' ');
+  }
+  return key;
+}
+
+bool looks_unavailable(std::string_view normalized) {
+  if (normalized.size() > 1500) return false;  // real legal texts are longer than an error page
+  static const RE2 kErrorPage(
+      R"((?i)(page isn.t available|unexpected error has occurred|page not found|\b404\b|access denied|)"
+      R"(just a moment|verify you are human|enable javascript|checking your browser|)"
+      R"(something went wrong|too many requests|temporarily unavailable))");
+  std::size_t letters = 0;
+  for (char c : normalized) letters += std::isalpha(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
+  return letters < 40 || RE2::PartialMatch(normalized, kErrorPage);
+}
+
+bool only_banner_differences(std::string_view before_canonical, std::string_view after_canonical) {
+  const auto a = split_blocks(before_canonical);
+  const auto b = split_blocks(after_canonical);
+  std::vector<std::uint64_t> ha, hb;
+  for (auto s : a) ha.push_back(item_hash(s));
+  for (auto s : b) hb.push_back(item_hash(s));
+  // Each maximal run of removed/added blocks must read as consent UI: at least two distinct
+  // dialog markers inside the run (a cookie policy sentence alone has at most one).
+  std::string run;
+  bool any_run = false;
+  bool all_banner = true;
+  auto close_run = [&] {
+    if (run.empty()) return;
+    any_run = true;
+    if (banner_marker_count(lower_ascii(run)) < 2) all_banner = false;
+    run.clear();
+  };
+  for (const auto& e : edit_script(ha, hb)) {
+    if (e.type == EditType::kCommon) {
+      close_run();
+    } else if (e.type == EditType::kRemoved) {
+      run.append(a[e.before]).push_back('\n');
+    } else {
+      run.append(b[e.after]).push_back('\n');
+    }
+  }
+  close_run();
+  return any_run && all_banner;
+}
+
+}  // namespace cw::changes
