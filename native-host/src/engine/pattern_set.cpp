@@ -71,7 +71,8 @@ int PatternSet::Add(std::string_view pattern, std::string* error) {
     index = impl_->set->Add(piece, &message);
     if (index < 0) return -1;
   } else {
-    const auto code = impl_->filtered->Add(piece, pattern_options(kPerPatternMem), &index);
+    const auto code =
+        impl_->filtered->Add(piece, pattern_options(impl_->options.per_pattern_mem), &index);
     if (code != RE2::NoError) {
       // Compile again only to get RE2's own description of the problem.
       RE2 check(piece, pattern_options(kPerPatternMem));

@@ -47,6 +47,9 @@ class PatternSet {
     std::int64_t max_mem = std::int64_t{256} << 20;
     // Shortest literal worth filtering on; shorter ones match nearly everywhere.
     int min_atom_len = 3;
+    // Budget of each pattern's own RE2 (kPrefiltered). Patterns with bounded gaps need a large DFA;
+    // past the budget RE2 silently falls back to a much slower NFA. Allocated lazily.
+    std::int64_t per_pattern_mem = std::int64_t{8} << 20;
   };
 
   PatternSet();
