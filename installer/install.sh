@@ -430,6 +430,7 @@ else
 fi
 
 if [ "$run_sample" = 1 ]; then
+  [ -x "$installed_cli" ] || note "the clausewatch CLI was not installed, so the sample page is not checked"
   if [ -x "$installed_cli" ]; then
     echo
     if "$installed_cli" --help 2>/dev/null | grep -Eq '^ +check( |$)'; then

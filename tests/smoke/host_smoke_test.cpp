@@ -301,6 +301,18 @@ BOOST_AUTO_TEST_CASE(invalid_json_gets_invalid_json_then_serves) {
   check_ping(replies[3]);
 }
 
+BOOST_AUTO_TEST_CASE(number_outside_double_range_gets_invalid_json_then_serves) {
+  // Found by fuzz_bounded_json: nlohmann/json throws out_of_range.406 for 1e400 even when asked not
+  // to throw, which ended the host with std::terminate.
+  const auto replies =
+      this->replies(frame(R"({"id":30,"type":"ping","payload":{"n":1e400}})") +
+                    frame(R"({"id":31,"type":"ping","payload":{"n":-1e400}})") + frame(kPing));
+  BOOST_REQUIRE_EQUAL(replies.size(), 3U);
+  check_error(replies[0], "INVALID_JSON");
+  check_error(replies[1], "INVALID_JSON");
+  check_ping(replies[2]);
+}
+
 BOOST_AUTO_TEST_CASE(non_object_json_gets_invalid_envelope_then_serves) {
   const auto replies = this->replies(frame("[]") + frame(R"("ping")") + frame("42") +
                                      frame("null") + frame("true") + frame(kPing));
