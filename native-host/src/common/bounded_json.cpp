@@ -67,7 +67,14 @@ Expected<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth
   if (json_nesting_depth(text, max_depth) > max_depth) {
     return Error::make(ErrorCode::JSON_TOO_DEEP, {{"limit", max_depth}});
   }
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json parsed;
+  try {
+    // Even with allow_exceptions=false, nlohmann throws out_of_range (406) for numbers beyond a
+    // double ("1e400"); found by fuzz_bounded_json.
+    parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  } catch (const nlohmann::json::exception& e) {
+    return Error::make(ErrorCode::INVALID_JSON, {{"detail", e.what()}});
+  }
   if (parsed.is_discarded()) {
     // Re-parse with exceptions only to get nlohmann's position-bearing message.
     try {
@@ -75,6 +82,8 @@ Expected<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth
       (void)unused;
     } catch (const nlohmann::json::parse_error& e) {
       return Error::make(ErrorCode::INVALID_JSON, {{"detail", e.what()}, {"byte", e.byte}});
+    } catch (const nlohmann::json::exception& e) {
+      return Error::make(ErrorCode::INVALID_JSON, {{"detail", e.what()}});
     }
     return Error::make(ErrorCode::INVALID_JSON, {{"detail", "unparseable"}});
   }

@@ -31,3 +31,9 @@ BOOST_AUTO_TEST_CASE(invalid_json_gets_a_positioned_error) {
   BOOST_TEST((result.error().code == cw::ErrorCode::INVALID_JSON));
   BOOST_TEST(result.error().message.find("parse_error") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(number_beyond_double_range_is_invalid_json_not_a_crash) {
+  auto result = cw::parse_bounded_json(R"({"id":1,"type":"ping","payload":{"n":1e400}})");
+  BOOST_REQUIRE(!result.ok());
+  BOOST_TEST((result.error().code == cw::ErrorCode::INVALID_JSON));
+}
