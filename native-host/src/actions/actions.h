@@ -13,5 +13,7 @@ extern const ActionSpec kArchiveChanges;  // archive_changes.cpp
 extern const ActionSpec kBannerAnalyze;  // banner_analyze.cpp
 extern const ActionSpec kPageAnalyze;  // page_analyze.cpp
 extern const ActionSpec kRulesInfo;    // rules_info.cpp
+extern const ActionSpec kSyncStatus;  // sync_status.cpp
+extern const ActionSpec kSyncRun;     // sync_run.cpp
 
 }  // namespace cw::actions

@@ -14,6 +14,8 @@ std::span<const ActionSpec> action_table() {
       actions::kBannerAnalyze,
       actions::kPageAnalyze,
       actions::kRulesInfo,
+      actions::kSyncStatus,
+      actions::kSyncRun,
   };
   return kTable;
 }

@@ -18,6 +18,9 @@ std::span<const RegisterFn> command_table() {
       &register_classify,
       &register_rules,
       &register_banner,
+      &register_sync,
+      &register_export,
+      &register_import,
   };
   return kTable;
 }

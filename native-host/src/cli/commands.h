@@ -36,5 +36,8 @@ void register_check(CLI::App& app, CliState& state);     // cmd_check.cpp
 void register_classify(CLI::App& app, CliState& state);  // cmd_classify.cpp
 void register_rules(CLI::App& app, CliState& state);     // cmd_rules.cpp
 void register_banner(CLI::App& app, CliState& state);   // cmd_banner.cpp
+void register_sync(CLI::App& app, CliState& state);    // cmd_sync.cpp
+void register_export(CLI::App& app, CliState& state);  // cmd_export.cpp (--sealed)
+void register_import(CLI::App& app, CliState& state);  // cmd_import.cpp (sealed exports)
 
 }  // namespace cw::cli

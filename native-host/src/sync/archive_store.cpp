@@ -1,0 +1,639 @@
+#include "sync/archive_store.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <sodium.h>
+
+#include "archive/body_codec.h"
+#include "archive/service.h"
+#include "archive/sql.h"
+#include "crypto/sync_keys.h"
+
+namespace cw::sync {
+namespace {
+
+// Bodies written by sync are delta-compressed like the archive's own, at a faster level: a first
+// sync of thousands of versions must take seconds, and most of each text is one long match anyway.
+constexpr int kSyncBodyLevel = 3;
+
+std::string blake(std::string_view data, std::size_t bytes) {
+  std::string out(bytes, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), bytes,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+  return out;
+}
+
+std::string hex(std::string_view bytes) {
+  return crypto::to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string unhex(std::string_view text) {
+  std::string out(text.size() / 2, '\0');
+  std::size_t n = 0;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                     text.size(), nullptr, &n, nullptr) != 0) {
+    return {};
+  }
+  out.resize(n);
+  return out;
+}
+
+std::string document_stable_id(std::string_view service, std::string_view terms_type,
+                               std::string_view variant) {
+  std::string key(service);
+  key += '\x1f';
+  key += terms_type;
+  key += '\x1f';
+  key += variant;
+  return hex(blake(key, 16));
+}
+
+std::string observation_stable_id(const std::string& version, std::string_view raw_hash,
+                                  std::string_view seen_at, std::string_view url) {
+  std::string key = version;
+  key += '\x1f';
+  key += hex(raw_hash);
+  key += '\x1f';
+  key += seen_at;
+  key += '\x1f';
+  key += url;
+  return hex(blake(key, 16));
+}
+
+Error invalid(std::string detail) {
+  return Error::make(ErrorCode::SYNC_BUNDLE_INVALID,
+                     {{"file", "?"}, {"detail", std::move(detail)}});
+}
+
+template <class T>
+Expected<T> need(const nlohmann::json& meta, const char* field) {
+  auto it = meta.find(field);
+  if (it == meta.end()) return invalid(std::string("record lacks ") + field);
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return invalid(std::string("record field ") + field + " has the wrong type");
+  }
+}
+
+nlohmann::json opt_hex(const std::string& blob) {
+  return blob.empty() ? nlohmann::json(nullptr) : nlohmann::json(hex(blob));
+}
+
+}  // namespace
+
+Status ArchiveStore::list_records(
+    const std::function<void(RecordKind, const std::string&)>& visit) {
+  sqlite3* db = archive_.handle();
+  documents_.clear();
+  versions_.clear();
+  observations_.clear();
+  std::unordered_map<std::int64_t, std::string> doc_by_row;
+  std::unordered_map<std::int64_t, std::string> version_by_row;
+  {
+    archive::sql::Statement st(db,
+                               "SELECT d.id, s.name, d.terms_type, d.variant FROM documents d"
+                               " JOIN services s ON s.id = d.service_id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const std::string id = document_stable_id(st.text(1), st.text(2), st.text(3));
+      documents_[id] = st.int64(0);
+      doc_by_row[st.int64(0)] = id;
+    }
+  }
+  {
+    // By document, then in recording order: a version's reference always comes before it, and
+    // consecutive texts of one document compress against each other.
+    archive::sql::Statement st(
+        db, "SELECT id, document_id, hash FROM versions ORDER BY document_id, id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const std::string id = hex(st.blob(2)) + "." + doc_by_row[st.int64(1)];
+      versions_[id] = st.int64(0);
+      version_by_row[st.int64(0)] = id;
+      visit(RecordKind::kVersion, id);
+    }
+  }
+  {
+    archive::sql::Statement st(
+        db,
+        "SELECT o.id, o.version_id, b.raw_hash, o.seen_at, o.url FROM observations o"
+        " JOIN bodies b ON b.id = o.body_id ORDER BY o.document_id, o.id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const std::string id =
+          observation_stable_id(version_by_row[st.int64(1)], st.blob(2), st.text(3), st.text(4));
+      observations_[id] = st.int64(0);
+      visit(RecordKind::kObservation, id);
+    }
+  }
+  for (const auto& [id, row] : documents_) visit(RecordKind::kDocument, id);
+  return ok_status();
+}
+
+Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& id) {
+  sqlite3* db = archive_.handle();
+  auto not_found = [&] {
+    return Error::make(ErrorCode::NOT_FOUND, {{"what", std::string(kind_name(kind)) + " " + id}});
+  };
+  auto document_json = [&](std::int64_t document_id) -> Expected<nlohmann::json> {
+    archive::sql::Statement st(
+        db,
+        "SELECT s.name, s.domain, d.terms_type, d.variant, d.url FROM documents d"
+        " JOIN services s ON s.id = d.service_id WHERE d.id = ?");
+    st.bind(1, document_id);
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) return not_found();
+    return nlohmann::json{{"service", st.text(0)},
+                          {"domain", st.text(1)},
+                          {"terms_type", st.text(2)},
+                          {"variant", st.text(3)},
+                          {"url", st.text(4)}};
+  };
+  auto stable_version = [&](std::int64_t version_row) -> Expected<std::string> {
+    archive::sql::Statement st(
+        db,
+        "SELECT v.hash, s.name, d.terms_type, d.variant FROM versions v"
+        " JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = d.service_id"
+        " WHERE v.id = ?");
+    st.bind(1, version_row);
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) return not_found();
+    return hex(st.blob(0)) + "." + document_stable_id(st.text(1), st.text(2), st.text(3));
+  };
+
+  if (kind == RecordKind::kDocument) {
+    auto it = documents_.find(id);
+    if (it == documents_.end()) return not_found();
+    auto doc = document_json(it->second);
+    if (!doc) return doc.error();
+    return Record{kind, id, std::move(*doc), {}};
+  }
+  if (kind == RecordKind::kVersion) {
+    auto it = versions_.find(id);
+    if (it == versions_.end()) return not_found();
+    archive::sql::Statement st(
+        db,
+        "SELECT document_id, hash, normalization, body_id, first_seen, last_seen, url,"
+        " meaning_hash, layout_hash, verdict, compared_to, analyzed FROM versions WHERE id = ?");
+    st.bind(1, it->second);
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) return not_found();
+    auto doc = document_json(st.int64(0));
+    if (!doc) return doc.error();
+    nlohmann::json meta{{"document", *doc},
+                        {"hash", hex(st.blob(1))},
+                        {"normalization", st.int64(2)},
+                        {"first_seen", st.text(4)},
+                        {"last_seen", st.text(5)},
+                        {"url", st.text(6)},
+                        {"meaning_hash", opt_hex(st.blob(7))},
+                        {"layout_hash", opt_hex(st.blob(8))},
+                        {"verdict", st.text(9)},
+                        {"compared_to", nullptr},
+                        {"analyzed", st.int64(11)}};
+    const std::int64_t body_id = st.int64(3);
+    if (auto ref = st.opt_int64(10)) {
+      auto ref_id = stable_version(*ref);
+      if (!ref_id) return ref_id.error();
+      meta["compared_to"] = *ref_id;
+    }
+    nlohmann::json findings = nlohmann::json::array();
+    archive::sql::Statement fs(db,
+                               "SELECT ordinal, rule_id, polarity, severity, json FROM findings"
+                               " WHERE version_id = ? ORDER BY ordinal");
+    fs.bind(1, it->second);
+    for (;;) {
+      auto frow = fs.step();
+      if (!frow) return frow.error();
+      if (!*frow) break;
+      findings.push_back({fs.int64(0), fs.text(1), fs.text(2), fs.text(3), fs.text(4)});
+    }
+    meta["findings"] = std::move(findings);
+    meta["change"] = nullptr;
+    archive::sql::Statement cs(
+        db,
+        "SELECT from_version_id, detected_at, source_changed, item_count, json"
+        " FROM change_records WHERE to_version_id = ?");
+    cs.bind(1, it->second);
+    auto crow = cs.step();
+    if (!crow) return crow.error();
+    if (*crow) {
+      nlohmann::json change{{"from", nullptr},
+                            {"detected_at", cs.text(1)},
+                            {"source_changed", cs.int64(2)},
+                            {"item_count", cs.int64(3)},
+                            {"json", cs.text(4)}};
+      if (auto from = cs.opt_int64(0)) {
+        auto from_id = stable_version(*from);
+        if (!from_id) return from_id.error();
+        change["from"] = *from_id;
+      }
+      meta["change"] = std::move(change);
+    }
+    auto text = archive_.body_text(body_id);
+    if (!text) return text.error();
+    return Record{kind, id, std::move(meta), std::move(*text)};
+  }
+  if (kind == RecordKind::kObservation) {
+    auto it = observations_.find(id);
+    if (it == observations_.end()) return not_found();
+    archive::sql::Statement st(
+        db,
+        "SELECT o.version_id, o.body_id, o.seen_at, o.url, v.body_id FROM observations o"
+        " JOIN versions v ON v.id = o.version_id WHERE o.id = ?");
+    st.bind(1, it->second);
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) return not_found();
+    auto version = stable_version(st.int64(0));
+    if (!version) return version.error();
+    const bool same_body = st.int64(1) == st.int64(4);
+    Record record{kind,
+                  id,
+                  {{"version", *version},
+                   {"seen_at", st.text(2)},
+                   {"url", st.text(3)},
+                   {"same_body", same_body}},
+                  {}};
+    if (!same_body) {
+      auto text = archive_.body_text(st.int64(1));
+      if (!text) return text.error();
+      record.body = std::move(*text);
+    }
+    return record;
+  }
+  return not_found();
+}
+
+Expected<std::int64_t> ArchiveStore::ensure_document(const nlohmann::json& doc) {
+  auto service = need<std::string>(doc, "service");
+  auto domain = need<std::string>(doc, "domain");
+  auto terms_type = need<std::string>(doc, "terms_type");
+  auto variant = need<std::string>(doc, "variant");
+  auto url = need<std::string>(doc, "url");
+  for (const auto* e : {&service, &domain, &terms_type, &variant, &url}) {
+    if (!*e) return e->error();
+  }
+  const std::string stable = document_stable_id(*service, *terms_type, *variant);
+  if (auto it = documents_.find(stable); it != documents_.end()) return it->second;
+  sqlite3* db = archive_.handle();
+  archive::sql::Statement svc(
+      db,
+      "INSERT INTO services(name, domain) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET"
+      " domain = CASE WHEN domain = '' THEN excluded.domain ELSE domain END RETURNING id");
+  svc.bind(1, *service).bind(2, *domain);
+  auto srow = svc.step();
+  if (!srow) return srow.error();
+  const std::int64_t service_id = svc.int64(0);
+  svc.reset();
+  archive::sql::Statement get(
+      db, "SELECT id FROM documents WHERE service_id = ? AND terms_type = ? AND variant = ?");
+  get.bind(1, service_id).bind(2, *terms_type).bind(3, *variant);
+  auto drow = get.step();
+  if (!drow) return drow.error();
+  std::int64_t id = 0;
+  if (*drow) {
+    id = get.int64(0);
+  } else {
+    archive::sql::Statement ins(
+        db, "INSERT INTO documents(service_id, terms_type, variant, url) VALUES (?, ?, ?, ?)");
+    ins.bind(1, service_id).bind(2, *terms_type).bind(3, *variant).bind(4, *url);
+    if (auto s = ins.run(); !s) return s.error();
+    id = sqlite3_last_insert_rowid(db);
+  }
+  documents_[stable] = id;
+  return id;
+}
+
+Expected<std::int64_t> ArchiveStore::ensure_body(std::int64_t document_id, std::string_view text) {
+  sqlite3* db = archive_.handle();
+  const std::string raw_hash = blake(text, 32);
+  archive::sql::Statement find(db, "SELECT id FROM bodies WHERE document_id = ? AND raw_hash = ?");
+  find.bind(1, document_id).bind_blob(2, raw_hash);
+  auto found = find.step();
+  if (!found) return found.error();
+  if (*found) return find.int64(0);
+  archive::sql::Statement last(
+      db, "SELECT id, depth FROM bodies WHERE document_id = ? ORDER BY id DESC LIMIT 1");
+  last.bind(1, document_id);
+  auto has_last = last.step();
+  if (!has_last) return has_last.error();
+  std::optional<std::int64_t> base_id;
+  std::int64_t depth = 0;
+  std::string prefix;
+  if (*has_last && last.int64(1) + 1 < archive::kKeyframeInterval) {
+    base_id = last.int64(0);
+    depth = last.int64(1) + 1;
+    if (auto it = new_bodies_.find(*base_id); it != new_bodies_.end()) {
+      prefix = it->second;
+    } else {
+      auto base = archive_.body_text(*base_id);  // a committed body
+      if (!base) return base.error();
+      prefix = std::move(*base);
+    }
+  }
+  auto frame = archive::compress_body(text, prefix, kSyncBodyLevel);
+  if (!frame) return frame.error();
+  archive::sql::Statement ins(
+      db,
+      "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  ins.bind(1, document_id).bind_blob(2, raw_hash).bind(3, base_id).bind(4, depth);
+  ins.bind(5, static_cast<std::int64_t>(text.size())).bind_blob(6, *frame);
+  if (auto s = ins.run(); !s) return s.error();
+  const std::int64_t id = sqlite3_last_insert_rowid(db);
+  if (base_id) new_bodies_.erase(*base_id);  // keep one text per document chain
+  new_bodies_[id] = std::string(text);
+  return id;
+}
+
+Expected<std::optional<std::int64_t>> ArchiveStore::local_version(const std::string& version_id) {
+  if (auto it = versions_.find(version_id); it != versions_.end())
+    return std::optional<std::int64_t>(it->second);
+  const auto dot = version_id.find('.');
+  if (dot == std::string::npos) return invalid("malformed version id");
+  const std::string hash = unhex(version_id.substr(0, dot));
+  const auto doc = documents_.find(version_id.substr(dot + 1));
+  if (hash.size() != 32) return invalid("malformed version id");
+  if (doc == documents_.end()) return std::optional<std::int64_t>();
+  archive::sql::Statement st(archive_.handle(),
+                             "SELECT id FROM versions WHERE document_id = ? AND hash = ?");
+  st.bind(1, doc->second).bind_blob(2, hash);
+  auto row = st.step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<std::int64_t>();
+  versions_[version_id] = st.int64(0);
+  return std::optional<std::int64_t>(st.int64(0));
+}
+
+Expected<bool> ArchiveStore::apply_version(const Record& r) {
+  sqlite3* db = archive_.handle();
+  const auto& m = r.meta;
+  if (!m.contains("document") || !m["document"].is_object())
+    return invalid("version lacks its document");
+  auto doc = ensure_document(m["document"]);
+  if (!doc) return doc.error();
+  auto existing = local_version(r.id);
+  if (!existing) return existing.error();
+  if (*existing) return false;
+  auto hash_hex = need<std::string>(m, "hash");
+  if (!hash_hex) return hash_hex.error();
+  const std::string hash = unhex(*hash_hex);
+  if (hash.size() != 32 || r.id.substr(0, r.id.find('.')) != *hash_hex)
+    return invalid("version id and hash disagree");
+  auto body = ensure_body(*doc, r.body);
+  if (!body) return body.error();
+  std::optional<std::int64_t> compared_to;
+  if (m.contains("compared_to") && m["compared_to"].is_string()) {
+    auto ref = local_version(m["compared_to"].get<std::string>());
+    if (!ref) return ref.error();
+    compared_to = *ref;
+  }
+  auto first_seen = need<std::string>(m, "first_seen");
+  auto last_seen = need<std::string>(m, "last_seen");
+  auto url = need<std::string>(m, "url");
+  auto verdict = need<std::string>(m, "verdict");
+  auto normalization = need<std::int64_t>(m, "normalization");
+  auto analyzed = need<std::int64_t>(m, "analyzed");
+  for (const auto* e : {&first_seen, &last_seen, &url, &verdict}) {
+    if (!*e) return e->error();
+  }
+  if (!normalization) return normalization.error();
+  if (!analyzed) return analyzed.error();
+  archive::sql::Statement ins(
+      db,
+      "INSERT INTO versions(document_id, hash, normalization, body_id, first_seen,"
+      " last_seen, origin, times_seen, url, meaning_hash, layout_hash, verdict,"
+      " compared_to, analyzed) VALUES (?, ?, ?, ?, ?, ?, 'sync', 0, ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, *doc).bind_blob(2, hash).bind(3, *normalization).bind(4, *body);
+  ins.bind(5, *first_seen).bind(6, *last_seen).bind(7, *url);
+  for (int i = 0; i < 2; ++i) {
+    const char* field = i == 0 ? "meaning_hash" : "layout_hash";
+    if (m.contains(field) && m[field].is_string()) {
+      ins.bind_blob(8 + i, unhex(m[field].get<std::string>()));
+    } else {
+      ins.bind_null(8 + i);
+    }
+  }
+  ins.bind(10, *verdict).bind(11, compared_to).bind(12, *analyzed);
+  if (auto s = ins.run(); !s) return invalid("version row refused: " + s.error().message);
+  const std::int64_t version_row = sqlite3_last_insert_rowid(db);
+  versions_[r.id] = version_row;
+
+  if (m.contains("findings") && m["findings"].is_array()) {
+    archive::sql::Statement add(
+        db,
+        "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json)"
+        " VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& f : m["findings"]) {
+      if (!f.is_array() || f.size() != 5 || !f[0].is_number_integer())
+        return invalid("malformed finding");
+      try {
+        add.bind(1, version_row).bind(2, f[0].get<std::int64_t>()).bind(3, f[1].get<std::string>());
+        add.bind(4, f[2].get<std::string>())
+            .bind(5, f[3].get<std::string>())
+            .bind(6, f[4].get<std::string>());
+      } catch (const nlohmann::json::exception&) {
+        return invalid("malformed finding");
+      }
+      if (auto s = add.run(); !s) return invalid("finding refused: " + s.error().message);
+    }
+  }
+  if (m.contains("change") && m["change"].is_object()) {
+    const auto& c = m["change"];
+    std::optional<std::int64_t> from;
+    if (c.contains("from") && c["from"].is_string()) {
+      auto ref = local_version(c["from"].get<std::string>());
+      if (!ref) return ref.error();
+      from = *ref;
+    }
+    auto detected = need<std::string>(c, "detected_at");
+    auto source_changed = need<std::int64_t>(c, "source_changed");
+    auto items = need<std::int64_t>(c, "item_count");
+    auto json = need<std::string>(c, "json");
+    if (!detected) return detected.error();
+    if (!source_changed) return source_changed.error();
+    if (!items) return items.error();
+    if (!json) return json.error();
+    archive::sql::Statement add(
+        db,
+        "INSERT OR IGNORE INTO change_records(document_id, from_version_id, to_version_id,"
+        " detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    add.bind(1, *doc).bind(2, from).bind(3, version_row).bind(4, *detected);
+    add.bind(5, *source_changed).bind(6, *items).bind(7, *json);
+    if (auto s = add.run(); !s) return invalid("change record refused: " + s.error().message);
+  }
+  return true;
+}
+
+Expected<bool> ArchiveStore::apply_observation(const Record& r) {
+  sqlite3* db = archive_.handle();
+  auto version = need<std::string>(r.meta, "version");
+  auto seen_at = need<std::string>(r.meta, "seen_at");
+  auto url = need<std::string>(r.meta, "url");
+  auto same_body = need<bool>(r.meta, "same_body");
+  if (!version) return version.error();
+  if (!seen_at) return seen_at.error();
+  if (!url) return url.error();
+  if (!same_body) return same_body.error();
+  auto local = local_version(*version);
+  if (!local) return local.error();
+  if (!*local) return invalid("observation of a version this archive does not have");
+  archive::sql::Statement v(db, "SELECT document_id, body_id FROM versions WHERE id = ?");
+  v.bind(1, **local);
+  auto vrow = v.step();
+  if (!vrow) return vrow.error();
+  const std::int64_t document_id = v.int64(0);
+  std::int64_t body_id = v.int64(1);
+  if (!*same_body) {
+    auto body = ensure_body(document_id, r.body);
+    if (!body) return body.error();
+    body_id = *body;
+  }
+  archive::sql::Statement ins(
+      db,
+      "INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at,"
+      " url, origin) VALUES (?, ?, ?, ?, ?, 'sync')");
+  ins.bind(1, document_id).bind(2, **local).bind(3, body_id).bind(4, *seen_at).bind(5, *url);
+  if (auto s = ins.run(); !s) return s.error();
+  if (sqlite3_changes(db) == 0) return false;
+  archive::sql::Statement touch(
+      db,
+      "UPDATE versions SET times_seen = times_seen + 1, first_seen = min(first_seen, ?),"
+      " last_seen = max(last_seen, ?) WHERE id = ?");
+  touch.bind(1, *seen_at).bind(2, *seen_at).bind(3, **local);
+  if (auto s = touch.run(); !s) return s.error();
+  return true;
+}
+
+Expected<bool> ArchiveStore::apply_document(const Record& r) {
+  auto doc = ensure_document(r.meta);
+  if (!doc) return doc.error();
+  archive::sql::Statement st(archive_.handle(), "UPDATE documents SET url = ? WHERE id = ?");
+  st.bind(1, r.meta.value("url", "")).bind(2, *doc);
+  if (auto s = st.run(); !s) return s.error();
+  return true;
+}
+
+Expected<bool> ArchiveStore::apply_record(const Record& record) {
+  switch (record.kind) {
+    case RecordKind::kVersion:
+      return apply_version(record);
+    case RecordKind::kObservation:
+      return apply_observation(record);
+    case RecordKind::kDocument:
+      return apply_document(record);
+    default:
+      return false;  // kinds a newer build may send; nothing to store here
+  }
+}
+
+void ArchiveStore::reset_caches() {
+  new_bodies_.clear();
+  // Row ids learnt during a rolled-back import may be gone; relearn them from the database.
+  documents_.clear();
+  versions_.clear();
+  observations_.clear();
+  archive::sql::Statement st(archive_.handle(),
+                             "SELECT d.id, s.name, d.terms_type, d.variant FROM documents d"
+                             " JOIN services s ON s.id = d.service_id");
+  for (;;) {
+    auto row = st.step();
+    if (!row || !*row) break;
+    documents_[document_stable_id(st.text(1), st.text(2), st.text(3))] = st.int64(0);
+  }
+}
+
+Expected<std::string> archive_content_summary(sqlite3* db) {
+  std::vector<std::string> lines;
+  std::unordered_map<std::int64_t, std::string> doc_key;
+  std::unordered_map<std::int64_t, std::string> version_key;
+  {
+    archive::sql::Statement st(
+        db,
+        "SELECT d.id, s.name, s.domain, d.terms_type, d.variant, d.url FROM documents d"
+        " JOIN services s ON s.id = d.service_id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      doc_key[st.int64(0)] = st.text(1) + "|" + st.text(3) + "|" + st.text(4);
+      lines.push_back("D " + st.text(1) + "|" + st.text(2) + "|" + st.text(3) + "|" + st.text(4) +
+                      "|" + st.text(5));
+    }
+  }
+  {
+    archive::sql::Statement st(db, "SELECT id, document_id, hash FROM versions");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      version_key[st.int64(0)] = doc_key[st.int64(1)] + "#" + hex(st.blob(2));
+    }
+  }
+  {
+    archive::sql::Statement st(
+        db,
+        "SELECT v.id, v.first_seen, v.last_seen, v.times_seen, v.verdict, v.compared_to,"
+        " v.normalization, v.url, b.size, v.analyzed,"
+        " (SELECT group_concat(json, '\n') FROM (SELECT json FROM findings f"
+        "   WHERE f.version_id = v.id ORDER BY ordinal)),"
+        " c.from_version_id, c.detected_at, c.json"
+        " FROM versions v JOIN bodies b ON b.id = v.body_id"
+        " LEFT JOIN change_records c ON c.to_version_id = v.id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const auto ref = st.opt_int64(5);
+      const auto from = st.opt_int64(11);
+      lines.push_back("V " + version_key[st.int64(0)] + " " + st.text(1) + " " + st.text(2) + " x" +
+                      std::to_string(st.int64(3)) + " " + st.text(4) + " ref=" +
+                      (ref ? version_key[*ref] : "-") + " n" + std::to_string(st.int64(6)) + " " +
+                      st.text(7) + " " + std::to_string(st.int64(8)) + "B a" +
+                      std::to_string(st.int64(9)) + " findings=" + hex(blake(st.text(10), 16)) +
+                      " change=" + (from ? version_key[*from] : "-") + "/" + st.text(12) + "/" +
+                      hex(blake(st.text(13), 16)));
+    }
+  }
+  {
+    archive::sql::Statement st(
+        db,
+        "SELECT o.version_id, b.raw_hash, o.seen_at, o.url FROM observations o"
+        " JOIN bodies b ON b.id = o.body_id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      lines.push_back("O " + version_key[st.int64(0)] + " " + hex(st.blob(1)) + " " + st.text(2) +
+                      " " + st.text(3));
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& l : lines) {
+    out += l;
+    out += '\n';
+  }
+  return out;
+}
+
+Expected<SyncStore*> sync_store_for(ActionContext& ctx) {
+  if (auto* existing = ctx.find<ArchiveStore>()) return static_cast<SyncStore*>(existing);
+  auto archive = archive::archive_for(ctx);
+  if (!archive) return archive.error();
+  return static_cast<SyncStore*>(&ctx.put<ArchiveStore>(std::make_unique<ArchiveStore>(**archive)));
+}
+
+}  // namespace cw::sync
