@@ -172,9 +172,12 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& pa
 
   // Recognise the file before changing anything in it. (Each statement is finished before the
   // journal mode changes, which SQLite refuses inside an open read.)
+  // One read transaction, so a second process creating the archive at this moment is seen either
+  // not at all or completely (never tables without the application id).
   std::int64_t app_id = 0;
   std::int64_t user_version = 0;
   std::int64_t tables = 0;
+  if (auto s = sql::exec(db, "BEGIN"); !s) return s.error();
   for (auto [sql_text, out] : {std::pair{"PRAGMA application_id", &app_id},
                                std::pair{"PRAGMA user_version", &user_version},
                                std::pair{"SELECT count(*) FROM sqlite_master", &tables}}) {
@@ -183,6 +186,7 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& pa
     if (!row || !*row) return not_clausewatch(path);
     *out = st.int64(0);
   }
+  if (auto s = sql::exec(db, "COMMIT"); !s) return s.error();
   if (app_id != kApplicationId && (app_id != 0 || user_version != 0 || tables != 0)) {
     return not_clausewatch(path);
   }
@@ -397,9 +401,25 @@ Expected<bool> Archive::has_sighting(const DocumentKey& key, std::string_view se
 }
 
 Expected<RecordResult> Archive::record(const Capture& capture) {
-  const auto normalized = text::normalize(capture.text);
-  const std::string hash = blake2b_256(normalized.text);
   const std::string raw_hash = blake2b_256(capture.text);
+  // Fast path for the common case, a page seen again byte for byte: its version is known from an
+  // earlier observation of the same raw text, so normalisation is skipped.
+  std::optional<std::string> known_hash;
+  {
+    sql::Statement known(
+        db_,
+        "SELECT v.hash FROM bodies b JOIN documents d ON d.id = b.document_id "
+        "JOIN services s ON s.id = d.service_id JOIN observations o ON o.body_id = b.id "
+        "JOIN versions v ON v.id = o.version_id WHERE s.name = ? AND d.terms_type = ? "
+        "AND d.variant = ? AND b.raw_hash = ? LIMIT 1");
+    known.bind(1, capture.document.service).bind(2, capture.document.terms_type);
+    known.bind(3, capture.document.variant).bind_blob(4, raw_hash);
+    auto row = known.step();
+    if (!row) return row.error();
+    if (*row) known_hash = known.blob(0);
+  }
+  const auto normalized = known_hash ? text::NormalizedText{} : text::normalize(capture.text);
+  const std::string hash = known_hash ? *known_hash : blake2b_256(normalized.text);
   const std::string origin(to_string(capture.origin));
 
   sql::Transaction tx(db_);

@@ -93,7 +93,40 @@ CREATE TABLE change_records(
 CREATE INDEX change_records_by_time ON change_records(detected_at);
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2};
+// Migration 3: cookie-banner observations per site (banner/banner_archive.h) and the changes
+// raised when a site's banner got worse. A repeat of the site's latest observation only bumps
+// last_seen/times_seen, so a banner seen daily adds no rows.
+constexpr const char* kMigration3 = R"sql(
+CREATE TABLE banner_observations(
+  id INTEGER PRIMARY KEY,
+  site TEXT NOT NULL,
+  seen_at TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  times_seen INTEGER NOT NULL DEFAULT 1,
+  url TEXT NOT NULL DEFAULT '',
+  banner_found INTEGER NOT NULL,
+  observation_json TEXT NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+CREATE INDEX banner_observations_by_site ON banner_observations(site, id);
+CREATE TABLE banner_changes(
+  id INTEGER PRIMARY KEY,
+  site TEXT NOT NULL,
+  before_id INTEGER NOT NULL REFERENCES banner_observations(id),
+  after_id INTEGER NOT NULL UNIQUE REFERENCES banner_observations(id),
+  created_at TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  json TEXT NOT NULL
+);
+CREATE INDEX banner_changes_by_site ON banner_changes(site, created_at);
+)sql";
+
+// Migration 4: find the version of a raw text seen before without normalising it again.
+constexpr const char* kMigration4 = R"sql(
+CREATE INDEX observations_by_body ON observations(body_id);
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4};
 
 }  // namespace
 

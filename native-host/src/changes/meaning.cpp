@@ -161,10 +161,17 @@ bool only_banner_differences(std::string_view before_canonical, std::string_view
   for (auto s : a) ha.push_back(item_hash(s));
   for (auto s : b) hb.push_back(item_hash(s));
   // Each maximal run of removed/added blocks must read as consent UI: at least two distinct
-  // dialog markers inside the run (a cookie policy sentence alone has at most one).
+  // dialog markers inside the run (a cookie policy sentence alone has at most one), and every block
+  // of the run is dialog text (a short label, or a sentence about cookies, consent or vendors), so
+  // a real edit next to a leaked dialog still counts.
+  static const RE2 kDialogWords(R"((?i)(cookie|consent|tracking|vendor|partners|advertis))");
   std::string run;
   bool any_run = false;
   bool all_banner = true;
+  auto add_block = [&](std::string_view block) {
+    run.append(block).push_back('\n');
+    if (block.size() > 80 && !RE2::PartialMatch(block, kDialogWords)) all_banner = false;
+  };
   auto close_run = [&] {
     if (run.empty()) return;
     any_run = true;
@@ -175,9 +182,9 @@ bool only_banner_differences(std::string_view before_canonical, std::string_view
     if (e.type == EditType::kCommon) {
       close_run();
     } else if (e.type == EditType::kRemoved) {
-      run.append(a[e.before]).push_back('\n');
+      add_block(a[e.before]);
     } else {
-      run.append(b[e.after]).push_back('\n');
+      add_block(b[e.after]);
     }
   }
   close_run();
