@@ -198,8 +198,11 @@ test('the CLI judges a saved snapshot exactly as the host does', async () => {
   const file = path.join(kOut, 'cookie-wall.html.snapshot.json');
   assert.ok(fs.existsSync(file), 'the cookie-wall snapshot was saved by its test');
   const snapshot = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const fromHost = (await host.request('banner.analyze', { snapshot })).result;
+  const { archive, change, ...fromHost } = (await host.request('banner.analyze', { snapshot })).result;
   const fromCli = JSON.parse(execFileSync(process.env.CW_CLI_BINARY, ['banner', file, '--json'], { encoding: 'utf8' }));
+  // The host also records the observation (archive, change); the CLI only judges (R-BANNER-6/7).
+  assert.equal(typeof archive.observation_id, 'number', 'the host archived the observation');
+  assert.ok(change === null || typeof change.worse === 'boolean');
   assert.deepEqual(fromCli, fromHost);
 });
 
