@@ -339,11 +339,7 @@ test('chromium: a new version of the terms shows what changed, in the popup, a n
 
     // The options page browses the archive down to the diff, with the provision change highlighted.
     const listed = await worker.evaluate(() => globalThis.clauseWatchHost.request('archive.history', {}));
-    if (listed.documents.length === 0) {
-      // The host recorded two versions but does not list the document: a host bug, not a display one.
-      t.todo('host: archive.history {} lists no documents although page.analyze recorded versions');
-      assert.fail('archive.history {} lists no documents');
-    }
+    assert.ok(listed.documents.length >= 1, 'archive.history {} lists the recorded document');
     const options = await context.newPage();
     await options.goto(`${kChromiumOrigin}options/options.html`);
     await options.waitForSelector('body[data-ready="1"]');
