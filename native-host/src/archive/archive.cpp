@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <system_error>
+#include <thread>
 
 #include <sodium.h>
 
@@ -139,6 +141,26 @@ Archive::~Archive() {
   sqlite3_close_v2(db_);
 }
 
+namespace {
+
+// Switching a new archive to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
+// instead of waiting in the busy handler; so when two processes create the archive together the
+// second one retries here, for as long as the busy timeout allows.
+Status enable_wal(sqlite3* db) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(limits::kArchiveBusyTimeoutMs);
+  for (;;) {
+    auto s = sql::exec(db, "PRAGMA journal_mode=WAL");
+    if (s || s.error().code != ErrorCode::ARCHIVE_BUSY ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return s;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
 Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& path, Mode mode) {
   if (sodium_init() < 0) {
     return Error::make(ErrorCode::INTERNAL, {{"detail", "libsodium failed to initialise"}});
@@ -197,9 +219,8 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& pa
   }
   // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction
   // across a process crash (kill -9), which is the failure the host faces.
-  if (auto s = sql::exec(
-          db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-      !s) {
+  if (auto s = enable_wal(db); !s) return s.error();
+  if (auto s = sql::exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s) {
     return s.error();
   }
   if (auto s = migrate(db); !s) return s.error();
