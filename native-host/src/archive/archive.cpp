@@ -147,8 +147,8 @@ namespace {
 // instead of waiting in the busy handler; so when two processes create the archive together the
 // second one retries here, for as long as the busy timeout allows.
 Status enable_wal(sqlite3* db) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(limits::kArchiveBusyTimeoutMs);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits::kArchiveBusyTimeoutMs);
   for (;;) {
     auto s = sql::exec(db, "PRAGMA journal_mode=WAL");
     if (s || s.error().code != ErrorCode::ARCHIVE_BUSY ||
