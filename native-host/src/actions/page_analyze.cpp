@@ -127,8 +127,8 @@ Expected<nlohmann::json> page_analyze(const nlohmann::json& payload, ActionConte
   std::vector<std::string_view> texts;
   texts.reserve(page->blocks.size());
   for (const auto& block : page->blocks) texts.push_back(block.text);
-  result["archive"] = archive::archive_page_result(ctx, page->url, page->title, page->lang, doc_type,
-                                                   texts, *findings);
+  result["archive"] = archive::archive_page_result(ctx, page->url, page->title, page->lang,
+                                                   doc_type, texts, *findings);
   return result;
 }
 

@@ -17,7 +17,8 @@ void register_call(CLI::App& app, CliState& state) {
     nlohmann::json request{{"id", 1}, {"type", *type}};
     auto parsed = nlohmann::json::parse(*payload, nullptr, false);
     if (parsed.is_discarded()) {
-      state.exit_code = report_error(Error::make(ErrorCode::USAGE, {{"detail", "payload is not valid JSON"}}));
+      state.exit_code =
+          report_error(Error::make(ErrorCode::USAGE, {{"detail", "payload is not valid JSON"}}));
       return;
     }
     request["payload"] = parsed;

@@ -7,20 +7,10 @@ namespace cw::cli {
 
 std::span<const RegisterFn> command_table() {
   static const std::array kTable = {
-      &register_version,
-      &register_call,
-      &register_history,
-      &register_diff,
-      &register_changes,
-      &register_import_ota,
-      &register_export_ota,
-      &register_check,
-      &register_classify,
-      &register_rules,
-      &register_banner,
-      &register_sync,
-      &register_export,
-      &register_import,
+      &register_version,  &register_call,       &register_history,    &register_diff,
+      &register_changes,  &register_import_ota, &register_export_ota, &register_check,
+      &register_classify, &register_rules,      &register_banner,     &register_sync,
+      &register_export,   &register_import,
   };
   return kTable;
 }

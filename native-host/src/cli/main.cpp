@@ -5,7 +5,8 @@
 #include "common/paths.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"ClauseWatch: know what you agree to. Checks terms, archives versions, explains changes."};
+  CLI::App app{
+      "ClauseWatch: know what you agree to. Checks terms, archives versions, explains changes."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "clausewatch " CW_VERSION_STRING);
   cw::ActionContext ctx(cw::HostConfig{cw::data_dir(), "cli", "import"});

@@ -1,11 +1,12 @@
-// Parsing JSON from outside the process with its limits checked first: size, UTF-8 and nesting depth
-// are checked by linear scans before nlohmann/json builds anything.
+// Parsing JSON from outside the process with its limits checked first: size, UTF-8 and nesting
+// depth are checked by linear scans before nlohmann/json builds anything.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstddef>
 #include <optional>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "common/limits.h"
 #include "protocol/errors.h"

@@ -1,7 +1,7 @@
 // Every limit ClauseWatch enforces, in one place, each with the reason for its value.
 //
-// Parsers check these *before* they allocate. Each limit has a hard upper bound enforced at compile time,
-// so an edit cannot raise a limit past what the surrounding code was written to survive.
+// Parsers check these *before* they allocate. Each limit has a hard upper bound enforced at compile
+// time, so an edit cannot raise a limit past what the surrounding code was written to survive.
 #pragma once
 
 #include <cstddef>
@@ -12,8 +12,8 @@ namespace cw::limits {
 inline constexpr std::uint32_t kMiB = 1024U * 1024U;
 
 // --- Native-messaging frames -------------------------------------------------------------------
-// Chromium refuses to send more than 64 MiB to a host (measured on Chromium 156); anything larger is
-// not from a browser, so it is refused unread.
+// Chromium refuses to send more than 64 MiB to a host (measured on Chromium 156); anything larger
+// is not from a browser, so it is refused unread.
 inline constexpr std::uint32_t kMaxInboundFrameBytes = 64U * kMiB;
 // Chromium closes the port when a host sends more than 1 MiB (kMaximumNativeMessageSize); replies
 // that would exceed it are replaced by a REPLY_TOO_LARGE error, so the port stays open.
@@ -30,8 +30,8 @@ inline constexpr std::size_t kMaxRequestIdBytes = 256;
 inline constexpr std::size_t kMaxTypeBytes = 64;
 
 // --- Captured pages (page.analyze) -------------------------------------------------------------
-// The largest real legal page in the OTA corpus is about 700 KB of text; 200,000 blocks and 16 MiB of
-// text leave ample room while bounding the work of one request.
+// The largest real legal page in the OTA corpus is about 700 KB of text; 200,000 blocks and 16 MiB
+// of text leave ample room while bounding the work of one request.
 inline constexpr std::size_t kMaxPageBlocks = 200'000;
 inline constexpr std::size_t kMaxPageTextBytes = 16U * kMiB;
 inline constexpr std::size_t kMaxUrlBytes = 8 * 1024;
@@ -39,9 +39,10 @@ inline constexpr std::size_t kMaxTitleBytes = 4 * 1024;
 // A reply carries at most this many findings; more are reported as truncated (1 MiB reply limit).
 inline constexpr std::size_t kMaxFindingsPerReply = 500;
 
-// --- Rule packs (engine) ---------------------------------------------------------------------------
-// The built-in pack is about 0.2 MB; a user-installed pack is outside data, so it is size-checked
-// before it is read. 8 MiB and 5,000 provisions are far above any real pack and keep load time bounded.
+// --- Rule packs (engine)
+// --------------------------------------------------------------------------- The built-in pack is
+// about 0.2 MB; a user-installed pack is outside data, so it is size-checked before it is read. 8
+// MiB and 5,000 provisions are far above any real pack and keep load time bounded.
 inline constexpr std::size_t kMaxRulePackBytes = 8U * kMiB;
 inline constexpr std::size_t kMaxRulePackProvisions = 5'000;
 // A pack signature file holds 128 hex digits (64 bytes) plus a newline.
@@ -51,8 +52,9 @@ inline constexpr std::size_t kMaxClassifyLineBytes = 1U * kMiB;
 
 // --- Sync bundles and sealed exports (sync/, crypto/sealed_*) ------------------------------------
 // A bundle file is read whole after its size is checked against this. The entire OTA corpus (4,318
-// versions, 244 MB of text) seals to about 3 MB, so 256 MiB leaves room for far larger archives while
-// keeping one import within memory on a small laptop. Writers split their output before this size.
+// versions, 244 MB of text) seals to about 3 MB, so 256 MiB leaves room for far larger archives
+// while keeping one import within memory on a small laptop. Writers split their output before this
+// size.
 inline constexpr std::uint64_t kMaxBundleFileBytes = 256ULL * kMiB;
 // Decompressed record stream of one bundle: zstd with a long window reaches ~100:1 on legal text
 // histories, so a bomb is cut off here rather than at the compressed size.
@@ -61,9 +63,11 @@ inline constexpr std::uint64_t kMaxBundlePlainBytes = 2048ULL * kMiB;
 inline constexpr std::uint32_t kMaxSyncRecordBytes = 32U * kMiB;
 // Record metadata is a small JSON object (ids, dates, URLs).
 inline constexpr std::uint32_t kMaxSyncRecordMetaBytes = 256U * 1024U;
-// Records per bundle: the full OTA corpus is about 20,000 records (versions, observations, findings).
+// Records per bundle: the full OTA corpus is about 20,000 records (versions, observations,
+// findings).
 inline constexpr std::uint64_t kMaxBundleRecords = 5'000'000;
-// A writer starts a new bundle past this much uncompressed record data, so no bundle nears the limit.
+// A writer starts a new bundle past this much uncompressed record data, so no bundle nears the
+// limit.
 inline constexpr std::uint64_t kBundleSplitPlainBytes = 1024ULL * kMiB;
 // Folder header and enrolment files are a few hundred bytes.
 inline constexpr std::uint32_t kMaxSyncSmallFileBytes = 64U * 1024U;
@@ -83,7 +87,8 @@ inline constexpr std::size_t kMaxBannerToggles = 5'000;
 inline constexpr std::size_t kMaxBannerControlTextBytes = 4 * 1024;
 // Banner and layer texts: a preference centre that lists every vendor runs to ~100 KB.
 inline constexpr std::size_t kMaxBannerTextBytes = 512 * 1024;
-// Cookies present at load: busy news sites set a few hundred; a browser keeps at most 180 per domain.
+// Cookies present at load: busy news sites set a few hundred; a browser keeps at most 180 per
+// domain.
 inline constexpr std::size_t kMaxBannerCookies = 5'000;
 // RFC 6265 user agents support names and values of at least 4096 bytes together.
 inline constexpr std::size_t kMaxCookieNameBytes = 4 * 1024;

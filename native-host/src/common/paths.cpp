@@ -12,13 +12,16 @@ const char* non_empty_env(const char* name) {
 
 std::filesystem::path data_dir() {
   if (const char* home = non_empty_env("CLAUSEWATCH_HOME")) return home;
-  if (const char* xdg = non_empty_env("XDG_DATA_HOME")) return std::filesystem::path(xdg) / "clausewatch";
+  if (const char* xdg = non_empty_env("XDG_DATA_HOME"))
+    return std::filesystem::path(xdg) / "clausewatch";
   if (const char* home = non_empty_env("HOME")) {
     return std::filesystem::path(home) / ".local" / "share" / "clausewatch";
   }
   return std::filesystem::current_path() / ".clausewatch";
 }
 
-std::filesystem::path default_archive_path() { return data_dir() / "archive.sqlite3"; }
+std::filesystem::path default_archive_path() {
+  return data_dir() / "archive.sqlite3";
+}
 
 }  // namespace cw

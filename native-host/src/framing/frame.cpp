@@ -1,9 +1,8 @@
 #include "framing/frame.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <unistd.h>
 #include <vector>
 
 namespace cw::framing {
@@ -114,7 +113,8 @@ Error frame_error(const ReadResult& result, std::uint32_t max_bytes) {
     case ReadStatus::kEmpty:
       return Error::make(ErrorCode::FRAME_EMPTY);
     case ReadStatus::kTooLarge:
-      return Error::make(ErrorCode::FRAME_TOO_LARGE, {{"length", result.length}, {"limit", max_bytes}});
+      return Error::make(ErrorCode::FRAME_TOO_LARGE,
+                         {{"length", result.length}, {"limit", max_bytes}});
     case ReadStatus::kTruncatedHeader:
       return Error::make(ErrorCode::FRAME_TRUNCATED,
                          {{"received", result.received}, {"expected", kHeaderBytes}});

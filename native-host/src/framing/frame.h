@@ -1,8 +1,9 @@
-// Native-messaging framing: a 4-byte length in native byte order, then that many bytes of UTF-8 JSON.
+// Native-messaging framing: a 4-byte length in native byte order, then that many bytes of UTF-8
+// JSON.
 //
-// The pure functions (decode_length, check_length, encode_frame) are tested on byte arrays. FrameReader
-// checks every length against its limit before it allocates, and skips an oversized frame in bounded
-// chunks so that one bad frame does not end the session.
+// The pure functions (decode_length, check_length, encode_frame) are tested on byte arrays.
+// FrameReader checks every length against its limit before it allocates, and skips an oversized
+// frame in bounded chunks so that one bad frame does not end the session.
 #pragma once
 
 #include <array>
@@ -48,8 +49,8 @@ enum class ReadStatus {
 struct ReadResult {
   ReadStatus status = ReadStatus::kEof;
   std::string body;
-  std::uint32_t length = 0;    // the length the header announced
-  std::size_t received = 0;    // bytes of the body (or header) that arrived
+  std::uint32_t length = 0;  // the length the header announced
+  std::size_t received = 0;  // bytes of the body (or header) that arrived
 };
 
 class FrameReader {

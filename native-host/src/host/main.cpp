@@ -1,5 +1,5 @@
-// clausewatch-host: the native-messaging host the browser starts. It reads frames from stdin, answers
-// each on stdout, and exits when stdin ends (Chromium kills a lingering host 2 s later).
+// clausewatch-host: the native-messaging host the browser starts. It reads frames from stdin,
+// answers each on stdout, and exits when stdin ends (Chromium kills a lingering host 2 s later).
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -37,7 +37,8 @@ int serve(cw::ActionContext& ctx, bool caller_allowed, const std::string& caller
         break;
       case cw::framing::ReadStatus::kEmpty:
       case cw::framing::ReadStatus::kTooLarge:
-        reply = cw::error_reply_text(cw::framing::frame_error(frame, cw::limits::kMaxInboundFrameBytes));
+        reply = cw::error_reply_text(
+            cw::framing::frame_error(frame, cw::limits::kMaxInboundFrameBytes));
         break;
       case cw::framing::ReadStatus::kTruncatedHeader:
       case cw::framing::ReadStatus::kTruncatedBody:
@@ -61,11 +62,13 @@ int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   for (const auto arg : args) {
     if (arg == "--version") {
-      std::cout << "clausewatch-host " << cw::kVersion << " (protocol " << cw::kProtocolVersion << ")\n";
+      std::cout << "clausewatch-host " << cw::kVersion << " (protocol " << cw::kProtocolVersion
+                << ")\n";
       return 0;
     }
     if (arg == "--list-types") {
-      for (const auto& spec : cw::action_table()) std::cout << spec.type << "\t" << spec.summary << '\n';
+      for (const auto& spec : cw::action_table())
+        std::cout << spec.type << "\t" << spec.summary << '\n';
       return 0;
     }
   }

@@ -1,10 +1,11 @@
 // The dispatch table: one row per message type, one source file per action (src/actions/).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "protocol/context.h"
 #include "protocol/errors.h"
@@ -12,10 +13,11 @@
 namespace cw {
 
 // An action gets the request payload (always an object) and returns its result or an Error.
-using ActionHandler = Expected<nlohmann::json> (*)(const nlohmann::json& payload, ActionContext& ctx);
+using ActionHandler = Expected<nlohmann::json> (*)(const nlohmann::json& payload,
+                                                   ActionContext& ctx);
 
 struct ActionSpec {
-  std::string_view type;     // "page.analyze"
+  std::string_view type;  // "page.analyze"
   ActionHandler handler;
   std::string_view summary;  // one line, for `clausewatch-host --list-types`
 };

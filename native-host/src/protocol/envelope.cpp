@@ -65,8 +65,9 @@ std::string serialize_reply(const nlohmann::json& reply) {
   // Replace invalid UTF-8 rather than throw: quotes come from pages and must never kill the host.
   std::string text = reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text.size() <= limits::kMaxOutboundFrameBytes) return text;
-  const auto error = Error::make(ErrorCode::REPLY_TOO_LARGE,
-                                 {{"bytes", text.size()}, {"limit", limits::kMaxOutboundFrameBytes}});
+  const auto error =
+      Error::make(ErrorCode::REPLY_TOO_LARGE,
+                  {{"bytes", text.size()}, {"limit", limits::kMaxOutboundFrameBytes}});
   return make_error_reply(reply.value("id", nlohmann::json()), error).dump();
 }
 

@@ -3,9 +3,10 @@
 //   reply:   {id, ok: true, result} | {id, ok: false, error: {code, name, message, params}}
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "protocol/errors.h"
 

@@ -2,11 +2,12 @@
 // Codes come from protocol/errors.def, the single table shared with the extension.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include <nlohmann/json.hpp>
 
 namespace cw {
 
@@ -22,8 +23,8 @@ std::string_view error_template(ErrorCode code);
 
 struct Error {
   ErrorCode code = ErrorCode::INTERNAL;
-  std::string message;     // the template with params filled in
-  nlohmann::json params;   // always an object
+  std::string message;    // the template with params filled in
+  nlohmann::json params;  // always an object
 
   // Builds an error whose message is the code's template with {name} replaced by params["name"].
   static Error make(ErrorCode code, nlohmann::json params = nlohmann::json::object());
@@ -38,8 +39,10 @@ struct Error {
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Expected(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Expected(T value)
+      : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Expected(Error error)
+      : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -58,6 +61,8 @@ class [[nodiscard]] Expected {
 // For operations with no value.
 struct Done {};
 using Status = Expected<Done>;
-inline Status ok_status() { return Status(Done{}); }
+inline Status ok_status() {
+  return Status(Done{});
+}
 
 }  // namespace cw

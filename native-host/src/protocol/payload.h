@@ -2,12 +2,13 @@
 // Each getter returns INVALID_PAYLOAD naming the field and the problem.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "protocol/errors.h"
 

@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE bounded_json
-#include <boost/test/unit_test.hpp>
-
 #include "common/bounded_json.h"
+
+#include <boost/test/unit_test.hpp>
 
 BOOST_AUTO_TEST_CASE(valid_utf8_passes_and_invalid_is_located) {
   BOOST_TEST(!cw::find_invalid_utf8("plain ascii").has_value());

@@ -1,9 +1,9 @@
 #define BOOST_TEST_MODULE dispatch
-#include <boost/test/unit_test.hpp>
+#include "protocol/dispatch.h"
 
 #include <set>
 
-#include "protocol/dispatch.h"
+#include <boost/test/unit_test.hpp>
 
 using nlohmann::json;
 

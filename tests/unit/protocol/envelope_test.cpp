@@ -1,8 +1,9 @@
 #define BOOST_TEST_MODULE envelope
+#include "protocol/envelope.h"
+
 #include <boost/test/unit_test.hpp>
 
 #include "common/limits.h"
-#include "protocol/envelope.h"
 
 using nlohmann::json;
 
@@ -40,7 +41,8 @@ BOOST_AUTO_TEST_CASE(missing_id_is_an_envelope_error_with_null_id) {
 
 BOOST_AUTO_TEST_CASE(wrong_field_types_are_named) {
   json id;
-  BOOST_TEST((parse_error_of(R"({"id":true,"type":"ping"})", id).code == cw::ErrorCode::INVALID_ENVELOPE));
+  BOOST_TEST(
+      (parse_error_of(R"({"id":true,"type":"ping"})", id).code == cw::ErrorCode::INVALID_ENVELOPE));
   auto type_error = parse_error_of(R"({"id":1,"type":42})", id);
   BOOST_TEST(type_error.message.find("'type'") != std::string::npos);
   BOOST_TEST(id.get<int>() == 1);  // the id was readable, so the error reply can carry it
@@ -51,7 +53,8 @@ BOOST_AUTO_TEST_CASE(wrong_field_types_are_named) {
 BOOST_AUTO_TEST_CASE(non_object_and_invalid_utf8_are_refused) {
   json id;
   BOOST_TEST((parse_error_of("[1,2]", id).code == cw::ErrorCode::INVALID_ENVELOPE));
-  BOOST_TEST((parse_error_of("{\"id\":1,\"type\":\"p\xff\"}", id).code == cw::ErrorCode::INVALID_UTF8));
+  BOOST_TEST(
+      (parse_error_of("{\"id\":1,\"type\":\"p\xff\"}", id).code == cw::ErrorCode::INVALID_UTF8));
 }
 
 BOOST_AUTO_TEST_CASE(error_reply_has_code_name_message_params) {
@@ -66,7 +69,8 @@ BOOST_AUTO_TEST_CASE(error_reply_has_code_name_message_params) {
 }
 
 BOOST_AUTO_TEST_CASE(oversized_reply_is_replaced_by_an_error) {
-  const json reply = cw::make_ok_reply(1, json{{"blob", std::string(2 * cw::limits::kMaxOutboundFrameBytes, 'x')}});
+  const json reply = cw::make_ok_reply(
+      1, json{{"blob", std::string(2 * cw::limits::kMaxOutboundFrameBytes, 'x')}});
   const auto text = cw::serialize_reply(reply);
   BOOST_TEST(text.size() < 1024U);
   const auto parsed = json::parse(text);

@@ -1,10 +1,10 @@
 #define BOOST_TEST_MODULE framing
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <boost/test/unit_test.hpp>
 
 #include "framing/frame.h"
 
@@ -65,9 +65,9 @@ BOOST_AUTO_TEST_CASE(reads_a_whole_frame_and_then_eof) {
 
 BOOST_AUTO_TEST_CASE(split_reads_are_reassembled) {
   const std::string body = R"({"id":1,"type":"ping"})";
-  auto reader = reader_over(header(static_cast<std::uint32_t>(body.size())) + body +
-                                header(2) + "{}",
-                            /*chunk=*/1);
+  auto reader =
+      reader_over(header(static_cast<std::uint32_t>(body.size())) + body + header(2) + "{}",
+                  /*chunk=*/1);
   auto first = reader.next();
   BOOST_TEST((first.status == ReadStatus::kFrame));
   BOOST_TEST(first.body == body);
