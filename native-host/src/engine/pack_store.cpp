@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/file_read.h"
 #include "common/limits.h"
 #include "crypto/primitives.h"
 #include "engine/embedded_pack.h"
@@ -15,23 +16,6 @@ namespace {
 Error signature_error(std::string_view source, const std::string& detail) {
   return Error::make(ErrorCode::RULE_PACK_SIGNATURE,
                      {{"file", std::string(source)}, {"detail", detail}});
-}
-
-Expected<std::string> read_bounded(const std::filesystem::path& path, std::size_t max_bytes) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec)
-    return Error::make(ErrorCode::IO_ERROR, {{"path", path.string()}, {"detail", ec.message()}});
-  if (size > max_bytes) {
-    return Error::make(ErrorCode::LIMIT_EXCEEDED,
-                       {{"what", path.string()}, {"limit", std::to_string(max_bytes) + " bytes"}});
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string data(static_cast<std::size_t>(size), '\0');
-  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
-    return Error::make(ErrorCode::IO_ERROR, {{"path", path.string()}, {"detail", "read failed"}});
-  }
-  return data;
 }
 
 std::string trim(std::string s) {
@@ -70,13 +54,13 @@ Expected<RulePack> load_signed_pack_file(const std::filesystem::path& pack_json,
                                          std::string_view public_key_hex) {
   auto sig_path = pack_json;
   sig_path.replace_extension(".sig");
-  auto blob = read_bounded(pack_json, limits::kMaxRulePackBytes);
+  auto blob = read_file_bounded(pack_json, limits::kMaxRulePackBytes);
   if (!blob) return blob.error();
   if (!std::filesystem::exists(sig_path)) {
     return Error::make(ErrorCode::RULE_PACK_UNSIGNED,
                        {{"file", pack_json.string()}, {"signature", sig_path.string()}});
   }
-  auto signature = read_bounded(sig_path, limits::kMaxRulePackSignatureBytes);
+  auto signature = read_file_bounded(sig_path, limits::kMaxRulePackSignatureBytes);
   if (!signature) return signature.error();
   if (auto verified = verify_pack_signature(*blob, *signature, public_key_hex, pack_json.string());
       !verified) {
@@ -141,9 +125,9 @@ Expected<ActivePack*> active_pack_for(ActionContext& ctx) {
 
 Expected<std::filesystem::path> sign_pack_file(const std::filesystem::path& pack_json,
                                                const std::filesystem::path& key_file) {
-  auto blob = read_bounded(pack_json, limits::kMaxRulePackBytes);
+  auto blob = read_file_bounded(pack_json, limits::kMaxRulePackBytes);
   if (!blob) return blob.error();
-  auto key_text = read_bounded(key_file, limits::kMaxRulePackSignatureBytes);
+  auto key_text = read_file_bounded(key_file, limits::kMaxRulePackSignatureBytes);
   if (!key_text) return key_text.error();
   auto seed = crypto::from_hex(trim(*key_text));
   if (!seed || seed->size() != 32) {

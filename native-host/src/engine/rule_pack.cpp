@@ -8,6 +8,7 @@
 #include <re2/re2.h>
 
 #include "common/bounded_json.h"
+#include "common/file_read.h"
 #include "common/limits.h"
 
 namespace cw::engine {
@@ -283,24 +284,6 @@ Expected<RulePack> finish_pack(std::vector<Provision> provisions, std::vector<st
   return pack;
 }
 
-Expected<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    return Error::make(ErrorCode::IO_ERROR, {{"path", path.string()}, {"detail", ec.message()}});
-  }
-  if (size > max_bytes) {
-    return Error::make(ErrorCode::LIMIT_EXCEEDED,
-                       {{"what", path.string()}, {"limit", std::to_string(max_bytes) + " bytes"}});
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string data(static_cast<std::size_t>(size), '\0');
-  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
-    return Error::make(ErrorCode::IO_ERROR, {{"path", path.string()}, {"detail", "read failed"}});
-  }
-  return data;
-}
-
 struct FamilyFile {
   std::string name;
   json content;
@@ -323,7 +306,7 @@ Expected<std::vector<FamilyFile>> read_family_files(const std::filesystem::path&
   }
   std::sort(paths.begin(), paths.end());
   const auto version_path = dir / "VERSION";
-  auto version_text = read_file(version_path, 64);
+  auto version_text = read_file_bounded(version_path, 64);
   if (!version_text) return version_text.error();
   try {
     std::size_t used = 0;
@@ -334,7 +317,7 @@ Expected<std::vector<FamilyFile>> read_family_files(const std::filesystem::path&
   }
   std::vector<FamilyFile> files;
   for (const auto& path : paths) {
-    auto text = read_file(path, limits::kMaxRulePackBytes);
+    auto text = read_file_bounded(path, limits::kMaxRulePackBytes);
     if (!text) return text.error();
     auto parsed = parse_bounded_json(*text);
     if (!parsed) return file_error(path.string(), parsed.error().message);
