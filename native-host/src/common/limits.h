@@ -10,6 +10,9 @@
 namespace cw::limits {
 
 inline constexpr std::uint32_t kMiB = 1024U * 1024U;
+// Size limits are computed in std::size_t so products never overflow before widening.
+inline constexpr std::size_t kMiBSize = kMiB;
+inline constexpr std::size_t kKiBSize = 1024;
 
 // --- Native-messaging frames -------------------------------------------------------------------
 // Chromium refuses to send more than 64 MiB to a host (measured on Chromium 156); anything larger
@@ -19,7 +22,7 @@ inline constexpr std::uint32_t kMaxInboundFrameBytes = 64U * kMiB;
 // that would exceed it are replaced by a REPLY_TOO_LARGE error, so the port stays open.
 inline constexpr std::uint32_t kMaxOutboundFrameBytes = 1U * kMiB;
 // While skipping an oversized frame the host reads it in chunks of this size, never all at once.
-inline constexpr std::size_t kDiscardChunkBytes = 64U * 1024U;
+inline constexpr std::size_t kDiscardChunkBytes = 64 * kKiBSize;
 
 // --- JSON ----------------------------------------------------------------------------------------
 // Real requests nest fewer than 10 levels; the parser is checked against this before it runs, so a
@@ -33,22 +36,22 @@ inline constexpr std::size_t kMaxTypeBytes = 64;
 // The largest real legal page in the OTA corpus is about 700 KB of text; 200,000 blocks and 16 MiB
 // of text leave ample room while bounding the work of one request.
 inline constexpr std::size_t kMaxPageBlocks = 200'000;
-inline constexpr std::size_t kMaxPageTextBytes = 16U * kMiB;
-inline constexpr std::size_t kMaxUrlBytes = 8 * 1024;
-inline constexpr std::size_t kMaxTitleBytes = 4 * 1024;
+inline constexpr std::size_t kMaxPageTextBytes = 16 * kMiBSize;
+inline constexpr std::size_t kMaxUrlBytes = 8 * kKiBSize;
+inline constexpr std::size_t kMaxTitleBytes = 4 * kKiBSize;
 // A reply carries at most this many findings; more are reported as truncated (1 MiB reply limit).
 inline constexpr std::size_t kMaxFindingsPerReply = 500;
 
-// --- Rule packs (engine)
-// --------------------------------------------------------------------------- The built-in pack is
-// about 0.2 MB; a user-installed pack is outside data, so it is size-checked before it is read. 8
-// MiB and 5,000 provisions are far above any real pack and keep load time bounded.
-inline constexpr std::size_t kMaxRulePackBytes = 8U * kMiB;
+// --- Rule packs (engine) ----------------------------------------------------------------------
+// The built-in pack is about 0.2 MB; a user-installed pack is outside data, so it is size-checked
+// before it is read. 8 MiB and 5,000 provisions are far above any real pack and keep load time
+// bounded.
+inline constexpr std::size_t kMaxRulePackBytes = 8 * kMiBSize;
 inline constexpr std::size_t kMaxRulePackProvisions = 5'000;
 // A pack signature file holds 128 hex digits (64 bytes) plus a newline.
 inline constexpr std::size_t kMaxRulePackSignatureBytes = 1024;
 // `clausewatch classify` reads JSON lines; longer lines are reported and skipped.
-inline constexpr std::size_t kMaxClassifyLineBytes = 1U * kMiB;
+inline constexpr std::size_t kMaxClassifyLineBytes = 1 * kMiBSize;
 
 // --- Sync bundles and sealed exports (sync/, crypto/sealed_*) ------------------------------------
 // A bundle file is read whole after its size is checked against this. The entire OTA corpus (4,318
@@ -84,18 +87,18 @@ inline constexpr std::size_t kMaxBannerLayers = 16;
 inline constexpr std::size_t kMaxBannerControls = 5'000;
 inline constexpr std::size_t kMaxBannerToggles = 5'000;
 // The capture script cuts control texts to 500 characters; labels longer than this are not labels.
-inline constexpr std::size_t kMaxBannerControlTextBytes = 4 * 1024;
+inline constexpr std::size_t kMaxBannerControlTextBytes = 4 * kKiBSize;
 // Banner and layer texts: a preference centre that lists every vendor runs to ~100 KB.
-inline constexpr std::size_t kMaxBannerTextBytes = 512 * 1024;
+inline constexpr std::size_t kMaxBannerTextBytes = 512 * kKiBSize;
 // Cookies present at load: busy news sites set a few hundred; a browser keeps at most 180 per
 // domain.
 inline constexpr std::size_t kMaxBannerCookies = 5'000;
 // RFC 6265 user agents support names and values of at least 4096 bytes together.
-inline constexpr std::size_t kMaxCookieNameBytes = 4 * 1024;
+inline constexpr std::size_t kMaxCookieNameBytes = 4 * kKiBSize;
 // A TC string with every vendor in a bitfield is under 2 KB; ping and TCData objects with full
 // vendor maps stay under 256 KB.
-inline constexpr std::size_t kMaxTcStringBytes = 64 * 1024;
-inline constexpr std::size_t kMaxTcfDataBytes = 256 * 1024;
+inline constexpr std::size_t kMaxTcStringBytes = 64 * kKiBSize;
+inline constexpr std::size_t kMaxTcfDataBytes = 256 * kKiBSize;
 
 // --- Archive and change detection (archive/, changes/) -----------------------------------------
 // Writers wait this long for another process (a second browser, the CLI) to finish its transaction;
@@ -112,7 +115,7 @@ inline constexpr std::size_t kMaxChangeQuoteBytes = 1000;
 // archive.diff: blocks per reply; bigger diffs are paged with `offset`.
 inline constexpr std::size_t kMaxDiffBlocksPerReply = 400;
 // ... and at most this much quoted text per reply, so JSON escaping never pushes it past 1 MiB.
-inline constexpr std::size_t kMaxDiffReplyTextBytes = 600U * 1024U;
+inline constexpr std::size_t kMaxDiffReplyTextBytes = 600 * kKiBSize;
 // A diff aligns at most this many blocks per side; dtl's Myers is O((N+M)·D) in time and memory.
 inline constexpr std::size_t kMaxDiffBlocks = 50'000;
 // import-ota: a file larger than this is not a legal text (the largest real one is ~700 KB).
