@@ -79,6 +79,11 @@ inline constexpr std::size_t kMaxSyncDevices = 1024;
 // zstd window for the record stream (2^27 = 128 MiB), so long histories compress across versions;
 // the reader refuses frames that ask for more.
 inline constexpr int kSyncZstdWindowLog = 27;
+// sync.init / sync.join payloads: a passphrase or recovery code (a recovery code is 70 characters;
+// a passphrase longer than this is a paste accident), a folder path (PATH_MAX), a device name.
+inline constexpr std::size_t kMaxSyncSecretBytes = 1024;
+inline constexpr std::size_t kMaxSyncFolderPathBytes = 4096;
+inline constexpr std::size_t kMaxSyncDeviceNameBytes = 200;
 
 // --- Cookie-banner snapshots (banner/) ---------------------------------------------------------
 // The largest real banner in the shared corpus (a Google Funding Choices dialog with every vendor)
