@@ -64,6 +64,78 @@ export async function launchBrowser() {
   });
 }
 
+// One interface over the two browsers the snapshot tests run in: Chromium through playwright-core,
+// Firefox ESR through puppeteer-core over WebDriver BiDi (NATIVE-MESSAGING.md, Firefox recipe).
+// open(url) loads a page in a fresh context (own cookie jar) and returns
+// {frames(), mainFrame(), cookies(url), close()}; frames have url(), addScriptTag() and evaluate().
+export async function openBrowser(kind) {
+  if (kind === 'chromium') {
+    const browser = await launchBrowser();
+    return {
+      kind,
+      async open(url, { viewport = { width: 1280, height: 800 } } = {}) {
+        const context = await browser.newContext({ viewport });
+        const page = await context.newPage();
+        await page.goto(url, { waitUntil: 'load' });
+        return {
+          frames: () => page.frames(),
+          mainFrame: () => page.mainFrame(),
+          cookies: async (u) => (await context.cookies(u)).map((c) => ({ name: c.name, domain: c.domain })),
+          close: () => context.close(),
+        };
+      },
+      close: () => browser.close(),
+    };
+  }
+  if (kind === 'firefox') {
+    const puppeteer = require('puppeteer-core');
+    // Firefox reads its profile defaults from HOME: keep it away from the user's.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-banner-ff-home-'));
+    const browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: process.env.CW_FIREFOX || '/usr/bin/firefox-esr',
+      headless: true,
+      env: { ...process.env, HOME: home },
+      extraPrefsFirefox: { 'network.proxy.type': 0, 'network.dns.disablePrefetch': true, 'network.prefetch-next': false },
+    });
+    return {
+      kind,
+      async open(url, { viewport = { width: 1280, height: 800 } } = {}) {
+        const context = await browser.createBrowserContext();
+        const page = await context.newPage();
+        await page.setViewport(viewport);
+        await page.goto(url, { waitUntil: 'load' });
+        return {
+          frames: () => page.frames(),
+          mainFrame: () => page.mainFrame(),
+          cookies: async (u) => (await page.cookies(u)).map((c) => ({ name: c.name, domain: c.domain })),
+          close: () => context.close(),
+        };
+      },
+      close: async () => {
+        await browser.close();
+        fs.rmSync(home, { recursive: true, force: true });
+      },
+    };
+  }
+  throw new Error(`unknown browser ${kind}`);
+}
+
+// The browsers to run in: CW_BANNER_BROWSERS (comma-separated), else Chromium plus Firefox ESR when
+// it and puppeteer-core are installed.
+export function browserKinds() {
+  if (process.env.CW_BANNER_BROWSERS) return process.env.CW_BANNER_BROWSERS.split(',').map((s) => s.trim()).filter(Boolean);
+  const kinds = ['chromium'];
+  let hasPuppeteer = true;
+  try {
+    require.resolve('puppeteer-core');
+  } catch {
+    hasPuppeteer = false;
+  }
+  if (hasPuppeteer && fs.existsSync(process.env.CW_FIREFOX || '/usr/bin/firefox-esr')) kinds.push('firefox');
+  return kinds;
+}
+
 // Injects the real capture script (as the extension would load it) into a page or frame.
 export async function injectCapture(frame) {
   for (const file of kScripts) await frame.addScriptTag({ path: file });

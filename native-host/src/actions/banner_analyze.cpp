@@ -44,6 +44,6 @@ Expected<nlohmann::json> banner_analyze(const nlohmann::json& payload, ActionCon
 }  // namespace
 
 const ActionSpec kBannerAnalyze{"banner.analyze", &banner_analyze,
-                                "judges a cookie-banner snapshot against criteria CB-01..CB-20"};
+                                "judges a cookie-banner snapshot against criteria CB-01..CB-22"};
 
 }  // namespace cw::actions

@@ -121,6 +121,7 @@ class Judge {
     verdict_.first_layer_reject = !reject_.empty();
 
     cb01_no_reject();
+    cb02_cb05_refusal_path();
     cb03_link_reject();
     cb04_asymmetry();
     cb06_cb07_toggles();
@@ -133,6 +134,7 @@ class Judge {
     cb17_vendor_count();
     cb19_misleading_labels();
     cb20_hidden_reject();
+    cb22_forced_action();
     std::stable_sort(
         verdict_.findings.begin(), verdict_.findings.end(),
         [](const BannerFinding& a, const BannerFinding& b) { return a.criterion < b.criterion; });
@@ -196,6 +198,80 @@ class Judge {
          {"settings", texts(settings_)},
          {"close", texts(close_)},
          {"controls", texts(first_visible_)}});
+  }
+
+  // Where a refusal waits when the first layer has none: in a later layer the snapshot holds (the
+  // preference centre's markup, shown or not). CB-05: refusing takes a detour through settings
+  // (two clicks or more) while accepting takes one. CB-02 (instead of CB-05): the later layers the
+  // snapshot holds offer no refusal at all, neither a reject nor a save that could store all off.
+  void cb02_cb05_refusal_path() {
+    if (accept_.empty() || !reject_.empty()) return;
+    const int first = first_layer_index();
+    std::vector<const ClassifiedControl*> later_rejects, later_saves;
+    bool later_layer = false;
+    for (const auto& layer : s_.layers) {
+      if (layer.index != first && !layer.controls.empty()) later_layer = true;
+    }
+    for (const auto& c : verdict_.controls) {
+      if (c.layer == first) continue;
+      if (is_reject_equivalent(c.role)) later_rejects.push_back(&c);
+      if (c.role.role == Role::kSave) later_saves.push_back(&c);
+    }
+    const bool nowhere = later_layer && later_rejects.empty() && later_saves.empty();
+    if (!settings_.empty() && !nowhere) {
+      std::string path = join_texts(settings_) + " then ";
+      std::string clicks = "at least 2";
+      if (!later_rejects.empty()) {
+        path += in_quotes(later_rejects.front()->control->text);
+        clicks = "2";
+      } else if (!later_saves.empty()) {
+        path += "switching purposes off and " + in_quotes(later_saves.front()->control->text);
+        clicks = "at least 3";
+      } else {
+        path += "a choice in the next layer";
+      }
+      add("CB-05", join_texts(accept_) + " vs " + path,
+          "Accepting takes one click on " + join_texts(accept_) + "; refusing takes " + clicks +
+              " (" + path + ")",
+          {{"clicks_to_accept", 1},
+           {"clicks_to_refuse", clicks},
+           {"path", texts(settings_)},
+           {"later_reject", texts(later_rejects)},
+           {"later_save", texts(later_saves)}});
+    }
+    if (nowhere) {
+      std::size_t later_controls = 0;
+      for (const auto& c : verdict_.controls) later_controls += c.layer != first ? 1 : 0;
+      add("CB-02", join_texts(first_visible_),
+          "Neither the first layer nor the preference layer (" + std::to_string(later_controls) +
+              " controls) offers a way to refuse or to save with everything off",
+          {{"accept", texts(accept_)},
+           {"layers", s_.layers.size()},
+           {"later_controls", later_controls}});
+    }
+  }
+
+  // CB-22: page links under the banner cannot be reached while it is shown, without being a wall
+  // (CB-11 says that more strongly when scrolling is locked too).
+  void cb22_forced_action() {
+    if (!s_.page_interaction) return;
+    const auto& pi = *s_.page_interaction;
+    if (pi.links_sampled < rules_.thresholds().forced_action_min_links) return;
+    const double share = static_cast<double>(pi.links_blocked) / pi.links_sampled;
+    if (share < rules_.thresholds().forced_action_blocked_share) return;
+    for (const auto& f : verdict_.findings) {
+      if (f.criterion == "CB-11") return;
+    }
+    std::string quote;
+    for (const auto& e : pi.blocked_examples) quote += (quote.empty() ? "" : ", ") + in_quotes(e);
+    add("CB-22", quote.empty() ? pi.blocker : quote,
+        std::to_string(pi.links_blocked) + " of " + std::to_string(pi.links_sampled) +
+            " page links in view cannot be clicked while the banner is shown" +
+            (pi.blocker.empty() ? "" : " (covered by " + pi.blocker + ")"),
+        {{"links_sampled", pi.links_sampled},
+         {"links_blocked", pi.links_blocked},
+         {"blocked_examples", pi.blocked_examples},
+         {"blocker", pi.blocker}});
   }
 
   void cb03_link_reject() {

@@ -65,7 +65,9 @@ Expected<std::unique_ptr<BannerRules>> BannerRules::load_embedded() {
                                     t.at("max_accept_to_reject_contrast").get<double>(),
                                     t.at("max_accept_to_reject_area").get<double>(),
                                     t.at("min_reject_opacity").get<double>(),
-                                    t.at("wall_viewport_share").get<double>()};
+                                    t.at("wall_viewport_share").get<double>(),
+                                    t.at("forced_action_min_links").get<int>(),
+                                    t.at("forced_action_blocked_share").get<double>()};
 
     auto implied = parse_bounded_json(data::k_implied_consent);
     if (!implied) return invalid("implied-consent.json", "", implied.error().message);

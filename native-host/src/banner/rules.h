@@ -35,6 +35,8 @@ struct Thresholds {
   double max_accept_to_reject_area = 2.5;
   double min_reject_opacity = 0.5;
   double wall_viewport_share = 0.8;
+  int forced_action_min_links = 3;
+  double forced_action_blocked_share = 0.8;
 };
 
 class BannerRules {

@@ -161,6 +161,34 @@ Expected<Snapshot> parse_snapshot(const nlohmann::json& json) {
   CW_TRY(r.boolean("scroll_locked", snapshot.scroll_locked));
   CW_TRY(r.string("text", snapshot.text, limits::kMaxBannerTextBytes));
 
+  auto interaction = r.object("page_interaction");
+  if (!interaction) return interaction.error();
+  if (*interaction != nullptr) {
+    Reader p(**interaction, "snapshot.page_interaction");
+    Snapshot::PageInteraction pi;
+    double sampled = 0;
+    double blocked = 0;
+    CW_TRY(p.number("links_sampled", sampled, 0, limits::kMaxBannerControls));
+    CW_TRY(p.number("links_blocked", blocked, 0, sampled));
+    pi.links_sampled = static_cast<int>(sampled);
+    pi.links_blocked = static_cast<int>(blocked);
+    CW_TRY(p.string("blocker", pi.blocker, 256));
+    const auto it = (**interaction).find("blocked_examples");
+    if (it != (**interaction).end() && !it->is_null()) {
+      if (!it->is_array())
+        return invalid("snapshot.page_interaction.blocked_examples", "must be an array");
+      if (it->size() > 20)
+        return too_large("snapshot.page_interaction.blocked_examples", it->size(), 20);
+      for (const auto& e : *it) {
+        if (!e.is_string() || e.get_ref<const std::string&>().size() > 512) {
+          return invalid("snapshot.page_interaction.blocked_examples", "must hold short strings");
+        }
+        pi.blocked_examples.push_back(e.get<std::string>());
+      }
+    }
+    snapshot.page_interaction = std::move(pi);
+  }
+
   auto cmp = r.object("cmp");
   if (!cmp) return cmp.error();
   if (*cmp != nullptr) {

@@ -86,6 +86,14 @@ struct Snapshot {
   std::optional<bool> gpc_sent;
   std::optional<bool> gpc_read_by_page;
   std::vector<Cookie> cookies_before;  // from the service worker's cookies API and document.cookie
+  // CB-22: page links probed under the banner (elementFromPoint at their centres, no click).
+  struct PageInteraction {
+    int links_sampled = 0;
+    int links_blocked = 0;
+    std::vector<std::string> blocked_examples;
+    std::string blocker;  // tag#id of what covers the first blocked link
+  };
+  std::optional<PageInteraction> page_interaction;
 };
 
 // Parses `snapshot` (the payload's "snapshot" object). BANNER_SNAPSHOT_INVALID names the field;

@@ -259,3 +259,92 @@ BOOST_AUTO_TEST_CASE(cb20_hidden_reject) {
   BOOST_REQUIRE(f);
   BOOST_CHECK_EQUAL((*f)["evidence"]["hidden"][0]["hidden_reason"], "display");
 }
+
+namespace {
+
+// A snapshot whose first layer has these controls and whose hidden preference layer has `later`.
+json with_later_layer(json first, json later) {
+  json s = snapshot(std::move(first));
+  for (auto& c : later) c.update({{"visible", false}, {"hidden_reason", "layer"}});
+  s["layers"].push_back({{"kind", "second"},
+                         {"visible", false},
+                         {"text", "Your privacy choices"},
+                         {"controls", std::move(later)},
+                         {"toggles", json::array()}});
+  return s;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cb05_refusal_behind_settings_and_cb02_no_refusal_anywhere) {
+  // Reject all two clicks away: CB-05 with the path, not CB-02.
+  const json detour =
+      analyze(with_later_layer(json::array({button("Accept all"), button("Cookie settings")}),
+                               json::array({button("Reject all"), button("Confirm my choices")})));
+  BOOST_TEST(has(detour, "CB-01"));
+  BOOST_TEST(has(detour, "CB-05"));
+  BOOST_TEST(!has(detour, "CB-02"));
+  const json* f = finding(detour, "CB-05");
+  BOOST_REQUIRE(f != nullptr);
+  BOOST_TEST((*f)["evidence"]["clicks_to_refuse"] == "2");
+  BOOST_TEST((*f)["evidence"]["later_reject"][0] == "Reject all");
+  // Only a save there: untick, then save.
+  const json save_only =
+      analyze(with_later_layer(json::array({button("Accept all"), button("Cookie settings")}),
+                               json::array({button("Save preferences")})));
+  BOOST_TEST((*finding(save_only, "CB-05"))["evidence"]["clicks_to_refuse"] == "at least 3");
+  // No layer lets the user refuse: CB-02, and CB-05 gives way to it.
+  const json nowhere = analyze(
+      with_later_layer(json::array({button("Accept cookies"), button("More options")}),
+                       json::array({button("Accept all and close"), link("Privacy notice")})));
+  BOOST_TEST(has(nowhere, "CB-02"));
+  BOOST_TEST(!has(nowhere, "CB-05"));
+  // Settings but no later layer captured: CB-05 without a claimed click count below 2.
+  const json unseen = analyze(snapshot({button("Accept all"), button("Manage options")}));
+  BOOST_TEST(has(unseen, "CB-05"));
+  BOOST_TEST(!has(unseen, "CB-02"));
+  BOOST_TEST((*finding(unseen, "CB-05"))["evidence"]["clicks_to_refuse"] == "at least 2");
+  // A fair banner, and a notice with nothing behind it (CB-09's case), get neither.
+  const json fair = analyze(with_later_layer(
+      json::array({button("Accept all"), button("Reject all")}), json::array({button("Save")})));
+  BOOST_TEST(!has(fair, "CB-05"));
+  BOOST_TEST(!has(fair, "CB-02"));
+  const json notice = analyze(snapshot({button("OK")}));
+  BOOST_TEST(!has(notice, "CB-05"));
+  BOOST_TEST(!has(notice, "CB-02"));
+}
+
+BOOST_AUTO_TEST_CASE(cb22_page_links_blocked_but_not_a_wall) {
+  const json blocked{{"links_sampled", 6},
+                     {"links_blocked", 6},
+                     {"blocked_examples", {"News", "Sport"}},
+                     {"blocker", "div"}};
+  const json r =
+      analyze(snapshot({button("Accept"), button("Reject")}, {{"page_interaction", blocked}}));
+  BOOST_TEST(has(r, "CB-22"));
+  BOOST_TEST((*finding(r, "CB-22"))["evidence"]["links_blocked"] == 6);
+  // Too few links probed, or most of them reachable: no verdict.
+  json few = blocked;
+  few["links_sampled"] = 2;
+  few["links_blocked"] = 2;
+  BOOST_TEST(
+      !has(analyze(snapshot({button("Accept"), button("Reject")}, {{"page_interaction", few}})),
+           "CB-22"));
+  json open = blocked;
+  open["links_blocked"] = 1;
+  BOOST_TEST(
+      !has(analyze(snapshot({button("Accept"), button("Reject")}, {{"page_interaction", open}})),
+           "CB-22"));
+  // A wall (CB-11) says it more strongly.
+  const json wall = analyze(
+      snapshot({button("Accept and continue")},
+               {{"page_interaction", blocked}, {"overlay_share", 1.0}, {"scroll_locked", true}}));
+  BOOST_TEST(has(wall, "CB-11"));
+  BOOST_TEST(!has(wall, "CB-22"));
+  // Blocked more than sampled is a bad snapshot.
+  json absurd = blocked;
+  absurd["links_blocked"] = 7;
+  auto parsed =
+      cw::banner::parse_snapshot(snapshot({button("Accept")}, {{"page_interaction", absurd}}));
+  BOOST_TEST(!parsed.ok());
+}

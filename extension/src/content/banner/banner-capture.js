@@ -27,6 +27,10 @@
     mutationDebounceMs: 250,
     tcfTimeoutMs: 800,
     fallbackMaxText: 5000,
+    sliceMs: 3, // main-thread time per capture task; the page runs between slices
+    maxHiddenLayerControls: 300, // vendor lists repeat "Privacy policy" links by the hundred
+    maxLinkSamples: 12, // page links probed for CB-22 (forced action)
+    maxLinksScanned: 400,
   };
 
   const CONTROL_SELECTOR =
@@ -57,8 +61,27 @@
   }
 
   function cut(text, max) {
-    const clean = (text || '').replace(/\s+/g, ' ').trim();
+    let raw = text || '';
+    // Collapse whitespace on a bounded prefix only: hidden vendor lists hold tens of KB of text.
+    if (raw.length > max * 4 + 64) raw = raw.slice(0, max * 4 + 64);
+    const clean = raw.replace(/\s+/g, ' ').trim();
     return clean.length > max ? clean.slice(0, max) : clean;
+  }
+
+  // Per-capture memo of computed styles, backgrounds and opacities. Set by a capture, dropped after it:
+  // getComputedStyle allocates a new live object per call, and ancestor walks repeat the same nodes.
+  let memo = null;
+  function style(el, win) {
+    if (!memo) return win.getComputedStyle(el);
+    let cs = memo.style.get(el);
+    if (!cs) {
+      cs = win.getComputedStyle(el);
+      memo.style.set(el, cs);
+    }
+    return cs;
+  }
+  function newMemo() {
+    return { style: new Map(), background: new Map(), opacity: new Map() };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -70,11 +93,11 @@
     if (el.closest && el.closest('[hidden]')) return 'display';
     if (el.checkVisibility) {
       if (!el.checkVisibility({ visibilityProperty: true, checkVisibilityCSS: true })) {
-        const cs = win.getComputedStyle(el);
+        const cs = style(el, win);
         return cs.display === 'none' || !el.getClientRects().length ? 'display' : 'visibility';
       }
     } else {
-      const cs = win.getComputedStyle(el);
+      const cs = style(el, win);
       if (cs.display === 'none' || !el.getClientRects().length) return 'display';
       if (cs.visibility === 'hidden' || cs.visibility === 'collapse') return 'visibility';
     }
@@ -95,7 +118,7 @@
     if (!hiddenReason(el, win)) return true;
     // Wrappers of size 0 with fixed children (OneTrust's #onetrust-consent-sdk) are shown if a child is.
     if (el.closest && el.closest('[hidden]')) return false;
-    const cs = win.getComputedStyle(el);
+    const cs = style(el, win);
     if (cs.display === 'none' || cs.visibility === 'hidden') return false;
     for (const child of Array.from(el.children).slice(0, 20)) {
       if (!hiddenReason(child, win)) return true;
@@ -103,13 +126,30 @@
     return false;
   }
 
-  const opacityCache = new WeakMap();
+  // Product of opacities from el up to stopAt (or the top when null); the top-level product is memoised.
   function effectiveOpacity(el, stopAt, win) {
     let product = 1;
+    const path = [];
     for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
-      if (opacityCache.has(node)) return product * opacityCache.get(node);
-      product *= parseFloat(win.getComputedStyle(node).opacity || '1');
+      if (!stopAt && memo && memo.opacity.has(node)) {
+        product *= memo.opacity.get(node);
+        path.push([null, 1]);
+        break;
+      }
+      const own = parseFloat(style(node, win).opacity || '1');
+      path.push([node, own]);
+      product *= own;
       if (node === stopAt) break;
+    }
+    if (!stopAt && memo) {
+      // Each node on the path gets the product from itself upwards.
+      let above = product;
+      for (const [node, own] of path) {
+        if (!node) break;
+        memo.opacity.set(node, above);
+        if (own <= 0) break; // nothing is known about the ancestors of a transparent node
+        above /= own;
+      }
     }
     return product;
   }
@@ -124,12 +164,24 @@
     return a.endsWith('%') ? parseFloat(a) / 100 : parseFloat(a);
   }
 
+  // The first painted background above el; every node walked past is memoised with the answer.
   function effectiveBackground(el, win) {
+    const path = [];
+    let found = 'rgb(255, 255, 255)';
     for (let node = el.parentElement; node; node = node.parentElement || (node.getRootNode && node.getRootNode().host)) {
-      const bg = win.getComputedStyle(node).backgroundColor;
-      if (parseAlpha(bg) > 0.05) return bg;
+      if (memo && memo.background.has(node)) {
+        found = memo.background.get(node);
+        break;
+      }
+      path.push(node);
+      const bg = style(node, win).backgroundColor;
+      if (parseAlpha(bg) > 0.05) {
+        found = bg;
+        break;
+      }
     }
-    return 'rgb(255, 255, 255)';
+    if (memo) for (const node of path) memo.background.set(node, found);
+    return found;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -166,7 +218,7 @@
   }
 
   function isFixedOrSticky(el, win) {
-    const p = win.getComputedStyle(el).position;
+    const p = style(el, win).position;
     return p === 'fixed' || p === 'sticky';
   }
 
@@ -186,9 +238,10 @@
   }
 
   // Known platforms first: their markers say where the first and later layers are.
-  function findKnownCmp(doc, win) {
+  function* findKnownCmp(doc, win) {
     let hiddenMatch = null;
     for (const cmp of MARKERS.cmps || []) {
+      yield;
       for (const selector of cmp.first || []) {
         const el = safeQuery(doc, selector);
         if (!el) continue;
@@ -224,8 +277,12 @@
     return score;
   }
 
+  function genericCmp() {
+    return { id: 'generic', name: 'In-house banner', second: GENERIC.second ? [GENERIC.second] : [], genericSecond: true };
+  }
+
   // In-house banners: consent vocabulary + a control + overlay evidence (position or dialog hints).
-  function findGenericBanner(doc, win) {
+  function* findGenericBanner(doc, win) {
     const candidates = new Set(safeQueryAll(doc, GENERIC.candidates || '[role=dialog]'));
     const top = topLevelElements(doc, GENERIC.max_depth || 4);
     for (const el of top) {
@@ -234,6 +291,7 @@
     }
     let best = null;
     for (const el of candidates) {
+      yield;
       const score = scoreCandidate(el, win);
       if (score < 3) continue;
       // Same score: keep the outer element, which holds the whole banner.
@@ -241,16 +299,17 @@
         best = { root: el, score };
       }
     }
-    if (best) return { cmp: { id: 'generic', name: 'In-house banner' }, root: best.root, detectedBy: 'generic' };
+    if (best) return { cmp: genericCmp(), root: best.root, detectedBy: 'generic' };
     // Last resort: a small top-level block about cookies that holds controls.
     const viewportHeight = win.innerHeight || 800;
     for (const el of top) {
+      yield;
       const rect = el.getBoundingClientRect();
       if (rect.height === 0 || rect.height > viewportHeight * 0.8) continue;
       const text = deepText(el, LIMITS.fallbackMaxText + 1);
       if (text.length > LIMITS.fallbackMaxText || !/cookie|consent|gdpr|ciasteczk/i.test(text)) continue;
       if (!hasControl(el) || !isShown(el, win)) continue;
-      return { cmp: { id: 'generic', name: 'In-house banner' }, root: el, detectedBy: 'generic' };
+      return { cmp: genericCmp(), root: el, detectedBy: 'generic' };
     }
     return null;
   }
@@ -265,7 +324,7 @@
     }
   }
 
-  function findBanner(win) {
+  function* findBanner(win) {
     const doc = win.document;
     const isTop = win === win.top;
     if (!isTop) {
@@ -274,9 +333,9 @@
         return { cmp: frameCmp, root: doc.body, detectedBy: 'frame', win };
       }
     }
-    const known = findKnownCmp(doc, win);
+    const known = yield* findKnownCmp(doc, win);
     if (known && known.root) return Object.assign(known, { win });
-    const generic = findGenericBanner(doc, win);
+    const generic = yield* findGenericBanner(doc, win);
     if (generic) return Object.assign(generic, { win });
     for (const frame of safeQueryAll(doc, 'iframe')) {
       let inner = null;
@@ -286,7 +345,7 @@
         inner = null; // cross-origin: its own content script captures it
       }
       if (inner && isShown(frame, win)) {
-        const found = findBanner(inner);
+        const found = yield* findBanner(inner);
         if (found && found.root) return Object.assign(found, { inFrame: true });
       }
     }
@@ -318,14 +377,21 @@
   // Snapshot of a banner
   // ---------------------------------------------------------------------------------------------
 
-  // Walks a subtree including open shadow roots and same-origin iframes, in document order.
-  function walk(root, visit, budget) {
+  // Walks a subtree including open shadow roots and same-origin iframes, in document order. Yields
+  // after each described control (visit says 'skip-children') and every 64 plain nodes, so the
+  // driver can end a slice there.
+  function* walk(root, visit, budget) {
     const stack = [root];
+    let plain = 0;
     while (stack.length && budget.left > 0) {
       const node = stack.pop();
       budget.left--;
       if (node.nodeType === 1) {
-        if (visit(node) === 'skip-children') continue;
+        if (visit(node) === 'skip-children') {
+          yield;
+          continue;
+        }
+        if (++plain % 64 === 0) yield;
         const kids = [];
         if (node.shadowRoot) kids.push(node.shadowRoot);
         if (node.tagName === 'IFRAME') {
@@ -435,7 +501,7 @@
       in_text: inRunningText(el),
     };
     if (reason) return control; // styles of hidden controls say nothing the user sees
-    const cs = w.getComputedStyle(el);
+    const cs = style(el, w);
     const rect = el.getBoundingClientRect();
     control.box = { x: Math.round(rect.left), y: Math.round(rect.top), width: Math.round(rect.width), height: Math.round(rect.height) };
     control.color = cs.color;
@@ -464,23 +530,38 @@
     };
   }
 
-  function captureLayer(el, kind, win, exclude, budget, counts) {
+  function* captureLayer(el, kind, win, exclude, budget, counts) {
     const w = windowOf(el, win);
     const layerVisible = isShown(el, w);
     const layer = { kind, visible: layerVisible, text: '', controls: [], toggles: [] };
     if (!layerVisible && kind === 'second') {
       // A hidden preference centre can hold thousands of vendor rows: only its switches are judged,
       // so let the engine's selector matching find them instead of walking every element.
-      layer.hidden_controls = safeQueryAll(el, CONTROL_SELECTOR).length;
+      // Their controls' texts (no styles: nothing is drawn) say whether a refusal waits there (CB-02, CB-05).
+      const hiddenControls = safeQueryAll(el, CONTROL_SELECTOR);
+      layer.hidden_controls = hiddenControls.length;
+      yield;
+      for (const node of hiddenControls) {
+        if (layer.controls.length >= LIMITS.maxHiddenLayerControls || counts.controls >= LIMITS.maxControls) break;
+        if (layer.controls.length % 16 === 15) yield;
+        const control = describeControl(node, el, w, false);
+        if (!control.text) continue;
+        layer.controls.push(control);
+        counts.controls++;
+      }
+      yield;
+      let n = 0;
       for (const node of safeQueryAll(el, TOGGLE_SELECTOR)) {
         if (counts.toggles >= LIMITS.maxToggles) break;
+        if (++n % 2 === 0) yield;
         layer.toggles.push(describeToggle(node, w, false));
         counts.toggles++;
       }
+      yield;
       layer.text = cut(el.textContent || '', LIMITS.maxLayerText);
       return layer;
     }
-    walk(
+    yield* walk(
       el,
       (node) => {
         if (node !== el && exclude.indexOf(node) !== -1) return 'skip-children';
@@ -502,6 +583,7 @@
       },
       budget,
     );
+    yield;
     let text = layerVisible ? el.innerText || '' : el.textContent || '';
     if (el.shadowRoot) text += ' ' + (el.shadowRoot.textContent || '');
     layer.text = cut(text, LIMITS.maxLayerText);
@@ -531,18 +613,63 @@
     let best = viewportShare(root, win);
     for (const el of topLevelElements(win.document, 2)) {
       if (!isFixedOrSticky(el, win) || hiddenReason(el, win)) continue;
-      const cs = win.getComputedStyle(el);
+      const cs = style(el, win);
       const painted = parseAlpha(cs.backgroundColor) > 0.05 || (cs.backdropFilter && cs.backdropFilter !== 'none');
       if (painted || el.contains(root)) best = Math.max(best, viewportShare(el, win));
     }
     return best;
   }
 
+  // CB-22: can the user still reach the page behind the banner? Probes the centres of a few page links
+  // in the viewport with elementFromPoint (no click, no event): a link is blocked when what is on top
+  // there is the banner or a large overlay, or when it sits in an inert / aria-hidden subtree.
+  function pageInteraction(root, win) {
+    const doc = win.document;
+    const vw = win.innerWidth || 1;
+    const vh = win.innerHeight || 1;
+    const out = { links_sampled: 0, links_blocked: 0, blocked_examples: [], blocker: '' };
+    const links = doc.links || [];
+    for (let i = 0; i < links.length && i < LIMITS.maxLinksScanned && out.links_sampled < LIMITS.maxLinkSamples; i++) {
+      const link = links[i];
+      if (root.contains(link)) continue;
+      const r = link.getBoundingClientRect();
+      if (r.width < 4 || r.height < 4 || r.bottom <= 0 || r.right <= 0 || r.top >= vh || r.left >= vw) continue;
+      const x = Math.min(vw - 1, Math.max(0, r.left + r.width / 2));
+      const y = Math.min(vh - 1, Math.max(0, r.top + r.height / 2));
+      const hit = doc.elementFromPoint(x, y);
+      out.links_sampled++;
+      let blocker = null;
+      if (link.closest('[inert], [aria-hidden="true"]')) blocker = link.closest('[inert], [aria-hidden="true"]');
+      else if (hit && hit !== link && !link.contains(hit)) {
+        const covers = (el) => {
+          const b = el.getBoundingClientRect();
+          return b.width * b.height >= 0.5 * vw * vh;
+        };
+        if (root.contains(hit) || root === hit) blocker = hit;
+        else {
+          for (let node = hit; node && node !== doc.body; node = node.parentElement) {
+            const p = style(node, win).position;
+            if ((p === 'fixed' || p === 'absolute') && covers(node)) {
+              blocker = node;
+              break;
+            }
+          }
+        }
+      }
+      if (blocker) {
+        out.links_blocked++;
+        if (out.blocked_examples.length < 5) out.blocked_examples.push(cut(link.textContent || link.getAttribute('href') || '', 80));
+        if (!out.blocker) out.blocker = (blocker.tagName || '').toLowerCase() + (blocker.id ? '#' + cut(blocker.id, 60) : '');
+      }
+    }
+    return out;
+  }
+
   function scrollLocked(win) {
     const doc = win.document;
     const locked = (el) => {
       if (!el) return false;
-      const cs = win.getComputedStyle(el);
+      const cs = style(el, win);
       return cs.overflow === 'hidden' || cs.overflowY === 'hidden' || cs.overflowY === 'clip' || (el === doc.body && cs.position === 'fixed');
     };
     return locked(doc.documentElement) || locked(doc.body);
@@ -569,6 +696,9 @@
       for (const scope of scopes) {
         for (const el of safeQueryAll(scope, selector)) {
           if (el === found.root || el.contains(found.root) || layers.indexOf(el) !== -1) continue;
+          // In-house: only a block beside the banner that reads like a consent layer and holds a control
+          // (a "cookie-preferences" button inside the banner stays part of the first layer).
+          if (found.cmp.genericSecond && (found.root.contains(el) || !safeQuery(el, CONTROL_SELECTOR) || !VOCABULARY.test((el.textContent || '').slice(0, 20000)))) continue;
           layers.push(el);
         }
       }
@@ -576,27 +706,30 @@
     return layers.filter((el) => !layers.some((other) => other !== el && other.contains(el)));
   }
 
-  // Synchronous part of a capture: the work done on the page's main thread.
-  function captureSync(win) {
-    const started = now();
-    const found = findBanner(win);
-    const detected = now();
+  // A capture as a sequence of small steps (a generator that yields between them), so that a driver
+  // can spread it over several main-thread tasks. Returns {snapshot|null, hidden}.
+  function* captureSteps(win, clock) {
+    const found = yield* findBanner(win);
+    clock.detected = clock.spent();
     if (!found || !found.root) {
-      return {
-        snapshot: null,
-        hidden: found && found.hidden ? { cmp: found.hidden.cmp.id } : null,
-        timing: { detect_ms: detected - started },
-      };
+      return { snapshot: null, hidden: found && found.hidden ? { cmp: found.hidden.cmp.id } : null };
     }
     const w = found.win || win;
     const doc = w.document;
     const budget = { left: LIMITS.maxElementsWalked };
     const counts = { controls: 0, toggles: 0 };
     const seconds = found.secondOnly ? [] : secondLayers(found, doc);
-    const layers = [captureLayer(found.root, found.secondOnly ? 'second' : 'first', w, seconds, budget, counts)];
-    for (const el of seconds) layers.push(captureLayer(el, 'second', w, [], budget, counts));
+    yield;
+    const layers = [yield* captureLayer(found.root, found.secondOnly ? 'second' : 'first', w, seconds, budget, counts)];
+    for (const el of seconds) layers.push(yield* captureLayer(el, 'second', w, [], budget, counts));
     const shown = layers.filter((l) => l.visible);
     const text = cut(shown.map((l) => l.text).join('\n'), LIMITS.maxBannerText);
+    const viewport_share = viewportShare(found.root, w);
+    yield;
+    const overlay_share = overlayShare(found.root, w);
+    yield;
+    const page_interaction = pageInteraction(found.root, w);
+    yield;
     const snapshot = {
       format: 1,
       url: String(win.top === win ? win.location.href : (doc.referrer || win.location.href)),
@@ -607,20 +740,142 @@
       in_shadow_root: !!found.root.shadowRoot || (found.root.getRootNode && found.root.getRootNode() !== doc),
       in_frame: !!found.inFrame || win !== win.top,
       viewport: { width: w.innerWidth, height: w.innerHeight },
-      viewport_share: viewportShare(found.root, w),
-      overlay_share: overlayShare(found.root, w),
+      viewport_share,
+      overlay_share,
       scroll_locked: scrollLocked(w),
+      page_interaction,
       text,
       layers,
-      document_cookie_names: cookieNames(doc),
+      document_cookie_names: [], // filled by the driver: reading document.cookie is a synchronous IPC
       gpc: {
         sent: typeof navigator !== 'undefined' && navigator.globalPrivacyControl === true,
         read_by_page: doc.documentElement.hasAttribute('data-cw-gpc-probe') ? doc.documentElement.hasAttribute('data-cw-gpc-read') : null,
       },
       truncated: budget.left <= 0 || counts.controls >= LIMITS.maxControls || counts.toggles >= LIMITS.maxToggles,
     };
-    snapshot.timing = { detect_ms: detected - started, capture_ms: now() - detected };
-    return { snapshot, hidden: null, timing: snapshot.timing };
+    return { snapshot, hidden: null, frameWin: w };
+  }
+
+  // Cookie names the page can see. cookieStore answers asynchronously; document.cookie blocks the main
+  // thread on a round trip to the browser's cookie store (tens of ms on a busy machine).
+  async function pageCookieNames(win) {
+    try {
+      if (win.cookieStore && win.isSecureContext) {
+        const all = await win.cookieStore.getAll();
+        return all.map((c) => c.name).filter(Boolean).slice(0, 500);
+      }
+    } catch (e) {
+      /* sandboxed or opaque origins: fall back */
+    }
+    return cookieNames(win.document);
+  }
+
+  // Runs one slice of a capture: steps until sliceMs have passed (Infinity = to the end). The memo is
+  // the capture's own, installed only while its steps run, so two captures never share one.
+  function runSlice(task, sliceMs) {
+    const t0 = now();
+    memo = task.memo;
+    let r;
+    try {
+      do {
+        r = task.gen.next();
+      } while (!r.done && now() - t0 < sliceMs);
+    } finally {
+      memo = null;
+      const ms = now() - t0;
+      task.slices.push(ms);
+      task.spentMs += ms;
+    }
+    return r;
+  }
+
+  function newTask(win) {
+    const task = { memo: newMemo(), slices: [], spentMs: 0, gen: null, clock: null };
+    task.clock = { detected: null, spent: () => task.spentMs + (now() - task.sliceStart) };
+    task.gen = captureSteps(win, task.clock);
+    return task;
+  }
+
+  function finishTiming(task, result, startedAt) {
+    const timing = {
+      detect_ms: task.clock.detected === null ? task.spentMs : task.clock.detected,
+      capture_ms: task.clock.detected === null ? 0 : task.spentMs - task.clock.detected,
+      main_thread_ms: task.spentMs,
+      slices: task.slices.length,
+      max_slice_ms: Math.max(0, ...task.slices),
+      wall_ms: now() - startedAt,
+    };
+    // Two objects: WebDriver BiDi (Firefox) serialises a second reference to one object as undefined.
+    if (result.snapshot) result.snapshot.timing = Object.assign({}, timing);
+    result.timing = timing;
+    return result;
+  }
+
+  // The whole capture in one task (tests, and the benchmark's comparison figure).
+  function captureSync(win) {
+    const startedAt = now();
+    const task = newTask(win);
+    let r;
+    do {
+      task.sliceStart = now();
+      r = runSlice(task, Infinity);
+    } while (!r.done);
+    const result = r.value;
+    if (result.snapshot) result.snapshot.document_cookie_names = cookieNames(result.frameWin.document);
+    delete result.frameWin;
+    return finishTiming(task, result, startedAt);
+  }
+
+  // Lets the page run between slices. A MessageChannel task is not throttled like setTimeout in
+  // background tabs, so a capture there still ends soon.
+  function nextTask() {
+    return new Promise((resolve) => {
+      if (typeof MessageChannel === 'undefined') {
+        setTimeout(resolve, 0);
+        return;
+      }
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+
+  // Resolves in the task right after the next rendered frame, when style and layout are clean, so
+  // the first reads do not force the page's pending layout inside a capture task. Hidden tabs render
+  // no frames: a timer stands in.
+  function afterNextFrame(win) {
+    return new Promise((resolve) => {
+      let settled = false;
+      const go = () => {
+        if (settled) return;
+        settled = true;
+        nextTask().then(resolve);
+      };
+      if (typeof win.requestAnimationFrame === 'function') win.requestAnimationFrame(go);
+      setTimeout(go, 100);
+    });
+  }
+
+  // The capture spread over tasks of about sliceMs each (a step is never cut, so a slice may run over
+  // by one step). timing.max_slice_ms is the longest main-thread task the capture caused.
+  async function captureSliced(win, sliceMs) {
+    const startedAt = now();
+    await afterNextFrame(win);
+    const task = newTask(win);
+    for (;;) {
+      task.sliceStart = now();
+      const r = runSlice(task, sliceMs === undefined ? LIMITS.sliceMs : sliceMs);
+      if (r.done) {
+        const result = r.value;
+        if (result.snapshot) result.snapshot.document_cookie_names = await pageCookieNames(result.frameWin);
+        delete result.frameWin;
+        return finishTiming(task, result, startedAt);
+      }
+      await nextTask();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -711,7 +966,8 @@
     const worth = cheapCheck(win);
     const cheapMs = now() - cheapStart;
     if (!worth) return { snapshot: null, hidden: null, timing: { cheap_ms: cheapMs, detect_ms: 0 } };
-    const result = captureSync(win);
+    const sliceMs = options && options.sliceMs !== undefined ? options.sliceMs : LIMITS.sliceMs;
+    const result = await captureSliced(win, sliceMs);
     result.timing.cheap_ms = cheapMs;
     if (result.snapshot) {
       result.snapshot.tcf = await readTcf(win, (options && options.tcfTimeoutMs) || LIMITS.tcfTimeoutMs);
@@ -741,17 +997,28 @@
         if (snapshot) send(snapshot);
         resolve(snapshot);
       };
+      let running = false;
+      let attempts = 0;
+      // Pages that keep mutating without a banner get fewer and fewer searches (250 ms, 500 ms, ... 2 s).
+      const schedule = () => {
+        if (!done && timer === null) timer = setTimeout(attempt, Math.min(2000, LIMITS.mutationDebounceMs * 2 ** Math.min(attempts, 3)));
+      };
       const attempt = async () => {
         timer = null;
         if (done) return;
-        const result = await captureOnce({ win, tcfTimeoutMs: options.tcfTimeoutMs });
-        if (result.snapshot) finish(result.snapshot);
+        if (running) return schedule(); // a capture is in flight: look again after it
+        running = true;
+        attempts++;
+        try {
+          const result = await captureOnce({ win, tcfTimeoutMs: options.tcfTimeoutMs, sliceMs: options.sliceMs });
+          if (result.snapshot) finish(result.snapshot);
+        } finally {
+          running = false;
+        }
       };
       attempt();
       if (waitMs > 0 && typeof MutationObserver !== 'undefined') {
-        observer = new MutationObserver(() => {
-          if (!done && timer === null) timer = setTimeout(attempt, LIMITS.mutationDebounceMs);
-        });
+        observer = new MutationObserver(schedule);
         observer.observe(win.document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'style', 'hidden', 'open'] });
         deadline = setTimeout(() => finish(null), waitMs);
       } else {
@@ -760,7 +1027,7 @@
     });
   }
 
-  global.ClauseWatchBanner = { run, captureOnce, captureSync, cheapCheck, findBanner, LIMITS };
+  global.ClauseWatchBanner = { run, captureOnce, captureSync, captureSliced, cheapCheck, LIMITS };
 
   // In the extension: send the snapshot to the service worker, which forwards it to the host.
   const api = typeof chrome !== 'undefined' && chrome.runtime && chrome.runtime.id ? chrome : typeof browser !== 'undefined' && browser.runtime && browser.runtime.id ? browser : null;

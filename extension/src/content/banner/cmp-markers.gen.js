@@ -382,9 +382,10 @@ var CW_BANNER_MARKERS = {
     }
   ],
   "generic": {
-    "$comment": "In-house banners: a candidate is an element matching 'candidates' or a fixed/sticky element near the top of the tree, whose text matches 'vocabulary' and which holds a control. 'dialog_hints' count as overlay evidence when no CSS positions the banner.",
+    "$comment": "In-house banners: a candidate is an element matching 'candidates' or a fixed/sticky element near the top of the tree, whose text matches 'vocabulary' and which holds a control. 'dialog_hints' count as overlay evidence when no CSS positions the banner. 'second': an in-house preference layer outside the banner (shown or not) that holds consent vocabulary and a control.",
     "candidates": "[id*=cookie i],[class*=cookie i],[id*=consent i],[class*=consent i],[id*=gdpr i],[class*=gdpr i],[id*=rgpd i],[class*=privacy-banner i],[aria-label*=cookie i],[aria-labelledby*=cookie i],[data-cookie-consent],[data-testid*=consent i],[data-testid*=cookie i],[role=dialog],[role=alertdialog],[aria-modal=true],dialog[open]",
     "vocabulary": "cookie|consent|gdpr|rgpd|dsgvo|tracker|traceur|datenschutz|privacy|confidentialit|privacidad|riservatezza|prywatn|ciasteczk|zgod|einwillig|consentement|consentimiento|consenso|toestemming|akkoord|tracking|traçage|store and/or access information|access information on (your|a) device|personali[sz]ed (ads|advertising|content)|our partners|nos partenaires|unsere partner",
+    "second": "[id*=preference i],[class*=preference i],[id*=cookie-settings i],[class*=cookie-settings i],[id*=cookie-options i],[id*=privacy-settings i],[class*=privacy-settings i],[id*=consent-settings i],[class*=consent-settings i]",
     "max_depth": 4,
     "legitimate_interest": "legitimate.?interest|int[ée]r[êe]ts? l[ée]gitimes?|berechtigte[sn]? interesse|inter[ée]s(es)? leg[íi]timo|interess[ei] legittim|gerechtvaardigd[e]? belang|prawnie uzasadnion"
   }
