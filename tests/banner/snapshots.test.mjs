@@ -1,42 +1,49 @@
 // Banner snapshot tests: every real banner in corpus/banners/ (read in place) and the pages in
-// tests/data/banner/ are served from 127.0.0.1, captured in headless Chromium by the real content
-// script, judged by the real clausewatch-host over native-messaging frames, and compared with the
-// reviewers' labels. Prints agreement per criterion; writes it to $CW_BANNER_OUT/agreement.json.
+// tests/data/banner/ are served from 127.0.0.1, captured by the real content script in headless
+// Chromium and in headless Firefox ESR (lib.mjs browserKinds()), judged by the real clausewatch-host
+// over native-messaging frames, and compared with the reviewers' labels. Prints agreement per
+// criterion per browser; writes it to $CW_BANNER_OUT/agreement.<browser>.json (agreement.json is
+// Chromium's), and fails when the two browsers judge a fixture differently.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { capture, Host, launchBrowser, listFixtures, startServers } from './lib.mjs';
+import { browserKinds, capture, Host, listFixtures, openBrowser, startServers } from './lib.mjs';
 
-const kJudged = ['CB-01', 'CB-03', 'CB-04', 'CB-06', 'CB-07', 'CB-08', 'CB-09', 'CB-11', 'CB-12', 'CB-13', 'CB-17', 'CB-19', 'CB-20'];
+const kJudged = ['CB-01', 'CB-02', 'CB-03', 'CB-04', 'CB-05', 'CB-06', 'CB-07', 'CB-08', 'CB-09', 'CB-11', 'CB-12', 'CB-13', 'CB-17', 'CB-19',
+  'CB-20', 'CB-22'];
 const kOut = process.env.CW_BANNER_OUT || path.join(process.cwd(), 'build', 'banner-out');
 
+const kKinds = browserKinds();
 let servers;
-let browser;
+const browsers = new Map();
 let host;
+const verdictsByBrowser = new Map(); // kind -> Map(fixture id -> criteria)
 
 before(async () => {
   fs.mkdirSync(kOut, { recursive: true });
   servers = await startServers();
-  browser = await launchBrowser();
   host = new Host();
 });
 
 after(async () => {
-  if (browser) await browser.close();
+  for (const b of browsers.values()) await b.close();
   if (servers) await servers.close();
   if (host) await host.close();
 });
 
+async function browserFor(kind) {
+  if (!browsers.has(kind)) browsers.set(kind, await openBrowser(kind));
+  return browsers.get(kind);
+}
+
 // Opens a page in a fresh context, captures it (optionally in a child frame), adds the cookie jar
 // as the service worker would, and judges it with the host.
-async function captureAndJudge(url, { frameUrlPart = null, waitMs = 0 } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function captureAndJudge(kind, url, { frameUrlPart = null, waitMs = 0 } = {}) {
+  const page = await (await browserFor(kind)).open(url);
   try {
-    const page = await context.newPage();
-    await page.goto(url, { waitUntil: 'load' });
     let frame = page.mainFrame();
     if (frameUrlPart) {
       frame = page.frames().find((f) => f.url().includes(frameUrlPart));
@@ -45,12 +52,12 @@ async function captureAndJudge(url, { frameUrlPart = null, waitMs = 0 } = {}) {
     const captured = await capture(frame, { waitMs });
     const snapshot = captured.snapshot;
     if (!snapshot) return { snapshot: null, result: null, captured };
-    snapshot.cookies_before = (await context.cookies(url)).map((c) => ({ name: c.name, domain: c.domain }));
+    snapshot.cookies_before = await page.cookies(url);
     const reply = await host.request('banner.analyze', { snapshot });
     assert.equal(reply.ok, true, `banner.analyze failed: ${JSON.stringify(reply.error)}`);
     return { snapshot, result: reply.result, captured };
   } finally {
-    await context.close();
+    await page.close();
   }
 }
 
@@ -70,19 +77,23 @@ function reviewerPrechecked(text) {
 
 const kHiddenStates = /^(present_but_hidden|host_only)/;
 
-test('real banners: capture, judge, compare with reviewer labels', async () => {
+async function fixturesIn(kind) {
   const fixtures = listFixtures();
+  const verdicts = new Map();
+  verdictsByBrowser.set(kind, verdicts);
+  const corpusOut = kind === 'chromium' ? 'corpus' : `corpus-${kind}`;
   assert.ok(fixtures.length >= 40, `expected the shared banner fixtures, found ${fixtures.length}`);
   const rows = [];
   const tally = { reject: [0, 0], prechecked: [0, 0] };
   const perCriterion = Object.fromEntries(kJudged.map((c) => [c, { agree: 0, total: 0, disagreements: [] }]));
   const noFalseVerdict = [];
   for (const fixture of fixtures) {
-    const { snapshot, result } = await captureAndJudge(`http://127.0.0.1:${servers.ports[0]}/corpus/${fixture.id}`);
+    const { snapshot, result } = await captureAndJudge(kind, `http://127.0.0.1:${servers.ports[0]}/corpus/${fixture.id}`);
     if (snapshot) {
-      fs.mkdirSync(path.join(kOut, 'corpus'), { recursive: true });
-      fs.writeFileSync(path.join(kOut, 'corpus', `${fixture.id}.snapshot.json`), JSON.stringify(snapshot));
+      fs.mkdirSync(path.join(kOut, corpusOut), { recursive: true });
+      fs.writeFileSync(path.join(kOut, corpusOut, `${fixture.id}.snapshot.json`), JSON.stringify(snapshot));
     }
+    verdicts.set(fixture.id, result ? [...result.criteria].sort().join('+') : 'none');
     const reviewer = fixture.reviewer;
     const found = !!(result && result.banner_found);
     const criteria = result ? result.criteria : [];
@@ -119,7 +130,7 @@ test('real banners: capture, judge, compare with reviewer labels', async () => {
   }
 
   const pct = ([a, n]) => (n ? ((100 * a) / n).toFixed(1) : 'n/a');
-  const lines = ['', 'Banner fixtures vs reviewer labels', `  first-layer reject: ${tally.reject[0]}/${tally.reject[1]} = ${pct(tally.reject)}%`,
+  const lines = ['', `Banner fixtures vs reviewer labels (${kind})`, `  first-layer reject: ${tally.reject[0]}/${tally.reject[1]} = ${pct(tally.reject)}%`,
     `  pre-ticked boxes:   ${tally.prechecked[0]}/${tally.prechecked[1]} = ${pct(tally.prechecked)}%`, '  per criterion (agree/total):'];
   for (const [criterion, s] of Object.entries(perCriterion)) {
     lines.push(`    ${criterion}: ${s.agree}/${s.total} = ${pct([s.agree, s.total])}%` +
@@ -130,12 +141,34 @@ test('real banners: capture, judge, compare with reviewer labels', async () => {
     if (row.reject_disagreement || row.prechecked_disagreement) lines.push(`  ${row.id}: ${JSON.stringify({ reject: row.reject_disagreement, prechecked: row.prechecked_disagreement, criteria: row.criteria })}`);
   }
   console.log(lines.join('\n'));
-  fs.writeFileSync(path.join(kOut, 'agreement.json'), JSON.stringify({ tally, perCriterion, noFalseVerdict, rows }, null, 2));
+  const agreement = JSON.stringify({ browser: kind, tally, perCriterion, noFalseVerdict, rows }, null, 2);
+  fs.writeFileSync(path.join(kOut, `agreement.${kind}.json`), agreement);
+  if (kind === 'chromium') fs.writeFileSync(path.join(kOut, 'agreement.json'), agreement);
 
   for (const r of noFalseVerdict) assert.deepEqual(r.criteria, [], `${r.id}: a hidden or host-only banner gets no verdict`);
   assert.ok(tally.reject[0] / tally.reject[1] >= 0.95, `first-layer reject agreement ${pct(tally.reject)}% < 95%`);
   assert.ok(tally.prechecked[0] / tally.prechecked[1] >= 0.95, `pre-ticked agreement ${pct(tally.prechecked)}% < 95%`);
-});
+}
+
+for (const kind of kKinds) {
+  test(`[${kind}] real banners: capture, judge, compare with reviewer labels`, () => fixturesIn(kind));
+}
+
+if (kKinds.length > 1) {
+  test('every browser judges every fixture the same', () => {
+    const [first, ...others] = kKinds;
+    const base = verdictsByBrowser.get(first);
+    assert.ok(base, `${first} ran`);
+    const differ = [];
+    for (const kind of others) {
+      const verdicts = verdictsByBrowser.get(kind);
+      assert.ok(verdicts, `${kind} ran`);
+      for (const [id, v] of base) if (verdicts.get(id) !== v) differ.push(`${id}: ${first} ${v}, ${kind} ${verdicts.get(id)}`);
+    }
+    console.log(`browsers agree on ${base.size - differ.length}/${base.size} fixtures` + (differ.length ? `\n  ${differ.join('\n  ')}` : ''));
+    assert.deepEqual(differ, []);
+  });
+}
 
 // Pages written for what the fixtures lack. Each names what the capture must see and what the judge must say.
 const kOwn = [
@@ -161,12 +194,35 @@ const kOwn = [
   { page: 'asymmetric.html', criteria: ['CB-03', 'CB-04'], absent: ['CB-01'] },
   { page: 'hidden-reject.html', criteria: ['CB-20', 'CB-01'] },
   { page: 'implied-consent.html', criteria: ['CB-08', 'CB-09', 'CB-01'] },
+  // CB-22: a transparent shield over the page, no scroll lock, a free refusal: forced action, not a wall.
+  { page: 'forced-action.html', criteria: ['CB-22'], absent: ['CB-11', 'CB-01', 'CB-05'],
+    check: (s, r) => {
+      assert.equal(s.page_interaction.links_sampled, 5);
+      assert.equal(s.page_interaction.links_blocked, 5);
+      assert.match(r.findings.find((f) => f.criterion === 'CB-22').reason, /5 of 5 page links/);
+    } },
+  { page: 'open-page.html', criteria: [], absent: ['CB-22', 'CB-01', 'CB-05'],
+    check: (s) => {
+      assert.equal(s.page_interaction.links_sampled, 5);
+      assert.equal(s.page_interaction.links_blocked, 0);
+    } },
+  // CB-05: the refusal waits in a hidden in-house preference layer, two clicks away.
+  { page: 'settings-detour.html', criteria: ['CB-01', 'CB-05'], absent: ['CB-02', 'CB-06'],
+    check: (s, r) => {
+      assert.equal(s.layers.length, 2, 'the hidden preference layer is captured');
+      assert.equal(s.layers[1].visible, false);
+      const f = r.findings.find((x) => x.criterion === 'CB-05');
+      assert.equal(f.evidence.clicks_to_refuse, '2');
+      assert.deepEqual(f.evidence.later_reject, ['Reject all']);
+    } },
+  // CB-02: neither layer lets the user refuse; CB-05 gives way to it.
+  { page: 'no-refusal-anywhere.html', criteria: ['CB-01', 'CB-02'], absent: ['CB-05'] },
 ];
 
-for (const c of kOwn) {
-  test(`written page ${c.page}`, async () => {
+for (const kind of kKinds) for (const c of kOwn) {
+  test(`[${kind}] written page ${c.page}`, async () => {
     const url = `http://127.0.0.1:${servers.ports[0]}/own/${c.page}`;
-    const { snapshot, result } = await captureAndJudge(url, { frameUrlPart: c.frame, waitMs: c.waitMs || 0 });
+    const { snapshot, result } = await captureAndJudge(kind, url, { frameUrlPart: c.frame, waitMs: c.waitMs || 0 });
     assert.ok(snapshot, 'a banner was captured');
     assert.equal(result.banner_found, true);
     for (const criterion of c.criteria) assert.ok(result.criteria.includes(criterion), `${criterion} in ${result.criteria}`);
@@ -177,22 +233,22 @@ for (const c of kOwn) {
       assert.ok(f.quote && f.reason && f.explanation && f.references.length > 0, `${f.criterion} has evidence and references`);
     }
     if (c.check) c.check(snapshot, result);
-    fs.writeFileSync(path.join(kOut, `${c.page}.snapshot.json`), JSON.stringify(snapshot, null, 2));
+    fs.writeFileSync(path.join(kOut, `${kind === 'chromium' ? '' : kind + '.'}${c.page}.snapshot.json`), JSON.stringify(snapshot, null, 2));
   });
 }
 
-test('a page without a banner costs only the cheap check and sends nothing', async () => {
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${servers.ports[0]}/own/no-banner.html`);
-    const captured = await capture(page.mainFrame());
-    assert.equal(captured.snapshot, null);
-    assert.equal(captured.timing.detect_ms, 0, 'the full search did not run');
-  } finally {
-    await context.close();
-  }
-});
+for (const kind of kKinds) {
+  test(`[${kind}] a page without a banner costs only the cheap check and sends nothing`, async () => {
+    const page = await (await browserFor(kind)).open(`http://127.0.0.1:${servers.ports[0]}/own/no-banner.html`);
+    try {
+      const captured = await capture(page.mainFrame());
+      assert.equal(captured.snapshot, null);
+      assert.equal(captured.timing.detect_ms, 0, 'the full search did not run');
+    } finally {
+      await page.close();
+    }
+  });
+}
 
 test('the CLI judges a saved snapshot exactly as the host does', async () => {
   const file = path.join(kOut, 'cookie-wall.html.snapshot.json');
@@ -204,6 +260,25 @@ test('the CLI judges a saved snapshot exactly as the host does', async () => {
   assert.equal(typeof archive.observation_id, 'number', 'the host archived the observation');
   assert.ok(change === null || typeof change.worse === 'boolean');
   assert.deepEqual(fromCli, fromHost);
+});
+
+// Every page above was served from 127.0.0.1, so the host stored them all as one site's banners: the
+// CLI, reading the same archive file, lists them and the changes for the worse among them.
+test('clausewatch banner-history lists what the host archived', async () => {
+  const run = (args) => JSON.parse(execFileSync(process.env.CW_CLI_BINARY, args, { encoding: 'utf8', env: { ...process.env, CLAUSEWATCH_HOME: host.home } }));
+  const history = run(['banner-history', `http://127.0.0.1:${servers.ports[0]}/own/x`, '--json', '--limit', '500']);
+  assert.equal(history.site, '127.0.0.1');
+  assert.ok(history.total >= 5, `observations: ${history.total}`);
+  assert.ok(history.observations.every((o) => o.site === '127.0.0.1'));
+  assert.ok(history.changes.length >= 1, 'some banner was worse than the one before it');
+  const ids = new Set(history.observations.map((o) => o.id));
+  for (const c of history.changes) {
+    assert.equal(c.worse, true);
+    assert.ok(ids.has(c.before_id) && ids.has(c.after_id), 'a change points at listed observations');
+  }
+  const text = execFileSync(process.env.CW_CLI_BINARY, ['banner-history', '127.0.0.1'], { encoding: 'utf8', env: { ...process.env, CLAUSEWATCH_HOME: host.home } });
+  assert.match(text, /Banner got worse \(\d+\)/);
+  assert.match(text, /Observations, newest first/);
 });
 
 test('bad snapshots get clear errors and the host keeps serving', async () => {

@@ -7,9 +7,12 @@ namespace cw {
 
 std::span<const ActionSpec> action_table() {
   static const std::array kTable = {
-      actions::kPing,           actions::kArchiveHistory, actions::kArchiveDiff,
-      actions::kArchiveChanges, actions::kBannerAnalyze,  actions::kPageAnalyze,
-      actions::kRulesInfo,      actions::kSyncStatus,     actions::kSyncRun,
+      actions::kPing,          actions::kArchiveHistory,
+      actions::kArchiveDiff,   actions::kArchiveChanges,
+      actions::kBannerAnalyze, actions::kPageAnalyze,
+      actions::kRulesInfo,     actions::kSyncStatus,
+      actions::kSyncRun,       actions::kArchiveBannerChanges,
+      actions::kSyncInit,      actions::kSyncJoin,
   };
   return kTable;
 }

@@ -179,4 +179,45 @@ Expected<std::vector<nlohmann::json>> banner_changes(archive::Archive& archive,
   return out;
 }
 
+Expected<BannerObservationPage> banner_observations(archive::Archive& archive,
+                                                    std::string_view site, std::int64_t offset,
+                                                    std::int64_t limit) {
+  sqlite3* db = archive.handle();
+  BannerObservationPage page;
+  {
+    Statement count(db, "SELECT count(*) FROM banner_observations WHERE ? = '' OR site = ?");
+    count.bind(1, site).bind(2, site);
+    auto row = count.step();
+    if (!row) return row.error();
+    page.total = *row ? count.int64(0) : 0;
+  }
+  Statement get(db,
+                "SELECT id, site, url, seen_at, last_seen, times_seen, observation_json "
+                "FROM banner_observations WHERE ? = '' OR site = ? ORDER BY id DESC LIMIT ? "
+                "OFFSET ?");
+  get.bind(1, site).bind(2, site).bind(3, limit).bind(4, offset);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    nlohmann::json item = nlohmann::json::parse(get.text(6), nullptr, false);
+    if (!item.is_object()) {
+      return Error::make(
+          ErrorCode::ARCHIVE_CORRUPT,
+          {{"detail", "banner observation " + std::to_string(get.int64(0)) + " is not JSON"}});
+    }
+    item["id"] = get.int64(0);
+    item["site"] = get.text(1);
+    item["url"] = get.text(2);
+    item["seen_at"] = get.text(3);
+    item["last_seen"] = get.text(4);
+    item["times_seen"] = get.int64(5);
+    page.observations.push_back(std::move(item));
+  }
+  if (offset + static_cast<std::int64_t>(page.observations.size()) < page.total) {
+    page.next_offset = offset + static_cast<std::int64_t>(page.observations.size());
+  }
+  return page;
+}
+
 }  // namespace cw::banner

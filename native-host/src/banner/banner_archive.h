@@ -39,4 +39,15 @@ Expected<BannerRecordResult> record_banner_observation(archive::Archive& archive
 Expected<std::vector<nlohmann::json>> banner_changes(archive::Archive& archive,
                                                      std::string_view site = {});
 
+// One page of a site's banner observations (every site when empty), newest first. Each item is
+// the stored observation plus its row: {id, site, url, seen_at, last_seen, times_seen, ...}.
+struct BannerObservationPage {
+  std::vector<nlohmann::json> observations;
+  std::int64_t total = 0;
+  std::optional<std::int64_t> next_offset;
+};
+Expected<BannerObservationPage> banner_observations(archive::Archive& archive,
+                                                    std::string_view site, std::int64_t offset,
+                                                    std::int64_t limit);
+
 }  // namespace cw::banner

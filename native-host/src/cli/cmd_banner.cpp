@@ -1,6 +1,8 @@
 // clausewatch banner FILE.json [--json]: judges a saved cookie-banner snapshot, exactly as the
 // host's banner.analyze does. FILE holds either the snapshot or a banner.analyze payload
 // {"snapshot": ...}.
+// clausewatch banner-history [SITE] [--json]: a site's banner observations and the changes where
+// its banner got worse (archive.banner_changes).
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +11,7 @@
 #include "banner/observation.h"
 #include "banner/rules.h"
 #include "banner/snapshot.h"
+#include "cli/archive_output.h"
 #include "cli/commands.h"
 #include "common/bounded_json.h"
 #include "common/limits.h"
@@ -59,6 +62,76 @@ void print_text(const nlohmann::json& result) {
   }
 }
 
+std::string join(const nlohmann::json& list) {
+  std::string out;
+  for (const auto& item : list) {
+    if (!item.is_string()) continue;
+    if (!out.empty()) out += ", ";
+    out += item.get<std::string>();
+  }
+  return out.empty() ? "none" : out;
+}
+
+void print_history(const nlohmann::json& result) {
+  // Changes first: they are what the user needs to know; then the visits behind them.
+  const auto& changes = result.at("changes");
+  if (changes.empty()) {
+    std::cout << "No banner got worse.\n";
+  } else {
+    std::cout << "Banner got worse (" << result.at("changes_total").dump() << "):\n";
+  }
+  for (const auto& c : changes) {
+    std::cout << "  " << str_or(c, "created_at") << "  " << str_or(c, "site") << "  (observation "
+              << num_str(c, "before_id") << " -> " << num_str(c, "after_id") << ")\n";
+    for (const auto& item : c.at("changes")) {
+      std::cout << "    " << str_or(item, "kind") << ": " << str_or(item, "detail") << '\n';
+    }
+  }
+  std::cout << "\nObservations, newest first:\n";
+  for (const auto& o : result.at("observations")) {
+    std::cout << "  #" << num_str(o, "id") << "  " << str_or(o, "seen_at") << " .. "
+              << str_or(o, "last_seen") << "  x" << num_str(o, "times_seen") << "  "
+              << str_or(o, "site") << "  ";
+    if (!o.value("banner_found", false)) {
+      std::cout << "no banner shown\n";
+      continue;
+    }
+    std::cout << str_or(o, "cmp", "banner") << ", reject on first layer "
+              << (o.value("first_layer_reject", false) ? "yes" : "no")
+              << ", criteria: " << join(o.value("criteria", nlohmann::json::array())) << '\n';
+  }
+  std::cout << result.at("total").dump() << " observation(s)";
+  if (!result.at("next_offset").is_null())
+    std::cout << "; next page: --offset " << result.at("next_offset").dump();
+  std::cout << '\n';
+}
+
+void register_banner_history(CLI::App& app, CliState& state) {
+  auto* cmd = app.add_subcommand(
+      "banner-history", "List a site's cookie-banner observations and where its banner got worse");
+  struct Options {
+    std::string site;
+    std::int64_t offset = 0, limit = 50;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("site", o->site, "Host or URL of the site (all sites when omitted)");
+  cmd->add_option("--offset", o->offset, "Skip this many observations");
+  cmd->add_option("--limit", o->limit, "Observations per page (at most 500)");
+  cmd->add_flag("--json", o->json, "Print the archive.banner_changes result as JSON");
+  cmd->callback([&state, o] {
+    nlohmann::json payload{{"offset", o->offset}, {"limit", o->limit}};
+    if (!o->site.empty()) payload["site"] = o->site;
+    auto result = run_action(state, "archive.banner_changes", payload);
+    if (!result) return;
+    if (o->json) {
+      std::cout << result->dump(2) << '\n';
+    } else {
+      print_history(*result);
+    }
+  });
+}
+
 }  // namespace
 
 void register_banner(CLI::App& app, CliState& state) {
@@ -96,6 +169,7 @@ void register_banner(CLI::App& app, CliState& state) {
     }
     state.exit_code = 0;
   });
+  register_banner_history(app, state);
 }
 
 }  // namespace cw::cli

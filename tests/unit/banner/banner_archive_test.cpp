@@ -252,3 +252,60 @@ BOOST_AUTO_TEST_CASE(banner_analyze_keeps_the_verdict_when_the_archive_is_unusab
   BOOST_TEST(result["archive"].is_null());
   BOOST_TEST(result["change"].is_null());
 }
+
+// archive.banner_changes lists what banner.analyze stored: the site's observations newest first and
+// the change record where the banner lost its reject, asked for by URL or by host alike.
+BOOST_AUTO_TEST_CASE(archive_banner_changes_lists_observations_and_the_worse_change) {
+  TempDir dir;
+  cw::ActionContext ctx(cw::HostConfig{dir.path(), "test", "browser"});
+  analyze(ctx, snapshot_with(json::array({button("Accept"), button("Reject")})));
+  analyze(ctx, snapshot_with(json::array({button("Accept"), button("Reject")})));  // a repeat
+  analyze(ctx, snapshot_with(json::array({button("Accept")})));                    // worse
+  json other = snapshot_with(json::array({button("Accept")}));
+  other["url"] = "https://elsewhere.example/";
+  analyze(ctx, other);
+
+  const cw::ActionSpec* spec = cw::find_action("archive.banner_changes");
+  BOOST_REQUIRE(spec != nullptr);
+  auto by_url = spec->handler(json{{"site", "https://WWW.news.example:8443/x"}}, ctx);
+  BOOST_REQUIRE(by_url.ok());
+  const json& r = *by_url;
+  BOOST_TEST(r["site"] == "news.example");
+  BOOST_REQUIRE(r["observations"].size() == 2U);
+  BOOST_TEST(r["total"] == 2);
+  BOOST_TEST(r["next_offset"].is_null());
+  // Newest first; the repeat only moved times_seen.
+  BOOST_TEST(r["observations"][0]["first_layer_reject"] == false);
+  BOOST_TEST(r["observations"][1]["first_layer_reject"] == true);
+  BOOST_TEST(r["observations"][1]["times_seen"] == 2);
+  BOOST_REQUIRE(r["changes"].size() == 1U);
+  BOOST_TEST(r["changes_total"] == 1);
+  BOOST_TEST(names_kind(r["changes"][0], "reject_removed"));
+  BOOST_TEST(r["changes"][0]["after_id"] == r["observations"][0]["id"]);
+  BOOST_TEST(r["changes"][0]["before_id"] == r["observations"][1]["id"]);
+
+  auto by_host = spec->handler(json{{"site", "news.example"}}, ctx);
+  BOOST_REQUIRE(by_host.ok());
+  BOOST_TEST((*by_host)["observations"] == r["observations"]);
+
+  auto all = spec->handler(json{{"limit", 1}}, ctx);
+  BOOST_REQUIRE(all.ok());
+  BOOST_TEST((*all)["site"].is_null());
+  BOOST_TEST((*all)["total"] == 3);
+  BOOST_TEST((*all)["observations"].size() == 1U);
+  BOOST_TEST((*all)["next_offset"] == 1);
+  BOOST_TEST((*all)["observations"][0]["site"] == "elsewhere.example");
+
+  auto none = spec->handler(json{{"site", "never.example"}}, ctx);
+  BOOST_REQUIRE(none.ok());
+  BOOST_TEST((*none)["observations"].empty());
+  BOOST_TEST((*none)["changes"].empty());
+
+  for (const json& bad : {json{{"site", 7}}, json{{"limit", 0}}, json{{"limit", 501}},
+                          json{{"site", "https:///nohost"}}}) {
+    auto r2 = spec->handler(bad, ctx);
+    BOOST_REQUIRE(!r2.ok());
+    BOOST_TEST(static_cast<int>(r2.error().code) ==
+               static_cast<int>(cw::ErrorCode::INVALID_PAYLOAD));
+  }
+}
