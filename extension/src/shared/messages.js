@@ -11,7 +11,7 @@ export const ToServiceWorker = Object.freeze({
   TAB_STATE: 'tab.state',
   // popup / options: {kind}. Reply: {ok, result|error} of a host ping.
   HOST_STATUS: 'host.status',
-  // options: {kind, type, payload} for the read-only archive and sync types. Reply: {ok, result|error}.
+  // options: {kind, type, payload} for the read-only archive types and the sync types. Reply: {ok, result|error}.
   HOST_CALL: 'host.call',
 });
 
@@ -24,6 +24,8 @@ export const kOptionsHostTypes = Object.freeze([
   'rules.info',
   'sync.status',
   'sync.run',
+  'sync.init',
+  'sync.join',
 ]);
 
 // The native host's registered name (manifests/extension-ids.json).
