@@ -125,6 +125,10 @@ inline constexpr std::size_t kMaxDiffReplyTextBytes = 600 * kKiBSize;
 inline constexpr std::size_t kMaxDiffBlocks = 50'000;
 // import-ota: a file larger than this is not a legal text (the largest real one is ~700 KB).
 inline constexpr std::uint64_t kMaxImportFileBytes = 16ULL * kMiB;
+// import-ota: worker threads that normalise and analyse documents ahead of the writer, and how many
+// documents they may run ahead (each holds its normalised texts until it is recorded).
+inline constexpr int kImportThreads = 2;
+inline constexpr int kImportPrepareAhead = 8;
 
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
 static_assert(kMaxBannerControls * kMaxBannerControlTextBytes <= kMaxInboundFrameBytes * 2ULL,
