@@ -544,8 +544,13 @@ Expected<InitResult> sync_init(SyncStore& store, const fs::path& folder_in,
   SyncState state(store.db());
   if (auto st = state.ensure_schema(); !st) return st.error();
   std::error_code ec;
-  fs::create_directories(folder_in, ec);
   const fs::path folder = fs::absolute(folder_in, ec).lexically_normal();
+  // Only the folder itself is created: a missing parent is more likely a typo than a wish.
+  if (!fs::is_directory(folder.parent_path(), ec)) {
+    return Error::make(ErrorCode::SYNC_FOLDER_INVALID,
+                       {{"path", folder.string()}, {"detail", "its parent folder does not exist"}});
+  }
+  fs::create_directory(folder, ec);
   if (auto existing = state.get("folder"); existing && *existing != folder.string()) {
     return Error::make(ErrorCode::SYNC_OTHER_FOLDER,
                        {{"folder", *existing}, {"path", folder.string()}});
