@@ -103,3 +103,31 @@ BOOST_AUTO_TEST_CASE(long_texts_are_other) {
         "accept or reject them at any time in the settings",
         Role::kOther}});
 }
+
+// Language-level rules added for forms that read one way and act another: agreeing idioms that
+// start with "no", closing that also agrees, the site's "recommended settings", acknowledgement
+// chains, and how-to questions about refusing (information, not a refusal).
+BOOST_AUTO_TEST_CASE(idioms_combined_actions_and_questions) {
+  check_cases({{"No problem", Role::kAccept, "acknowledge"},
+               {"Pas de souci", Role::kAccept, "acknowledge"},
+               {"No, thanks", Role::kReject},
+               {"Close and accept", Role::kAccept, "accept_and_close"},
+               {"I agree, dismiss this banner", Role::kAccept, "accept_and_close"},
+               {"Fermer et accepter", Role::kAccept, "accept_and_close"},
+               {"Schließen und akzeptieren", Role::kAccept, "accept_and_close"},
+               {"Close cookie consent notice", Role::kClose},
+               {"Close without accepting", Role::kClose, "without_accepting"},
+               {"Use recommended settings", Role::kAccept, "recommended"},
+               {"Empfohlene Einstellungen", Role::kAccept, "recommended"},
+               {"Cookie settings", Role::kSettings},
+               {"OK, got it", Role::kAccept, "acknowledge"},
+               {"Ok, continue to site", Role::kAccept, "acknowledge"},
+               {"OK, j'ai compris", Role::kAccept, "acknowledge"},
+               {"Opt in", Role::kAccept},
+               {"Dismiss all", Role::kReject},
+               {"How do I disable cookies?", Role::kSettings, "more_info"},
+               {"Cómo rechazar las cookies", Role::kSettings, "more_info"},
+               {"Disable cookies", Role::kReject},
+               {"Select cookies", Role::kSettings},
+               {"Continue without tracking", Role::kClose, "without_accepting"}});
+}
