@@ -1,9 +1,12 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <deque>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include <re2/re2.h>
@@ -13,22 +16,42 @@
 
 namespace cw::engine {
 
+namespace {
+
+// A provision's `unless` patterns as one RE2, built once on first use.
+struct LazyUnless {
+  std::string pattern;  // empty: the provision has none
+  std::once_flag once;
+  std::unique_ptr<RE2> re;
+  std::string error;
+};
+
+}  // namespace
+
 struct Engine::Impl {
   RulePack pack;
   PatternSet::Options options;
   PatternSet set;
-  std::vector<std::size_t> pattern_rule;     // PatternSet index -> provision index
-  std::vector<std::unique_ptr<RE2>> unless;  // per provision; null when it has none
-  std::vector<std::size_t> missing_rules;    // provisions of kind missing_protection
-  std::once_flag compiled;
+  std::vector<std::size_t> pattern_rule;   // PatternSet index -> provision index
+  std::deque<LazyUnless> unless;           // per provision
+  std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
+  std::optional<Error> prepare_error;
+  std::once_flag compiled_all;
   std::optional<Error> compile_error;
+  std::atomic<bool> stop{false};
+  std::thread background;
 
-  // Compiles every pattern of `pack`; called exactly once (see ensure_compiled).
-  std::optional<Error> build() {
+  ~Impl() {
+    stop.store(true);
+    if (background.joinable()) background.join();
+  }
+
+  // Builds the literal prefilter and, unless compilation is deferred, every RE2. Called once.
+  std::optional<Error> prepare() {
     set = PatternSet(options);
-    unless.resize(pack.provisions.size());
     for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
       const Provision& p = pack.provisions[r];
+      LazyUnless& u = unless.emplace_back();
       if (p.kind == ProvisionKind::kMissingProtection) {
         missing_rules.push_back(r);
         continue;
@@ -45,21 +68,54 @@ struct Engine::Impl {
         }
         pattern_rule[static_cast<std::size_t>(index)] = r;
       }
-      if (!p.unless.empty()) {
-        std::string combined;
-        for (const auto& u : p.unless) combined += (combined.empty() ? "(?:" : "|(?:") + u + ")";
-        RE2::Options re_options;
-        re_options.set_log_errors(false);
-        auto re = std::make_unique<RE2>(combined, re_options);
-        if (!re->ok()) {
-          return Error::make(ErrorCode::PATTERN_ERROR,
-                             {{"detail", "rule '" + p.id + "' unless: " + re->error()}});
-        }
-        unless[r] = std::move(re);
+      for (const auto& each : p.unless) {
+        u.pattern += (u.pattern.empty() ? "(?:" : "|(?:") + each + ")";
+      }
+      if (!options.defer_compile && !u.pattern.empty() && unless_regex(r) == nullptr) {
+        return unless_error(r);
       }
     }
     std::string error;
     if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
+    return std::nullopt;
+  }
+
+  // The provision's combined `unless` RE2 (compiled on first use); null if it has none or it does
+  // not compile (unless_error says why).
+  const RE2* unless_regex(std::size_t r) {
+    LazyUnless& u = unless[r];
+    if (u.pattern.empty()) return nullptr;
+    std::call_once(u.once, [&u] {
+      RE2::Options re_options;
+      re_options.set_log_errors(false);
+      auto re = std::make_unique<RE2>(u.pattern, re_options);
+      if (re->ok()) {
+        u.re = std::move(re);
+      } else {
+        u.error = re->error();
+      }
+    });
+    return u.re.get();
+  }
+  Error unless_error(std::size_t r) const {
+    return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + pack.provisions[r].id +
+                                                                 "' unless: " + unless[r].error}});
+  }
+
+  // Every RE2 of the pack, now (deferred ones included). Stops early when `stop` is set.
+  std::optional<Error> compile_all() {
+    std::string error;
+    if (!set.CompileAll(&error, &stop)) {
+      // Name the rule: "pattern N: ..." -> the provision of pattern N.
+      std::size_t index = 0;
+      if (error.rfind("pattern ", 0) == 0) index = std::stoul(error.substr(8));
+      const std::string id =
+          index < pattern_rule.size() ? pack.provisions[pattern_rule[index]].id : "?";
+      return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + id + "': " + error}});
+    }
+    for (std::size_t r = 0; r < unless.size() && !stop.load(); ++r) {
+      if (!unless[r].pattern.empty() && unless_regex(r) == nullptr) return unless_error(r);
+    }
     return std::nullopt;
   }
 };
@@ -72,18 +128,23 @@ Engine::~Engine() = default;
 Expected<Engine> Engine::compile(RulePack pack, PatternSet::Options options, When when) {
   Engine engine;
   engine.impl_->pack = std::move(pack);
+  options.defer_compile = when == When::kOnFirstUse;
   engine.impl_->options = options;
-  if (when == When::kNow) {
-    if (auto status = engine.ensure_compiled(); !status) return status.error();
-  }
+  if (auto error = engine.impl_->prepare()) return *error;
   return engine;
 }
 
 Status Engine::ensure_compiled() const {
   Impl& impl = *impl_;
-  std::call_once(impl.compiled, [&impl] { impl.compile_error = impl.build(); });
+  std::call_once(impl.compiled_all, [&impl] { impl.compile_error = impl.compile_all(); });
   if (impl.compile_error) return *impl.compile_error;
   return ok_status();
+}
+
+void Engine::compile_in_background() {
+  Impl& impl = *impl_;
+  if (!impl.options.defer_compile || impl.background.joinable()) return;
+  impl.background = std::thread([&impl] { (void)impl.set.CompileAll(nullptr, &impl.stop); });
 }
 
 const RulePack& Engine::pack() const {
@@ -95,16 +156,17 @@ std::size_t Engine::pattern_count() const {
   return count;
 }
 const PatternSet& Engine::patterns() const {
-  (void)ensure_compiled();
   return impl_->set;
 }
 
 Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view sentence,
                                                                std::string_view doc_type) const {
-  if (auto status = ensure_compiled(); !status) return status.error();
   thread_local std::vector<int> hits;
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
   if (!impl_->set.Match(sentence, &hits, &why)) {
+    if (why == PatternSet::MatchError::kPatternError) {
+      if (auto status = ensure_compiled(); !status) return status.error();
+    }
     return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", std::string(to_string(why))}});
   }
   std::vector<const Provision*> out;
@@ -115,9 +177,10 @@ Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view 
     previous = r;
     const Provision& p = impl_->pack.provisions[r];
     if (!p.applies_to(doc_type)) continue;
-    if (impl_->unless[r] &&
-        RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *impl_->unless[r])) {
-      continue;
+    if (!impl_->unless[r].pattern.empty()) {
+      const RE2* unless = impl_->unless_regex(r);
+      if (unless == nullptr) return impl_->unless_error(r);
+      if (RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *unless)) continue;
     }
     if (std::find(out.begin(), out.end(), &p) == out.end()) out.push_back(&p);
   }
@@ -145,7 +208,6 @@ Finding make_finding(const Provision& p) {
 
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
                                                std::string_view doc_type) const {
-  if (auto status = ensure_compiled(); !status) return status.error();
   std::vector<Finding> findings;
   std::unordered_set<std::string_view> found;
   for (std::size_t b = 0; b < blocks.size(); ++b) {

@@ -120,7 +120,11 @@ Expected<ActivePack*> active_pack_for(ActionContext& ctx) {
   if (auto* existing = ctx.find<ActivePack>()) return existing;
   auto loaded = load_active_pack(ctx.config().data_dir);
   if (!loaded) return loaded.error();
-  return &ctx.put(std::make_unique<ActivePack>(std::move(*loaded)));
+  ActivePack& active = ctx.put(std::make_unique<ActivePack>(std::move(*loaded)));
+  // Start-up compiles only the literal prefilter; the patterns' RE2s are compiled while the host
+  // serves (and by the first sentence that needs one, whichever comes first).
+  active.engine.compile_in_background();
+  return &active;
 }
 
 Expected<std::filesystem::path> sign_pack_file(const std::filesystem::path& pack_json,

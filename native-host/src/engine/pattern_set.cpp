@@ -1,10 +1,13 @@
 #include "engine/pattern_set.h"
 
 #include <algorithm>
+#include <deque>
+#include <mutex>
 
-#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <re2/set.h>
+
+#include "engine/literal_prefilter.h"
 
 namespace cw::engine {
 namespace {
@@ -16,38 +19,51 @@ RE2::Options pattern_options(std::int64_t max_mem) {
   return options;
 }
 
-// RE2's own per-regex budget; the set budget is for one DFA over all patterns.
-constexpr std::int64_t kPerPatternMem = std::int64_t{8} << 20;
-
-std::string escape_literal(const std::string& atom) {
-  return RE2::QuoteMeta(atom);
-}
+// One pattern of a kPrefiltered set; its RE2 is built once, now or on first use.
+struct Slot {
+  std::string pattern;
+  std::once_flag once;
+  std::unique_ptr<RE2> re;  // null until compiled, or when it failed (then `error` says why)
+  std::string error;
+  std::atomic<bool> done{false};
+};
 
 }  // namespace
 
 struct PatternSet::Impl {
   Options options;
   bool compiled = false;
-  std::vector<std::string> patterns;
+  std::size_t count = 0;
 
   // kSet
   std::unique_ptr<RE2::Set> set;
 
   // kPrefiltered
-  std::unique_ptr<re2::FilteredRE2> filtered;
-  std::unique_ptr<RE2::Set> atom_set;  // literal atoms over lower-cased text
-  std::vector<int> unfiltered;         // patterns without atoms: always confirmed
-  std::size_t atoms = 0;
+  std::deque<Slot> slots;  // a deque: slots never move, so their once_flags stay valid
+  LiteralPrefilter prefilter;
 
   explicit Impl(Options o) : options(o) {}
+
+  // The pattern's RE2, compiling it on first use; null if it does not compile.
+  const RE2* regex(std::size_t index) {
+    Slot& slot = slots[index];
+    std::call_once(slot.once, [&] {
+      auto re = std::make_unique<RE2>(slot.pattern, pattern_options(options.per_pattern_mem));
+      if (re->ok()) {
+        slot.re = std::move(re);
+      } else {
+        slot.error = re->error();
+      }
+      slot.done.store(true, std::memory_order_release);
+    });
+    return slot.re.get();
+  }
 };
 
 PatternSet::PatternSet() : PatternSet(Options{}) {}
 PatternSet::PatternSet(Options options) : impl_(std::make_unique<Impl>(options)) {
   if (options.strategy == Strategy::kSet) {
     impl_->set = std::make_unique<RE2::Set>(pattern_options(options.max_mem), RE2::UNANCHORED);
-  } else {
-    impl_->filtered = std::make_unique<re2::FilteredRE2>(options.min_atom_len);
   }
 }
 PatternSet::~PatternSet() = default;
@@ -66,22 +82,27 @@ int PatternSet::Add(std::string_view pattern, std::string* error) {
     return -1;
   }
   const re2::StringPiece piece(pattern.data(), pattern.size());
-  int index = -1;
   if (impl_->options.strategy == Strategy::kSet) {
-    index = impl_->set->Add(piece, &message);
+    const int index = impl_->set->Add(piece, &message);
     if (index < 0) return -1;
-  } else {
-    const auto code =
-        impl_->filtered->Add(piece, pattern_options(impl_->options.per_pattern_mem), &index);
-    if (code != RE2::NoError) {
-      // Compile again only to get RE2's own description of the problem.
-      RE2 check(piece, pattern_options(kPerPatternMem));
-      message = check.error();
+    ++impl_->count;
+    return index;
+  }
+  std::unique_ptr<RE2> re;
+  if (!impl_->options.defer_compile) {
+    re = std::make_unique<RE2>(piece, pattern_options(impl_->options.per_pattern_mem));
+    if (!re->ok()) {
+      message = re->error();
       return -1;
     }
   }
-  impl_->patterns.emplace_back(pattern);
-  return index;
+  Slot& slot = impl_->slots.emplace_back();
+  slot.pattern = std::string(pattern);
+  if (re) {
+    std::call_once(slot.once, [&] { slot.re = std::move(re); });
+    slot.done.store(true, std::memory_order_release);
+  }
+  return static_cast<int>(impl_->count++);
 }
 
 bool PatternSet::Compile(std::string* error) {
@@ -92,7 +113,7 @@ bool PatternSet::Compile(std::string* error) {
     return false;
   }
   if (impl_->compiled) return true;
-  if (impl_->patterns.empty()) {
+  if (impl_->count == 0) {
     impl_->compiled = true;
     return true;
   }
@@ -105,24 +126,26 @@ bool PatternSet::Compile(std::string* error) {
     impl_->compiled = true;
     return true;
   }
-  std::vector<std::string> atoms;
-  impl_->filtered->Compile(&atoms);
-  impl_->atoms = atoms.size();
-  // Patterns that yield no atom are potentials for every text: FilteredRE2 reports them from
-  // AllPotentials() with an empty atom list.
-  impl_->filtered->AllPotentials({}, &impl_->unfiltered);
-  if (!atoms.empty()) {
-    impl_->atom_set =
-        std::make_unique<RE2::Set>(pattern_options(impl_->options.max_mem), RE2::UNANCHORED);
-    for (const auto& atom : atoms) {
-      if (impl_->atom_set->Add(escape_literal(atom), &message) < 0) return false;
-    }
-    if (!impl_->atom_set->Compile()) {
-      message = "literal prefilter ran out of memory";
+  std::vector<RequiredLiterals> required;
+  required.reserve(impl_->slots.size());
+  for (const auto& slot : impl_->slots) {
+    required.push_back(
+        required_literals(slot.pattern, static_cast<std::size_t>(impl_->options.min_atom_len)));
+  }
+  impl_->prefilter = LiteralPrefilter(required);
+  impl_->compiled = true;
+  return true;
+}
+
+bool PatternSet::CompileAll(std::string* error, const std::atomic<bool>* stop) const {
+  if (!impl_ || impl_->options.strategy == Strategy::kSet) return true;
+  for (std::size_t i = 0; i < impl_->slots.size(); ++i) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return true;
+    if (impl_->regex(i) == nullptr) {
+      if (error != nullptr) *error = "pattern " + std::to_string(i) + ": " + impl_->slots[i].error;
       return false;
     }
   }
-  impl_->compiled = true;
   return true;
 }
 
@@ -135,7 +158,7 @@ bool PatternSet::Match(std::string_view text, std::vector<int>* matches, MatchEr
   if (error != nullptr) *error = MatchError::kNone;
   if (!impl_ || !impl_->compiled) return fail(MatchError::kNotCompiled);
   matches->clear();
-  if (impl_->patterns.empty()) return true;
+  if (impl_->count == 0) return true;
   const re2::StringPiece piece(text.data(), text.size());
 
   if (impl_->options.strategy == Strategy::kSet) {
@@ -156,28 +179,14 @@ bool PatternSet::Match(std::string_view text, std::vector<int>* matches, MatchEr
     return true;
   }
 
-  // Prefiltered: atoms are lower case, so they are looked for in lower-cased text.
-  std::vector<int> atom_hits;
-  if (impl_->atom_set) {
-    thread_local std::string lowered;
-    lowered.assign(text);
-    for (char& c : lowered) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    RE2::Set::ErrorInfo info{};
-    if (!impl_->atom_set->Match(lowered, &atom_hits, &info) && info.kind != RE2::Set::kNoError) {
-      return fail(info.kind == RE2::Set::kOutOfMemory ? MatchError::kOutOfMemory
-                                                      : MatchError::kInconsistent);
-    }
+  thread_local std::vector<int> candidates;
+  candidates.clear();
+  impl_->prefilter.candidates(text, &candidates);
+  for (int index : candidates) {
+    const RE2* re = impl_->regex(static_cast<std::size_t>(index));
+    if (re == nullptr) return fail(MatchError::kPatternError);
+    if (RE2::PartialMatch(piece, *re)) matches->push_back(index);
   }
-  if (atom_hits.empty() && impl_->unfiltered.empty()) return true;
-  std::vector<int> potentials;
-  impl_->filtered->AllPotentials(atom_hits, &potentials);
-  for (int index : potentials) {
-    if (RE2::PartialMatch(piece, impl_->filtered->GetRE2(index))) matches->push_back(index);
-  }
-  std::sort(matches->begin(), matches->end());
-  matches->erase(std::unique(matches->begin(), matches->end()), matches->end());
   return true;
 }
 
@@ -185,13 +194,20 @@ bool PatternSet::compiled() const {
   return impl_ && impl_->compiled;
 }
 std::size_t PatternSet::size() const {
-  return impl_ ? impl_->patterns.size() : 0;
+  return impl_ ? impl_->count : 0;
 }
 PatternSet::Strategy PatternSet::strategy() const {
   return impl_ ? impl_->options.strategy : Strategy::kPrefiltered;
 }
 std::size_t PatternSet::atom_count() const {
-  return impl_ ? impl_->atoms : 0;
+  return impl_ ? impl_->prefilter.literal_count() : 0;
+}
+std::size_t PatternSet::compiled_patterns() const {
+  if (!impl_) return 0;
+  if (impl_->options.strategy == Strategy::kSet) return impl_->compiled ? impl_->count : 0;
+  return static_cast<std::size_t>(
+      std::count_if(impl_->slots.begin(), impl_->slots.end(),
+                    [](const Slot& s) { return s.done.load(std::memory_order_acquire); }));
 }
 
 std::string_view to_string(PatternSet::MatchError error) {
@@ -204,6 +220,8 @@ std::string_view to_string(PatternSet::MatchError error) {
       return "the pattern DFA ran out of memory";
     case PatternSet::MatchError::kInconsistent:
       return "RE2 reported an inconsistent result";
+    case PatternSet::MatchError::kPatternError:
+      return "a pattern did not compile when it was first needed";
   }
   return "unknown";
 }

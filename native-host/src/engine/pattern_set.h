@@ -9,11 +9,13 @@
 // set may be shared by threads for Match() (RE2 and RE2::Set are thread-safe for matching).
 //
 // Two strategies, measured by tests/bench/engine_bench (figures in the engine's report):
-//   kPrefiltered (default): RE2's FilteredRE2 extracts the literals each pattern requires
-//   ("atoms");
-//     one RE2::Set of those literals runs over the lower-cased text, and only patterns whose
-//     required literals are all present are confirmed with their own RE2. Most sentences of a
-//     document contain the literals of few rules, so most patterns are never run.
+//   kPrefiltered (default): literal_prefilter.h derives the literals each pattern requires, one
+//     Aho-Corasick pass over the text (case-folded on the fly) finds the patterns whose required
+//     literals are all present, and only those are confirmed with their own RE2. Most sentences of
+//     a document contain the literals of few patterns, so most patterns are never run. With
+//     `defer_compile`, building the prefilter needs no RE2 at all: each pattern's RE2 is compiled
+//     on its first candidate (or by CompileAll(), e.g. on a background thread), so a host starts
+//     without paying for the ~270 pattern compilations.
 //   kSet: one RE2::Set (a single DFA) over all patterns. Its DFA cache must be large: with the
 //   default
 //     8 MiB budget, patterns with bounded gaps (".{0,40}") make the cache reset constantly and the
@@ -21,6 +23,7 @@
 //     kOutOfMemory and Match() returns false with kOutOfMemory instead of a silently wrong answer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +41,7 @@ class PatternSet {
     kNotCompiled,   // Match() before a successful Compile()
     kOutOfMemory,   // the DFA exceeded max_mem (kSet), or an individual pattern's budget
     kInconsistent,  // RE2 reported an internal inconsistency
+    kPatternError,  // a deferred pattern did not compile when it was first needed
   };
 
   struct Options {
@@ -50,6 +54,10 @@ class PatternSet {
     // Budget of each pattern's own RE2 (kPrefiltered). Patterns with bounded gaps need a large DFA;
     // past the budget RE2 silently falls back to a much slower NFA. Allocated lazily.
     std::int64_t per_pattern_mem = std::int64_t{8} << 20;
+    // kPrefiltered: compile each pattern's RE2 when it is first needed instead of in Add(). Add()
+    // then cannot report a pattern that does not compile; Match() reports kPatternError instead.
+    // For patterns already checked (the built-in pack is checked at build time).
+    bool defer_compile = false;
   };
 
   PatternSet();
@@ -72,11 +80,18 @@ class PatternSet {
   // Returns false and sets `*error` (if given) when the answer could not be computed.
   bool Match(std::string_view text, std::vector<int>* matches, MatchError* error = nullptr) const;
 
+  // kPrefiltered with defer_compile: compiles every pattern not compiled yet (thread-safe; Match()
+  // may run at the same time). Stops early, returning true, when `*stop` becomes true. Returns
+  // false with `*error` naming the first pattern that does not compile.
+  bool CompileAll(std::string* error, const std::atomic<bool>* stop = nullptr) const;
+
   [[nodiscard]] bool compiled() const;
   [[nodiscard]] std::size_t size() const;
   [[nodiscard]] Strategy strategy() const;
   // Number of distinct literals the prefilter looks for (0 for kSet).
   [[nodiscard]] std::size_t atom_count() const;
+  // Patterns whose RE2 is compiled so far (all of them unless defer_compile).
+  [[nodiscard]] std::size_t compiled_patterns() const;
 
  private:
   struct Impl;

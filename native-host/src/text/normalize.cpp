@@ -17,9 +17,18 @@ struct Unit {
   std::uint32_t begin;
   std::uint32_t end;
   bool literal = false;  // escaped with a backslash: never treated as markup
+  bool dropped = false;  // markup removed by stage 4
 };
 
 using Units = std::vector<Unit>;
+
+// Stage buffers, reused across calls on a thread so a call allocates only its result.
+struct Buffers {
+  Units units;
+  Units group;
+  std::vector<std::uint32_t> new_index;
+  std::vector<std::uint32_t> unit_pos;
+};
 
 // --- Stage 1: UTF-8 and HTML character references ---------------------------------------------
 
@@ -80,38 +89,25 @@ std::size_t decode_entity(std::string_view s, std::size_t i, char32_t& out) {
   return 0;
 }
 
-Units decode(std::string_view s) {
-  Units units;
-  units.reserve(s.size());
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const auto at = static_cast<std::uint32_t>(i);
-    if (c < 0x80) {
-      char32_t decoded = 0;
-      if (c == '&') {
-        if (std::size_t n = decode_entity(s, i, decoded)) {
-          units.push_back({decoded, at, static_cast<std::uint32_t>(i + n)});
-          i += n;
-          continue;
-        }
-      }
-      units.push_back({c, at, at + 1});
-      ++i;
-      continue;
+// One code point (or character reference) at s[i]; returns how many bytes it took.
+std::size_t decode_at(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    if (c == '&') {
+      if (std::size_t n = decode_entity(s, i, cp)) return n;
     }
-    utf8proc_int32_t cp = 0;
-    const auto n = utf8proc_iterate(bytes + i, static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
-    if (n <= 0) {
-      units.push_back({0xFFFD, at, at + 1});
-      ++i;
-      continue;
-    }
-    units.push_back({static_cast<char32_t>(cp), at, static_cast<std::uint32_t>(i + n)});
-    i += static_cast<std::size_t>(n);
+    cp = c;
+    return 1;
   }
-  return units;
+  utf8proc_int32_t value = 0;
+  const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data()) + i,
+                                  static_cast<utf8proc_ssize_t>(s.size() - i), &value);
+  if (n <= 0) {
+    cp = 0xFFFD;
+    return 1;
+  }
+  cp = static_cast<char32_t>(value);
+  return static_cast<std::size_t>(n);
 }
 
 // --- Stage 2: NFKC
@@ -124,58 +120,45 @@ bool is_combining(char32_t cp) {
 
 // NFKC of each base character together with its combining marks. Output code points of one group
 // all carry the group's original span, so a quote never splits a character from its accents.
-Units nfkc(const Units& in) {
-  Units out;
-  out.reserve(in.size());
+// NFKC of one group (a character and the combining marks after it), passed to `emit`.
+template <typename Emit>
+void nfkc_group(const Units& group, Emit&& emit) {
   constexpr utf8proc_ssize_t kGroupMax = 64;
   std::array<utf8proc_int32_t, kGroupMax> buffer{};
-  std::size_t i = 0;
-  while (i < in.size()) {
-    std::size_t j = i + 1;
-    while (j < in.size() && is_combining(in[j].cp)) ++j;
-    if (j == i + 1 && in[i].cp < 0x80) {
-      out.push_back(in[i]);
-      ++i;
-      continue;
-    }
-    utf8proc_ssize_t length = 0;
-    bool fits = true;
-    for (std::size_t k = i; k < j && fits; ++k) {
-      int boundclass = UTF8PROC_BOUNDCLASS_START;
-      const auto n = utf8proc_decompose_char(
-          static_cast<utf8proc_int32_t>(in[k].cp), buffer.data() + length, kGroupMax - length,
-          static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT), &boundclass);
-      if (n < 0 || length + n > kGroupMax)
-        fits = false;
-      else
-        length += n;
-    }
-    if (!fits) {  // absurdly long mark sequence: keep it as it is
-      for (std::size_t k = i; k < j; ++k) out.push_back(in[k]);
-      i = j;
-      continue;
-    }
-    // Canonical ordering of the marks (stable by combining class), then composition.
-    for (utf8proc_ssize_t a = 1; a < length; ++a) {
-      for (utf8proc_ssize_t b = a; b > 0; --b) {
-        const int cc_prev =
-            utf8proc_get_property(buffer[static_cast<std::size_t>(b - 1)])->combining_class;
-        const int cc_here =
-            utf8proc_get_property(buffer[static_cast<std::size_t>(b)])->combining_class;
-        if (cc_here == 0 || cc_prev <= cc_here) break;
-        std::swap(buffer[static_cast<std::size_t>(b - 1)], buffer[static_cast<std::size_t>(b)]);
-      }
-    }
-    length = utf8proc_normalize_utf32(
-        buffer.data(), length, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
-    const std::uint32_t begin = in[i].begin;
-    const std::uint32_t end = in[j - 1].end;
-    for (utf8proc_ssize_t k = 0; k < length; ++k) {
-      out.push_back({static_cast<char32_t>(buffer[static_cast<std::size_t>(k)]), begin, end});
-    }
-    i = j;
+  utf8proc_ssize_t length = 0;
+  bool fits = true;
+  for (std::size_t k = 0; k < group.size() && fits; ++k) {
+    int boundclass = UTF8PROC_BOUNDCLASS_START;
+    const auto n = utf8proc_decompose_char(
+        static_cast<utf8proc_int32_t>(group[k].cp), buffer.data() + length, kGroupMax - length,
+        static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT), &boundclass);
+    if (n < 0 || length + n > kGroupMax)
+      fits = false;
+    else
+      length += n;
   }
-  return out;
+  if (!fits) {  // absurdly long mark sequence: keep it as it is
+    for (const Unit& u : group) emit(u);
+    return;
+  }
+  // Canonical ordering of the marks (stable by combining class), then composition.
+  for (utf8proc_ssize_t a = 1; a < length; ++a) {
+    for (utf8proc_ssize_t b = a; b > 0; --b) {
+      const int cc_prev =
+          utf8proc_get_property(buffer[static_cast<std::size_t>(b - 1)])->combining_class;
+      const int cc_here =
+          utf8proc_get_property(buffer[static_cast<std::size_t>(b)])->combining_class;
+      if (cc_here == 0 || cc_prev <= cc_here) break;
+      std::swap(buffer[static_cast<std::size_t>(b - 1)], buffer[static_cast<std::size_t>(b)]);
+    }
+  }
+  length = utf8proc_normalize_utf32(
+      buffer.data(), length, static_cast<utf8proc_option_t>(UTF8PROC_COMPOSE | UTF8PROC_STABLE));
+  const std::uint32_t begin = group.front().begin;
+  const std::uint32_t end = group.back().end;
+  for (utf8proc_ssize_t k = 0; k < length; ++k) {
+    emit(Unit{static_cast<char32_t>(buffer[static_cast<std::size_t>(k)]), begin, end});
+  }
 }
 
 // --- Stage 3: spaces, quotes, dashes
@@ -244,22 +227,95 @@ char32_t map_char(char32_t c) {
   return c;
 }
 
-Units map_chars(Units in) {
-  Units out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    Unit u = in[i];
-    if (u.cp == U'\r') {
-      if (i + 1 < in.size() && in[i + 1].cp == U'\n') continue;  // CRLF: the LF stands for both
-      u.cp = U'\n';
-    } else {
-      u.cp = map_char(u.cp);
-      if (u.cp == kDrop) continue;
+// Stages 1-3 in one pass over the original: decode, NFKC per group, map characters. It also
+// notes whether any character that stage 4 acts on appeared, so clean text can skip stage 4:
+// \\ * ` ~ _ | [ < anywhere, and - + = : > # and bullets as the first non-space of a line.
+class Front {
+ public:
+  explicit Front(Units& out) : out_(out) {}
+
+  // Returns true if stage 4 may have something to strip.
+  bool run(std::string_view s, Units& group) {
+    out_.clear();
+    out_.reserve(s.size());
+    const std::size_t size = s.size();
+    std::size_t i = 0;
+    while (i < size) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      // An ASCII character followed by one: a group of its own, which NFKC leaves alone.
+      if (c < 0x80 && c != '&' &&
+          (i + 1 == size || (static_cast<unsigned char>(s[i + 1]) < 0x80 && s[i + 1] != '&'))) {
+        const auto at = static_cast<std::uint32_t>(i);
+        emit(Unit{c, at, at + 1});
+        ++i;
+        continue;
+      }
+      group.clear();
+      char32_t cp = 0;
+      std::size_t n = decode_at(s, i, cp);
+      group.push_back(Unit{cp, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + n)});
+      i += n;
+      while (i < size) {
+        char32_t mark = 0;
+        n = decode_at(s, i, mark);
+        if (!is_combining(mark)) break;
+        group.push_back(
+            Unit{mark, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i + n)});
+        i += n;
+      }
+      if (group.size() == 1 && cp < 0x80) {
+        emit(group.front());
+      } else {
+        nfkc_group(group, [this](const Unit& u) { emit(u); });
+      }
     }
-    out.push_back(u);
+    if (pending_cr_) out_.push_back(Unit{U'\n', cr_.begin, cr_.end});
+    return markup_;
   }
-  return out;
-}
+
+ private:
+  void emit(Unit u) {
+    if (pending_cr_) {
+      pending_cr_ = false;
+      if (u.cp != U'\n') push(Unit{U'\n', cr_.begin, cr_.end});  // CRLF: the LF stands for both
+    }
+    if (u.cp == U'\r') {
+      pending_cr_ = true;
+      cr_ = u;
+      return;
+    }
+    if (u.cp < 0x20 || u.cp >= 0x7F) {
+      u.cp = map_char(u.cp);
+      if (u.cp == kDrop) return;
+    }
+    push(u);
+  }
+  void push(const Unit& u) {
+    const char32_t c = u.cp;
+    if (c == U'\n') {
+      line_start_ = true;
+    } else if (c != U' ') {
+      if (line_start_) {
+        line_start_ = false;
+        if (c == U'-' || c == U'+' || c == U'=' || c == U':' || c == U'>' || c == U'#' ||
+            c == 0x2022 || c == 0x00B7 || c == 0x25CF || c == 0x25AA) {
+          markup_ = true;
+        }
+      }
+      if (c == U'\\' || c == U'*' || c == U'`' || c == U'~' || c == U'_' || c == U'|' ||
+          c == U'[' || c == U'<') {
+        markup_ = true;
+      }
+    }
+    out_.push_back(u);
+  }
+
+  Units& out_;
+  bool pending_cr_ = false;
+  Unit cr_{};
+  bool line_start_ = true;
+  bool markup_ = false;
+};
 
 // --- Stage 4: Markdown and HTML remnants
 // ----------------------------------------------------------
@@ -280,13 +336,15 @@ bool is_ascii_punct(char32_t c) {
 
 class MarkdownStripper {
  public:
-  explicit MarkdownStripper(Units in) : in_(std::move(in)), drop_(in_.size(), false) {}
+  // Works in place on `units` (compacted at the end of run()).
+  MarkdownStripper(Units& units, std::vector<std::uint32_t>& new_index)
+      : in_(units), new_index_(new_index) {}
 
-  Units run(std::vector<HeadingUnits>& headings, std::vector<std::size_t>& items) {
+  void run(std::vector<HeadingUnits>& headings, std::vector<std::size_t>& items) {
     // Backslash escapes first, so escaped characters are never taken as markup below.
     for (std::size_t i = 0; i + 1 < in_.size(); ++i) {
       if (in_[i].cp == U'\\' && !in_[i].literal && is_ascii_punct(in_[i + 1].cp)) {
-        drop_[i] = true;
+        drop(i, i + 1);
         in_[i + 1].literal = true;
         ++i;
       }
@@ -302,33 +360,42 @@ class MarkdownStripper {
       strip_inline(line_start, line_end);
       line_start = line_end + 1;
     }
-    Units out;
-    out.reserve(in_.size());
-    std::vector<std::size_t> new_index(in_.size() + 1, 0);
-    for (std::size_t i = 0; i < in_.size(); ++i) {
-      new_index[i] = out.size();
-      if (!drop_[i]) out.push_back(in_[i]);
+    if (!item_lines_.empty() || !heading_lines.empty()) {
+      // Where each unit lands after compaction, for the heading and list-item positions.
+      auto& new_index = new_index_;
+      new_index.resize(in_.size() + 1);
+      std::uint32_t kept = 0;
+      for (std::size_t i = 0; i < in_.size(); ++i) {
+        new_index[i] = kept;
+        if (!in_[i].dropped) ++kept;
+      }
+      new_index[in_.size()] = kept;
+      for (std::size_t first : item_lines_) {
+        std::size_t at = first;
+        while (at < in_.size() && in_[at].dropped) ++at;
+        items.push_back(new_index[at]);
+      }
+      for (auto [first, level] : heading_lines) {
+        std::size_t end = first;
+        while (end < in_.size() && in_[end].cp != U'\n') ++end;
+        headings.push_back({new_index[first], new_index[end], level});
+      }
     }
-    new_index[in_.size()] = out.size();
-    for (std::size_t first : item_lines_) {
-      std::size_t at = first;
-      while (at < in_.size() && drop_[at]) ++at;
-      items.push_back(new_index[at]);
+    if (first_drop_ >= in_.size()) return;  // nothing was stripped
+    std::size_t kept = first_drop_;
+    for (std::size_t i = first_drop_; i < in_.size(); ++i) {
+      if (!in_[i].dropped) in_[kept++] = in_[i];
     }
-    for (auto [first, level] : heading_lines) {
-      std::size_t end = first;
-      while (end < in_.size() && in_[end].cp != U'\n') ++end;
-      headings.push_back({new_index[first], new_index[end], level});
-    }
-    return out;
+    in_.resize(kept);
   }
 
  private:
   bool markup(std::size_t i, char32_t c) const {
-    return i < in_.size() && !drop_[i] && is_markup(in_[i], c);
+    return i < in_.size() && !in_[i].dropped && is_markup(in_[i], c);
   }
   void drop(std::size_t first, std::size_t last) {
-    for (std::size_t i = first; i < last; ++i) drop_[i] = true;
+    for (std::size_t i = first; i < last; ++i) in_[i].dropped = true;
+    if (first < last) first_drop_ = std::min(first_drop_, first);
   }
 
   // Line prefixes: blockquote '>', heading #'s, bullets, rule lines. Returns the heading level or
@@ -389,7 +456,7 @@ class MarkdownStripper {
 
   void strip_inline(std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      if (drop_[i] || in_[i].literal) continue;
+      if (in_[i].dropped || in_[i].literal) continue;
       const char32_t c = in_[i].cp;
       switch (c) {
         case U'*':
@@ -489,23 +556,14 @@ class MarkdownStripper {
     drop(open + 1, close + 1);
   }
 
-  Units in_;
-  std::vector<bool> drop_;
+  Units& in_;
+  std::size_t first_drop_ = static_cast<std::size_t>(-1);
+  std::vector<std::uint32_t>& new_index_;
   std::vector<std::size_t> item_lines_;
 };
 
 // --- Stage 5: whitespace and encoding
 // --------------------------------------------------------------
-
-void append_utf8(NormalizedText& out, char32_t cp, std::uint32_t begin, std::uint32_t end) {
-  std::array<utf8proc_uint8_t, 4> bytes{};
-  const auto n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), bytes.data());
-  for (utf8proc_ssize_t k = 0; k < n; ++k) {
-    out.text.push_back(static_cast<char>(bytes[static_cast<std::size_t>(k)]));
-    out.origin_begin.push_back(begin);
-    out.origin_end.push_back(end);
-  }
-}
 
 }  // namespace
 
@@ -523,15 +581,45 @@ ByteSpan NormalizedText::to_original(ByteSpan normalized) const {
 NormalizedText normalize(std::string_view original) {
   std::vector<HeadingUnits> heading_units;
   std::vector<std::size_t> item_units;
-  Units units = MarkdownStripper(map_chars(nfkc(decode(original)))).run(heading_units, item_units);
+  thread_local Buffers buffers;
+  Units& units = buffers.units;
+  if (Front(units).run(original, buffers.group)) {
+    MarkdownStripper(units, buffers.new_index).run(heading_units, item_units);
+  }
 
   NormalizedText out;
   out.original_size = original.size();
-  out.text.reserve(original.size());
-  out.origin_begin.reserve(original.size());
-  out.origin_end.reserve(original.size());
-  // Byte position in `out.text` of each unit that is not whitespace (for heading spans).
-  std::vector<std::uint32_t> unit_pos(units.size() + 1, 0);
+  // Each unit gives at most its UTF-8 length (a whitespace run at most one byte per unit), so the
+  // output is sized once and written through pointers, then trimmed.
+  std::size_t bound = 0;
+  for (const Unit& u : units) bound += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
+  out.text.resize(bound);
+  out.origin_begin.resize(bound);
+  out.origin_end.resize(bound);
+  char* text = out.text.data();
+  std::uint32_t* from = out.origin_begin.data();
+  std::uint32_t* to = out.origin_end.data();
+  std::size_t n = 0;
+  auto put = [&](char32_t cp, std::uint32_t begin, std::uint32_t end) {
+    if (cp < 0x80) {
+      text[n] = static_cast<char>(cp);
+      from[n] = begin;
+      to[n] = end;
+      ++n;
+      return;
+    }
+    const auto length = static_cast<std::size_t>(utf8proc_encode_char(
+        static_cast<utf8proc_int32_t>(cp), reinterpret_cast<utf8proc_uint8_t*>(text + n)));
+    for (std::size_t k = 0; k < length; ++k) {
+      from[n + k] = begin;
+      to[n + k] = end;
+    }
+    n += length;
+  };
+  // Byte position in `out.text` of each unit (for heading and list-item spans), when there are any.
+  const bool positions = !heading_units.empty() || !item_units.empty();
+  std::vector<std::uint32_t>& unit_pos = buffers.unit_pos;
+  if (positions) unit_pos.assign(units.size() + 1, 0);
 
   std::size_t newlines = 0;
   bool pending = false;
@@ -547,22 +635,25 @@ NormalizedText normalize(std::string_view original) {
       }
       ws_end = u.end;
       if (u.cp == U'\n') ++newlines;
-      unit_pos[i] = static_cast<std::uint32_t>(out.text.size());
+      if (positions) unit_pos[i] = static_cast<std::uint32_t>(n);
       continue;
     }
-    if (pending && !out.text.empty()) {
+    if (pending && n > 0) {
       if (newlines >= 2) {
-        append_utf8(out, U'\n', ws_begin, ws_end);
-        append_utf8(out, U'\n', ws_begin, ws_end);
+        put(U'\n', ws_begin, ws_end);
+        put(U'\n', ws_begin, ws_end);
       } else {
-        append_utf8(out, newlines == 1 ? U'\n' : U' ', ws_begin, ws_end);
+        put(newlines == 1 ? U'\n' : U' ', ws_begin, ws_end);
       }
     }
     pending = false;
-    unit_pos[i] = static_cast<std::uint32_t>(out.text.size());
-    append_utf8(out, u.cp, u.begin, u.end);
+    if (positions) unit_pos[i] = static_cast<std::uint32_t>(n);
+    put(u.cp, u.begin, u.end);
   }
-  unit_pos[units.size()] = static_cast<std::uint32_t>(out.text.size());
+  if (positions) unit_pos[units.size()] = static_cast<std::uint32_t>(n);
+  out.text.resize(n);
+  out.origin_begin.resize(n);
+  out.origin_end.resize(n);
 
   for (const auto& h : heading_units) {
     // Trim whitespace units at both ends so the span covers just the heading's words.

@@ -1,0 +1,669 @@
+#include "engine/literal_prefilter.h"
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <map>
+#include <optional>
+
+namespace cw::engine {
+namespace {
+
+constexpr std::size_t kMaxSet = 64;      // strings an exact set may hold before it is summarised
+constexpr std::size_t kMaxLiteral = 64;  // bytes of one literal
+constexpr std::size_t kMaxClause = 512;  // literals of one OR-clause
+
+using Clause = std::vector<std::string>;  // sorted, unique
+
+// What is known about the strings a piece of pattern matches. `exact`: the piece matches exactly
+// the (lower-cased) strings of `set`. Otherwise every match contains one literal of each clause.
+struct Info {
+  bool exact = false;
+  std::vector<std::string> set;
+  std::vector<Clause> clauses;
+
+  static Info unknown() { return {}; }
+  static Info strings(std::vector<std::string> s) {
+    Info info;
+    info.exact = true;
+    std::sort(s.begin(), s.end());
+    s.erase(std::unique(s.begin(), s.end()), s.end());
+    info.set = std::move(s);
+    return info;
+  }
+  static Info empty() { return strings({std::string()}); }
+};
+
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_ascii_punct(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u < 0x7F &&
+         !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+// Reads the subset of RE2 syntax the rules use; anything else makes `failed` true (the pattern then
+// gets no clauses). Case flags are irrelevant: literals and text are both lower-cased.
+class Reader {
+ public:
+  Reader(std::string_view pattern, std::size_t min_len) : p_(pattern), min_len_(min_len) {}
+
+  std::optional<Info> read() {
+    Info info = alternation();
+    if (failed_ || at_ != p_.size()) return std::nullopt;
+    return info;
+  }
+
+ private:
+  bool more() const { return at_ < p_.size(); }
+  char peek(std::size_t ahead = 0) const {
+    return at_ + ahead < p_.size() ? p_[at_ + ahead] : '\0';
+  }
+  Info fail() {
+    failed_ = true;
+    return Info::unknown();
+  }
+
+  std::optional<Clause> clause_of_set(const std::vector<std::string>& set) const {
+    if (set.empty() || set.size() > kMaxClause) return std::nullopt;
+    for (const auto& s : set) {
+      if (s.size() < min_len_) return std::nullopt;
+    }
+    return set;
+  }
+  std::vector<Clause> clauses_of(const Info& info) const {
+    if (!info.exact) return info.clauses;
+    if (auto clause = clause_of_set(info.set)) return {*clause};
+    return {};
+  }
+  // The most selective clause: longest shortest literal, then fewest literals.
+  std::optional<Clause> best_clause(const Info& info) const {
+    std::optional<Clause> best;
+    auto shortest = [](const Clause& c) {
+      std::size_t n = kMaxLiteral;
+      for (const auto& s : c) n = std::min(n, s.size());
+      return n;
+    };
+    for (auto& clause : clauses_of(info)) {
+      if (!best || shortest(clause) > shortest(*best) ||
+          (shortest(clause) == shortest(*best) && clause.size() < best->size())) {
+        best = std::move(clause);
+      }
+    }
+    return best;
+  }
+
+  Info alternation() {
+    std::vector<Info> branches;
+    branches.push_back(concatenation());
+    while (!failed_ && peek() == '|') {
+      ++at_;
+      branches.push_back(concatenation());
+    }
+    if (failed_) return Info::unknown();
+    if (branches.size() == 1) return std::move(branches.front());
+    const bool all_exact =
+        std::all_of(branches.begin(), branches.end(), [](const Info& b) { return b.exact; });
+    std::vector<std::string> all;
+    if (all_exact) {
+      for (const auto& b : branches) all.insert(all.end(), b.set.begin(), b.set.end());
+      Info joined = Info::strings(std::move(all));
+      if (joined.set.size() <= kMaxSet) return joined;
+      Info out;
+      if (auto clause = clause_of_set(joined.set)) out.clauses.push_back(std::move(*clause));
+      return out;
+    }
+    // Every branch must contribute a clause, or the alternation requires nothing.
+    for (const auto& b : branches) {
+      auto clause = best_clause(b);
+      if (!clause) return Info::unknown();
+      all.insert(all.end(), clause->begin(), clause->end());
+    }
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    Info out;
+    if (all.size() <= kMaxClause) out.clauses.push_back(std::move(all));
+    return out;
+  }
+
+  Info concatenation() {
+    std::vector<std::string> run{std::string()};
+    bool whole = true;  // still exactly `run`
+    std::vector<Clause> clauses;
+    auto flush = [&] {
+      if (auto clause = clause_of_set(run)) clauses.push_back(std::move(*clause));
+      run.assign(1, std::string());
+      whole = false;
+    };
+    while (!failed_ && more() && peek() != '|' && peek() != ')') {
+      Info item = repeated_atom();
+      if (failed_) break;
+      if (item.exact) {
+        std::vector<std::string> product;
+        bool fits = run.size() * item.set.size() <= kMaxSet;
+        for (std::size_t a = 0; fits && a < run.size(); ++a) {
+          for (const auto& b : item.set) {
+            if (run[a].size() + b.size() > kMaxLiteral) {
+              fits = false;
+              break;
+            }
+            product.push_back(run[a] + b);
+          }
+        }
+        if (fits) {
+          run = Info::strings(std::move(product)).set;
+        } else {
+          flush();
+          run = item.set;
+        }
+      } else {
+        flush();
+        clauses.insert(clauses.end(), item.clauses.begin(), item.clauses.end());
+      }
+    }
+    if (failed_) return Info::unknown();
+    if (whole) return Info::strings(std::move(run));
+    flush();
+    Info out;
+    out.clauses = std::move(clauses);
+    return out;
+  }
+
+  // An atom with any quantifiers after it.
+  Info repeated_atom() {
+    Info info = atom();
+    while (!failed_ && more()) {
+      std::size_t min = 0;
+      std::size_t max = 0;  // 0 with unbounded: no upper limit
+      bool unbounded = false;
+      const char c = peek();
+      if (c == '*') {
+        unbounded = true;
+        ++at_;
+      } else if (c == '+') {
+        min = 1;
+        unbounded = true;
+        ++at_;
+      } else if (c == '?') {
+        max = 1;
+        ++at_;
+      } else if (c == '{') {
+        if (!repeat_braces(min, max, unbounded)) break;  // a literal '{', read as the next atom
+      } else {
+        break;
+      }
+      if (peek() == '?') ++at_;  // non-greedy: same language
+      info = repeat(std::move(info), min, max, unbounded);
+    }
+    return info;
+  }
+
+  // {n}, {n,}, {n,m}; anything else is not a repetition (RE2 reads '{' literally then).
+  bool repeat_braces(std::size_t& min, std::size_t& max, bool& unbounded) {
+    std::size_t i = at_ + 1;
+    auto number = [&](std::size_t& out) {
+      const std::size_t start = i;
+      out = 0;
+      while (i < p_.size() && p_[i] >= '0' && p_[i] <= '9' && i - start < 5) {
+        out = out * 10 + static_cast<std::size_t>(p_[i] - '0');
+        ++i;
+      }
+      return i > start;
+    };
+    if (!number(min)) return false;
+    if (i < p_.size() && p_[i] == '}') {
+      max = min;
+      at_ = i + 1;
+      return true;
+    }
+    if (i >= p_.size() || p_[i] != ',') return false;
+    ++i;
+    if (i < p_.size() && p_[i] == '}') {
+      unbounded = true;
+      at_ = i + 1;
+      return true;
+    }
+    if (!number(max) || i >= p_.size() || p_[i] != '}') return false;
+    at_ = i + 1;
+    return true;
+  }
+
+  Info repeat(Info info, std::size_t min, std::size_t max, bool unbounded) {
+    if (min == 0) {
+      if (!unbounded && max == 1 && info.exact && info.set.size() < kMaxSet) {
+        info.set.emplace_back();
+        return Info::strings(std::move(info.set));
+      }
+      return Info::unknown();
+    }
+    if (min == 1 && max == 1 && !unbounded) return info;
+    Info out;
+    out.clauses = clauses_of(info);
+    return out;
+  }
+
+  Info atom() {
+    const char c = peek();
+    switch (c) {
+      case '(':
+        return group();
+      case '[':
+        return char_class();
+      case '.':
+        ++at_;
+        return Info::unknown();
+      case '^':
+      case '$':
+        ++at_;
+        return Info::empty();
+      case '\\':
+        return escape();
+      case '*':
+      case '+':
+      case '?':
+        return fail();  // RE2 refuses a quantifier with nothing before it
+      default:
+        break;
+    }
+    ++at_;
+    if (static_cast<unsigned char>(c) >= 0x80) return Info::unknown();  // part of a UTF-8 character
+    return Info::strings({std::string(1, lower(c))});
+  }
+
+  Info group() {
+    ++at_;  // '('
+    if (peek() == '?') {
+      ++at_;
+      if (peek() == 'P' && peek(1) == '<') ++at_;
+      if (peek() == '<') {  // named group
+        while (more() && peek() != '>') ++at_;
+        if (!more()) return fail();
+        ++at_;
+      } else {  // flags: (?i) or (?i:...)
+        while (more() && (peek() == 'i' || peek() == 'm' || peek() == 's' || peek() == 'U' ||
+                          peek() == '-')) {
+          ++at_;
+        }
+        if (peek() == ')') {
+          ++at_;
+          return Info::empty();
+        }
+        if (peek() != ':') return fail();
+        ++at_;
+      }
+    }
+    Info inner = alternation();
+    if (failed_ || peek() != ')') return fail();
+    ++at_;
+    return inner;
+  }
+
+  // One character inside a class: its byte, or nullopt for a class escape (\d, \pL, ...).
+  // Sets failed_ for escapes it does not know.
+  std::optional<char> class_char() {
+    const char c = peek();
+    if (c != '\\') {
+      ++at_;
+      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+      return c;
+    }
+    const char e = peek(1);
+    at_ += 2;
+    switch (e) {
+      case 'd':
+      case 'D':
+      case 's':
+      case 'S':
+      case 'w':
+      case 'W':
+        return std::nullopt;
+      case 'p':
+      case 'P':
+        skip_property();
+        return std::nullopt;
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'f':
+        return '\f';
+      case 'v':
+        return '\v';
+      case 'a':
+        return '\a';
+      default:
+        break;
+    }
+    if (is_ascii_punct(e)) return e;
+    failed_ = true;
+    return std::nullopt;
+  }
+
+  void skip_property() {  // after \p or \P: a letter, or {Name}
+    if (peek() == '{') {
+      while (more() && peek() != '}') ++at_;
+      if (!more()) {
+        failed_ = true;
+        return;
+      }
+    }
+    if (more()) ++at_;
+  }
+
+  Info char_class() {
+    ++at_;  // '['
+    bool negated = false;
+    if (peek() == '^') {
+      negated = true;
+      ++at_;
+    }
+    bool wide = false;  // holds something we do not enumerate
+    std::vector<std::string> chars;
+    bool first = true;
+    while (!failed_) {
+      if (!more()) return fail();
+      if (peek() == ']' && !first) {
+        ++at_;
+        break;
+      }
+      first = false;
+      if (peek() == '[' && peek(1) == ':') {  // [:alpha:]
+        const auto close = p_.find(":]", at_ + 2);
+        if (close == std::string_view::npos) return fail();
+        at_ = close + 2;
+        wide = true;
+        continue;
+      }
+      const auto lo = class_char();
+      if (failed_) break;
+      if (peek() == '-' && peek(1) != ']' && peek(1) != '\0') {
+        ++at_;
+        const auto hi = class_char();
+        if (failed_) break;
+        if (!lo || !hi || *hi < *lo || *hi - *lo > 8) {
+          wide = true;
+          continue;
+        }
+        for (char x = *lo; x <= *hi; ++x) chars.emplace_back(1, lower(x));
+        continue;
+      }
+      if (!lo) {
+        wide = true;
+        continue;
+      }
+      chars.emplace_back(1, lower(*lo));
+    }
+    if (failed_) return Info::unknown();
+    if (negated || wide) return Info::unknown();
+    Info info = Info::strings(std::move(chars));
+    if (info.set.size() > 6) return Info::unknown();
+    return info;
+  }
+
+  Info escape() {
+    const char e = peek(1);
+    at_ += 2;
+    switch (e) {
+      case 'b':
+      case 'B':
+      case 'A':
+      case 'z':
+        return Info::empty();
+      case 'd':
+      case 'D':
+      case 's':
+      case 'S':
+      case 'w':
+      case 'W':
+      case 'C':
+        return Info::unknown();
+      case 'p':
+      case 'P':
+        skip_property();
+        return Info::unknown();
+      case 'n':
+        return Info::strings({"\n"});
+      case 't':
+        return Info::strings({"\t"});
+      case 'r':
+        return Info::strings({"\r"});
+      case 'f':
+        return Info::strings({"\f"});
+      case 'v':
+        return Info::strings({"\v"});
+      case 'a':
+        return Info::strings({"\a"});
+      default:
+        break;
+    }
+    if (is_ascii_punct(e)) return Info::strings({std::string(1, e)});
+    return fail();  // \Q...\E, \x.., octal, ...: not read, the pattern gets no clauses
+  }
+
+  std::string_view p_;
+  std::size_t min_len_;
+  std::size_t at_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len) {
+  RequiredLiterals out;
+  Reader reader(pattern, std::max<std::size_t>(min_len, 1));
+  auto info = reader.read();
+  if (!info) return out;
+  if (info->exact) {
+    bool long_enough = !info->set.empty();
+    for (const auto& s : info->set) long_enough = long_enough && s.size() >= min_len;
+    if (long_enough) out.clauses.push_back(info->set);
+    return out;
+  }
+  out.clauses = std::move(info->clauses);
+  // Duplicate clauses add nothing.
+  std::sort(out.clauses.begin(), out.clauses.end());
+  out.clauses.erase(std::unique(out.clauses.begin(), out.clauses.end()), out.clauses.end());
+  return out;
+}
+
+// --- Aho-Corasick
+// ---------------------------------------------------------------------------------
+
+LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns) {
+  std::map<std::string, std::uint32_t> literal_ids;
+  std::vector<std::vector<std::uint32_t>> literal_to_clauses;
+  pattern_clauses_.assign(patterns.size(), 0);
+  for (std::size_t p = 0; p < patterns.size(); ++p) {
+    if (patterns[p].clauses.empty()) {
+      always_.push_back(static_cast<int>(p));
+      continue;
+    }
+    for (const auto& clause : patterns[p].clauses) {
+      const auto clause_id = static_cast<std::uint32_t>(clause_pattern_.size());
+      clause_pattern_.push_back(static_cast<std::uint32_t>(p));
+      ++pattern_clauses_[p];
+      for (const auto& literal : clause) {
+        auto [it, added] =
+            literal_ids.emplace(literal, static_cast<std::uint32_t>(literal_ids.size()));
+        if (added) literal_to_clauses.emplace_back();
+        literal_to_clauses[it->second].push_back(clause_id);
+      }
+    }
+  }
+  literal_count_ = literal_ids.size();
+  literal_clause_begin_.push_back(0);
+  for (const auto& clauses : literal_to_clauses) {
+    literal_clauses_.insert(literal_clauses_.end(), clauses.begin(), clauses.end());
+    literal_clause_begin_.push_back(static_cast<std::uint32_t>(literal_clauses_.size()));
+  }
+
+  // Byte classes: each byte used by a literal gets its own class (upper case shares the lower
+  // case one); every other byte is class 0 and leads back towards the root.
+  for (const auto& [literal, id] : literal_ids) {
+    for (char c : literal) {
+      const auto b = static_cast<unsigned char>(c);
+      if (byte_class_[b] == 0) byte_class_[b] = static_cast<std::uint8_t>(classes_++);
+    }
+  }
+  for (int c = 'A'; c <= 'Z'; ++c)
+    byte_class_[static_cast<std::size_t>(c)] = byte_class_[static_cast<std::size_t>(c - 'A' + 'a')];
+
+  // Trie.
+  std::vector<std::int32_t> go(classes_, -1);  // state 0 = root
+  std::vector<std::vector<std::uint32_t>> out(1);
+  for (const auto& [literal, id] : literal_ids) {
+    std::size_t state = 0;
+    for (char c : literal) {
+      const std::size_t k = byte_class_[static_cast<unsigned char>(c)];
+      if (go[state * classes_ + k] < 0) {
+        go[state * classes_ + k] = static_cast<std::int32_t>(out.size());
+        out.emplace_back();
+        go.resize(out.size() * classes_, -1);
+      }
+      state = static_cast<std::size_t>(go[state * classes_ + k]);
+    }
+    out[state].push_back(id);
+  }
+  const std::size_t states = out.size();
+  // Failure links in breadth-first order turn the trie into a complete automaton.
+  std::vector<std::size_t> fail(states, 0);
+  std::vector<std::size_t> order;
+  order.reserve(states);
+  std::deque<std::size_t> queue;
+  for (std::size_t k = 0; k < classes_; ++k) {
+    if (go[k] < 0) {
+      go[k] = 0;
+    } else {
+      fail[static_cast<std::size_t>(go[k])] = 0;
+      queue.push_back(static_cast<std::size_t>(go[k]));
+    }
+  }
+  while (!queue.empty()) {
+    const std::size_t s = queue.front();
+    queue.pop_front();
+    order.push_back(s);
+    const auto& inherited = out[fail[s]];
+    out[s].insert(out[s].end(), inherited.begin(), inherited.end());
+    for (std::size_t k = 0; k < classes_; ++k) {
+      std::int32_t& next = go[s * classes_ + k];
+      if (next < 0) {
+        next = go[fail[s] * classes_ + k];
+      } else {
+        fail[static_cast<std::size_t>(next)] = static_cast<std::size_t>(go[fail[s] * classes_ + k]);
+        queue.push_back(static_cast<std::size_t>(next));
+      }
+    }
+  }
+  // Renumber so that states with outputs come last: the scan loop then tests one comparison.
+  std::vector<std::size_t> renumber(states);
+  std::size_t next_id = 0;
+  for (std::size_t s = 0; s < states; ++s)
+    if (out[s].empty()) renumber[s] = next_id++;
+  const std::size_t first_output = next_id;
+  for (std::size_t s = 0; s < states; ++s)
+    if (!out[s].empty()) renumber[s] = next_id++;
+  // The root has no output (literals are never empty), so it keeps number 0.
+  transitions_.assign(states * classes_, 0);
+  output_begin_.assign(states + 1, 0);
+  std::vector<std::vector<std::uint32_t>> out_by_new(states);
+  for (std::size_t s = 0; s < states; ++s) {
+    for (std::size_t k = 0; k < classes_; ++k) {
+      transitions_[renumber[s] * classes_ + k] = static_cast<std::int32_t>(
+          renumber[static_cast<std::size_t>(go[s * classes_ + k])] * classes_);
+    }
+    out_by_new[renumber[s]] = std::move(out[s]);
+  }
+  for (std::size_t s = 0; s < states; ++s) {
+    output_begin_[s] = static_cast<std::uint32_t>(outputs_.size());
+    outputs_.insert(outputs_.end(), out_by_new[s].begin(), out_by_new[s].end());
+  }
+  output_begin_[states] = static_cast<std::uint32_t>(outputs_.size());
+  first_output_offset_ = static_cast<std::int32_t>(first_output * classes_);
+  state_count_ = states;
+}
+
+namespace {
+
+struct Scratch {
+  std::vector<std::uint8_t> literal_seen;
+  std::vector<std::uint32_t> literals;
+  std::vector<std::uint8_t> clause_seen;
+  std::vector<std::uint32_t> clauses;
+  std::vector<std::uint32_t> pattern_hits;
+};
+
+}  // namespace
+
+void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candidates) const {
+  thread_local Scratch scratch;
+  auto& seen = scratch.literal_seen;
+  if (seen.size() < literal_count_) seen.resize(literal_count_, 0);
+  auto& found = scratch.literals;
+  found.clear();
+
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  const std::int32_t* table = transitions_.data();
+  const std::uint8_t* klass = byte_class_.data();
+  const std::size_t classes = classes_;
+  std::int32_t state = 0;  // an offset into the table: state number * classes
+  for (std::size_t i = 0; i < size; ++i) {
+    unsigned char b = bytes[i];
+    // Case-insensitive RE2 also matches KELVIN SIGN for 'k' and LONG S for 's': fold them here.
+    if (b == 0xE2 || b == 0xC5) [[unlikely]] {
+      if (b == 0xE2 && i + 2 < size && bytes[i + 1] == 0x84 && bytes[i + 2] == 0xAA) {
+        b = 'k';
+        i += 2;
+      } else if (b == 0xC5 && i + 1 < size && bytes[i + 1] == 0xBF) {
+        b = 's';
+        i += 1;
+      }
+    }
+    state = table[static_cast<std::size_t>(state) + klass[b]];
+    if (state >= first_output_offset_) [[unlikely]] {
+      const std::size_t s = static_cast<std::size_t>(state) / classes;
+      for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
+        const std::uint32_t literal = outputs_[k];
+        if (!seen[literal]) {
+          seen[literal] = 1;
+          found.push_back(literal);
+        }
+      }
+    }
+  }
+
+  candidates->insert(candidates->end(), always_.begin(), always_.end());
+  if (!found.empty()) {
+    auto& clause_seen = scratch.clause_seen;
+    if (clause_seen.size() < clause_pattern_.size()) clause_seen.resize(clause_pattern_.size(), 0);
+    auto& hits = scratch.pattern_hits;
+    if (hits.size() < pattern_clauses_.size()) hits.resize(pattern_clauses_.size(), 0);
+    auto& clauses = scratch.clauses;
+    clauses.clear();
+    for (std::uint32_t literal : found) {
+      seen[literal] = 0;
+      for (std::uint32_t k = literal_clause_begin_[literal]; k < literal_clause_begin_[literal + 1];
+           ++k) {
+        const std::uint32_t clause = literal_clauses_[k];
+        if (clause_seen[clause]) continue;
+        clause_seen[clause] = 1;
+        clauses.push_back(clause);
+        const std::uint32_t pattern = clause_pattern_[clause];
+        if (++hits[pattern] == pattern_clauses_[pattern]) {
+          candidates->push_back(static_cast<int>(pattern));
+        }
+      }
+    }
+    for (std::uint32_t clause : clauses) {
+      clause_seen[clause] = 0;
+      hits[clause_pattern_[clause]] = 0;
+    }
+  }
+  std::sort(candidates->begin(), candidates->end());
+}
+
+}  // namespace cw::engine

@@ -1,0 +1,62 @@
+// Literal prefilter: which patterns of a set can possibly match a text, found without running them.
+//
+// required_literals() reads an RE2 pattern and derives, conservatively, literals that every match
+// must contain: a list of clauses, where each clause is a set of lower-case literals and every
+// match contains at least one literal of every clause. "(?i)\bwaive\b[^.;]{0,80}\bjury" gives
+// {"waive"} AND {"jury"}; "(sell|rent)s?" gives {"sell","sells","rent","rents"}. Anything the
+// reader does not understand contributes no clause, so a pattern it cannot read at all simply has
+// no clauses and is always a candidate: the prefilter may let through too much, never too little.
+//
+// LiteralPrefilter compiles the clauses of all patterns into one Aho-Corasick automaton over
+// lower-cased bytes (the text is case-folded on the fly, no copy) and, for a text, lists the
+// patterns whose every clause has a literal in it. Those candidates are then confirmed with the
+// pattern's own RE2 (pattern_set.cpp). Building it needs no RE2 compilation, so it is cheap enough
+// to do at host start.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cw::engine {
+
+struct RequiredLiterals {
+  std::vector<std::vector<std::string>> clauses;  // AND of ORs; empty: no requirement found
+};
+
+// `min_len`: a literal shorter than this is not worth filtering on (it occurs nearly everywhere),
+// so a clause that would need one is dropped.
+RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len = 3);
+
+class LiteralPrefilter {
+ public:
+  LiteralPrefilter() = default;
+  // Builds the automaton; `patterns[i]` are the clauses of pattern i.
+  explicit LiteralPrefilter(const std::vector<RequiredLiterals>& patterns);
+
+  // Appends to `*candidates` the sorted indices of the patterns that may match `text`.
+  void candidates(std::string_view text, std::vector<int>* candidates) const;
+
+  [[nodiscard]] std::size_t literal_count() const { return literal_count_; }
+  [[nodiscard]] std::size_t state_count() const { return state_count_; }
+
+ private:
+  // Automaton: transitions_[state * classes_ + byte_class_[byte]], states numbered from 0 (root).
+  std::vector<std::uint8_t> byte_class_ = std::vector<std::uint8_t>(256, 0);
+  std::size_t classes_ = 1;
+  std::vector<std::int32_t> transitions_;
+  std::vector<std::uint32_t> output_begin_;  // per state, into outputs_ (size states + 1)
+  std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
+  // Literal -> the clauses it satisfies; clause -> its pattern; pattern -> its clause count.
+  std::vector<std::uint32_t> literal_clause_begin_;
+  std::vector<std::uint32_t> literal_clauses_;
+  std::vector<std::uint32_t> clause_pattern_;
+  std::vector<std::uint32_t> pattern_clauses_;
+  std::int32_t first_output_offset_ = 0;  // states from here on have outputs
+  std::vector<int> always_;               // patterns without clauses
+  std::size_t literal_count_ = 0;
+  std::size_t state_count_ = 0;
+};
+
+}  // namespace cw::engine

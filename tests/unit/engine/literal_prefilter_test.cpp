@@ -1,0 +1,157 @@
+#define BOOST_TEST_MODULE literal_prefilter
+#include "engine/literal_prefilter.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+#include <re2/re2.h>
+
+#include "engine/pattern_set.h"
+
+using cw::engine::LiteralPrefilter;
+using cw::engine::PatternSet;
+using cw::engine::required_literals;
+using Clauses = std::vector<std::vector<std::string>>;
+
+BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
+  BOOST_TEST((required_literals("(?i)\\bwaive\\b[^.;]{0,80}\\bjury").clauses ==
+              Clauses{{"jury"}, {"waive"}}));
+  BOOST_TEST((required_literals("(?i)\\b(sell|rent)s?\\b").clauses ==
+              Clauses{{"rent", "rents", "sell", "sells"}}));
+  BOOST_TEST(
+      (required_literals("(?i)opt[- ]?out").clauses == Clauses{{"opt out", "opt-out", "optout"}}));
+  // Upper case in the pattern is looked for in lower case (the text is folded the same way).
+  BOOST_TEST((required_literals("Binding (?:Arbitration|ARBITRATION)").clauses ==
+              Clauses{{"binding arbitration"}}));
+  // A branch without a usable literal makes the alternation require nothing.
+  BOOST_TEST((required_literals("(?i)(we|\\w+) may sell").clauses == Clauses{{" may sell"}}));
+  BOOST_TEST(required_literals("(?i)(data|\\w+)").clauses.empty());
+  // Optional and starred parts require nothing; + keeps its operand's literals.
+  BOOST_TEST((required_literals("(?:notice)?terms").clauses == Clauses{{"noticeterms", "terms"}}));
+  BOOST_TEST((required_literals("(?:notice)*terms").clauses == Clauses{{"terms"}}));
+  BOOST_TEST((required_literals("(?:notice)+ terms").clauses == Clauses{{" terms"}, {"notice"}}));
+  // Short literals are not worth filtering on.
+  BOOST_TEST(required_literals("(?i)\\bus\\b").clauses.empty());
+  // What the reader does not know contributes nothing (never a wrong requirement).
+  BOOST_TEST(required_literals("\\Qa.b\\E").clauses.empty());
+  BOOST_TEST(required_literals("(unclosed").clauses.empty());
+  BOOST_TEST((required_literals("[|(]{2}pipe|x").clauses.empty()));
+}
+
+BOOST_AUTO_TEST_CASE(candidates_need_every_clause) {
+  LiteralPrefilter filter({required_literals("(?i)\\bwaive\\b.*\\bjury"),
+                           required_literals("(?i)class action"), required_literals("\\d+")});
+  std::vector<int> hits;
+  filter.candidates("You WAIVE any right to a Jury trial.", &hits);
+  BOOST_TEST(hits == std::vector<int>({0, 2}), boost::test_tools::per_element());
+  hits.clear();
+  filter.candidates("a jury", &hits);
+  BOOST_TEST(hits == std::vector<int>({2}), boost::test_tools::per_element());
+  hits.clear();
+  // KELVIN SIGN and LONG S fold to k and s, as in RE2's case-insensitive matching.
+  LiteralPrefilter kelvin({required_literals("(?i)kiosks")});
+  kelvin.candidates("\xE2\x84\xAAio\xC5\xBFks", &hits);
+  BOOST_TEST(hits == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(RE2::PartialMatch("\xE2\x84\xAAio\xC5\xBFks", RE2("(?i)kiosks")));
+}
+
+namespace {
+
+// Random patterns over a small alphabet, so matches and near-misses are frequent.
+std::string random_pattern(std::mt19937& rng, int depth = 0) {
+  static const std::vector<std::string> atoms{
+      "a",    "b",    "ab",    "abc", "ba",  "c",     "\\bab",   "\\s", "\\w", ".",
+      "[ab]", "[^a]", "[a-c]", "\\.", "x y", "(?i)B", "(?i:ca)", "^",   "$",   "\\d"};
+  std::string out;
+  const int parts = 1 + static_cast<int>(rng() % 4);
+  for (int i = 0; i < parts; ++i) {
+    std::string piece;
+    if (depth < 2 && rng() % 4 == 0) {
+      piece = "(" + random_pattern(rng, depth + 1) + "|" + random_pattern(rng, depth + 1) + ")";
+    } else {
+      piece = atoms[rng() % atoms.size()];
+      if (piece.size() > 1 && piece[0] != '\\' && piece[0] != '[' && piece[0] != '(') {
+        piece = "(?:" + piece + ")";
+      }
+    }
+    if (piece == "^" || piece == "$") {
+      out += piece;
+      continue;
+    }
+    static const std::vector<std::string> quantifiers{"",  "",    "",      "?",     "*",
+                                                      "+", "{2}", "{0,3}", "{1,2}", "+?"};
+    out += piece + quantifiers[rng() % quantifiers.size()];
+  }
+  return out;
+}
+
+std::string random_text(std::mt19937& rng) {
+  static const std::string alphabet = "aAbBcC xy.1";
+  std::string out;
+  const std::size_t size = rng() % 16;
+  for (std::size_t i = 0; i < size; ++i) out += alphabet[rng() % alphabet.size()];
+  return out;
+}
+
+}  // namespace
+
+// The one property that matters: whenever RE2 finds a pattern, the prefilter lets it through.
+BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
+  std::mt19937 rng(20261125);
+  std::size_t checked = 0;
+  std::size_t filtered_out = 0;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> patterns;
+    std::vector<cw::engine::RequiredLiterals> required;
+    std::vector<std::unique_ptr<RE2>> regexes;
+    for (int i = 0; i < 20; ++i) {
+      std::string p = random_pattern(rng);
+      auto re = std::make_unique<RE2>(p, RE2::Quiet);
+      if (!re->ok()) continue;
+      required.push_back(required_literals(p, 2));
+      regexes.push_back(std::move(re));
+      patterns.push_back(std::move(p));
+    }
+    LiteralPrefilter filter(required);
+    for (int t = 0; t < 50; ++t) {
+      const std::string text = random_text(rng);
+      std::vector<int> candidates;
+      filter.candidates(text, &candidates);
+      for (std::size_t i = 0; i < regexes.size(); ++i) {
+        const bool candidate =
+            std::binary_search(candidates.begin(), candidates.end(), static_cast<int>(i));
+        if (!candidate) ++filtered_out;
+        if (RE2::PartialMatch(text, *regexes[i])) {
+          ++checked;
+          BOOST_REQUIRE_MESSAGE(candidate, "pattern '" << patterns[i] << "' matches '" << text
+                                                       << "' but was filtered out");
+        }
+      }
+    }
+  }
+  BOOST_TEST(checked > 1000U);
+  BOOST_TEST(filtered_out > 1000U);  // the filter does filter
+}
+
+BOOST_AUTO_TEST_CASE(deferred_compilation_in_a_pattern_set) {
+  PatternSet::Options options;
+  options.defer_compile = true;
+  PatternSet set(options);
+  std::string error;
+  BOOST_TEST(set.Add("(?i)binding arbitration", &error) == 0);
+  // RE2 refuses the repetition, but only when it is compiled.
+  BOOST_TEST(set.Add("(?i)class action{2,1}", &error) == 1);
+  BOOST_REQUIRE(set.Compile(&error));
+  BOOST_TEST(set.compiled_patterns() == 0U);
+  std::vector<int> hits;
+  PatternSet::MatchError why{};
+  BOOST_TEST(set.Match("Binding Arbitration applies.", &hits, &why));
+  BOOST_TEST(hits == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(set.compiled_patterns() == 1U);  // only the pattern the text needed
+  BOOST_TEST(!set.Match("no class action", &hits, &why));
+  BOOST_TEST((why == PatternSet::MatchError::kPatternError));
+  BOOST_TEST(!set.CompileAll(&error));
+  BOOST_TEST(error.find("pattern 1") != std::string::npos);
+}
