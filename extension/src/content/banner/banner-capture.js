@@ -28,7 +28,7 @@
     tcfTimeoutMs: 800,
     fallbackMaxText: 5000,
     sliceMs: 3, // main-thread time per capture task; the page runs between slices
-    maxHiddenLayerControls: 300, // vendor lists repeat "Privacy policy" links by the hundred
+    maxHiddenLayerControls: 150, // distinct texts; vendor lists repeat "Privacy policy" links by the hundred
     maxLinkSamples: 12, // page links probed for CB-22 (forced action)
     maxLinksScanned: 400,
   };
@@ -541,11 +541,16 @@
       const hiddenControls = safeQueryAll(el, CONTROL_SELECTOR);
       layer.hidden_controls = hiddenControls.length;
       yield;
+      // One control per distinct text: a vendor list repeats the same link hundreds of times, and
+      // the judge only asks whether a refusal or a save is among them.
+      const seenTexts = new Set();
+      let looked = 0;
       for (const node of hiddenControls) {
         if (layer.controls.length >= LIMITS.maxHiddenLayerControls || counts.controls >= LIMITS.maxControls) break;
-        if (layer.controls.length % 16 === 15) yield;
+        if (++looked % 16 === 0) yield;
         const control = describeControl(node, el, w, false);
-        if (!control.text) continue;
+        if (!control.text || seenTexts.has(control.text.toLowerCase())) continue;
+        seenTexts.add(control.text.toLowerCase());
         layer.controls.push(control);
         counts.controls++;
       }
