@@ -1,6 +1,7 @@
 #include "sync/archive_store.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <vector>
 
 #include <sodium.h>
@@ -61,6 +62,20 @@ std::string observation_stable_id(const std::string& version, std::string_view r
   return hex(blake(key, 16));
 }
 
+std::string banner_stable_id(std::string_view site, std::string_view seen_at,
+                             std::string_view fingerprint) {
+  std::string key(site);
+  key += '\x1f';
+  key += seen_at;
+  key += '\x1f';
+  key += fingerprint;
+  return hex(blake(key, 16));
+}
+
+std::string banner_change_id(const std::string& before, const std::string& after) {
+  return hex(blake(before + '\x1f' + after, 16));
+}
+
 Error invalid(std::string detail) {
   return Error::make(ErrorCode::SYNC_BUNDLE_INVALID,
                      {{"file", "?"}, {"detail", std::move(detail)}});
@@ -83,12 +98,57 @@ nlohmann::json opt_hex(const std::string& blob) {
 
 }  // namespace
 
+ArchiveStore::Use ArchiveStore::use(const char* sql) {
+  // Keyed by the text (the callers pass literals, which outlive the store).
+  auto& slot = statements_[std::string_view(sql)];
+  if (!slot || !slot->prepared()) {
+    slot = std::make_unique<archive::sql::Statement>(archive_.handle(), sql);
+  }
+  slot->reset();
+  return Use(*slot);
+}
+
+Expected<nlohmann::json> ArchiveStore::document_json(std::int64_t document_id) {
+  if (auto it = document_values_.find(document_id); it != document_values_.end()) return it->second;
+  auto st =
+      use("SELECT s.name, s.domain, d.terms_type, d.variant, d.url FROM documents d"
+          " JOIN services s ON s.id = d.service_id WHERE d.id = ?");
+  st->bind(1, document_id);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return Error::make(ErrorCode::NOT_FOUND, {{"what", "document"}});
+  nlohmann::json value{{"service", st->text(0)},
+                       {"domain", st->text(1)},
+                       {"terms_type", st->text(2)},
+                       {"variant", st->text(3)},
+                       {"url", st->text(4)}};
+  document_values_[document_id] = value;
+  return value;
+}
+
+Expected<std::string> ArchiveStore::stable_version(std::int64_t version_row) {
+  if (auto it = version_ids_.find(version_row); it != version_ids_.end()) return it->second;
+  auto st =
+      use("SELECT v.hash, s.name, d.terms_type, d.variant FROM versions v"
+          " JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = d.service_id"
+          " WHERE v.id = ?");
+  st->bind(1, version_row);
+  auto row = st->step();
+  if (!row) return row.error();
+  if (!*row) return Error::make(ErrorCode::NOT_FOUND, {{"what", "version"}});
+  std::string id =
+      hex(st->blob(0)) + "." + document_stable_id(st->text(1), st->text(2), st->text(3));
+  version_ids_[version_row] = id;
+  return id;
+}
+
 Status ArchiveStore::list_records(
     const std::function<void(RecordKind, const std::string&)>& visit) {
   sqlite3* db = archive_.handle();
   documents_.clear();
   versions_.clear();
   observations_.clear();
+  document_values_.clear();  // the URL may have changed since
   std::unordered_map<std::int64_t, std::string> doc_by_row;
   std::unordered_map<std::int64_t, std::string> version_by_row;
   {
@@ -108,7 +168,9 @@ Status ArchiveStore::list_records(
     // By document, then in recording order: a version's reference always comes before it, and
     // consecutive texts of one document compress against each other.
     archive::sql::Statement st(
-        db, "SELECT id, document_id, hash FROM versions ORDER BY document_id, id");
+        db, "SELECT id, document_id, hash FROM versions WHERE id > ? ORDER BY document_id, id");
+    st.bind(1, floor_versions_);
+    max_versions_ = floor_versions_;
     for (;;) {
       auto row = st.step();
       if (!row) return row.error();
@@ -116,6 +178,8 @@ Status ArchiveStore::list_records(
       const std::string id = hex(st.blob(2)) + "." + doc_by_row[st.int64(1)];
       versions_[id] = st.int64(0);
       version_by_row[st.int64(0)] = id;
+      version_ids_[st.int64(0)] = id;
+      max_versions_ = std::max(max_versions_, st.int64(0));
       visit(RecordKind::kVersion, id);
     }
   }
@@ -123,18 +187,96 @@ Status ArchiveStore::list_records(
     archive::sql::Statement st(
         db,
         "SELECT o.id, o.version_id, b.raw_hash, o.seen_at, o.url FROM observations o"
-        " JOIN bodies b ON b.id = o.body_id ORDER BY o.document_id, o.id");
+        " JOIN bodies b ON b.id = o.body_id WHERE o.id > ? ORDER BY o.document_id, o.id");
+    st.bind(1, floor_observations_);
+    max_observations_ = floor_observations_;
     for (;;) {
       auto row = st.step();
       if (!row) return row.error();
       if (!*row) break;
-      const std::string id =
-          observation_stable_id(version_by_row[st.int64(1)], st.blob(2), st.text(3), st.text(4));
+      max_observations_ = std::max(max_observations_, st.int64(0));
+      std::string version;
+      if (auto it = version_by_row.find(st.int64(1)); it != version_by_row.end()) {
+        version = it->second;
+      } else {
+        auto known = stable_version(st.int64(1));  // a version listed before the floor
+        if (!known) return known.error();
+        version = std::move(*known);
+      }
+      const std::string id = observation_stable_id(version, st.blob(2), st.text(3), st.text(4));
       observations_[id] = st.int64(0);
       visit(RecordKind::kObservation, id);
     }
   }
   for (const auto& [id, row] : documents_) visit(RecordKind::kDocument, id);
+  // Banner observations, then the change records that refer to them.
+  banner_wire_.clear();
+  banner_changes_.clear();
+  banner_rows_.clear();
+  banner_stable_.clear();
+  {
+    archive::sql::Statement st(
+        db,
+        "SELECT id, site, seen_at, fingerprint, times_seen FROM banner_observations ORDER BY id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const std::string stable = banner_stable_id(st.text(1), st.text(2), st.text(3));
+      banner_rows_[stable] = st.int64(0);
+      banner_stable_[st.int64(0)] = stable;
+      const std::string wire = stable + "@" + std::to_string(st.int64(4));
+      banner_wire_[wire] = st.int64(0);
+      visit(RecordKind::kBannerObservation, wire);
+    }
+  }
+  banner_rows_loaded_ = true;
+  {
+    archive::sql::Statement st(db,
+                               "SELECT id, before_id, after_id FROM banner_changes ORDER BY id");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const std::string id =
+          banner_change_id(banner_stable_[st.int64(1)], banner_stable_[st.int64(2)]);
+      banner_changes_[id] = st.int64(0);
+      visit(RecordKind::kBannerChange, id);
+    }
+  }
+  return ok_status();
+}
+
+void ArchiveStore::set_listing_floor(const std::string& mark) {
+  floor_versions_ = 0;
+  floor_observations_ = 0;
+  long long v = 0;
+  long long o = 0;
+  if (!mark.empty() && std::sscanf(mark.c_str(), "v%lld o%lld", &v, &o) == 2 && v >= 0 && o >= 0) {
+    floor_versions_ = v;
+    floor_observations_ = o;
+  }
+}
+
+std::string ArchiveStore::listing_mark() {
+  return "v" + std::to_string(max_versions_) + " o" + std::to_string(max_observations_);
+}
+
+Status ArchiveStore::load_banner_rows() {
+  if (banner_rows_loaded_) return ok_status();
+  banner_rows_.clear();
+  banner_stable_.clear();
+  archive::sql::Statement st(archive_.handle(),
+                             "SELECT id, site, seen_at, fingerprint FROM banner_observations");
+  for (;;) {
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    const std::string stable = banner_stable_id(st.text(1), st.text(2), st.text(3));
+    banner_rows_[stable] = st.int64(0);
+    banner_stable_[st.int64(0)] = stable;
+  }
+  banner_rows_loaded_ = true;
   return ok_status();
 }
 
@@ -143,34 +285,6 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
   auto not_found = [&] {
     return Error::make(ErrorCode::NOT_FOUND, {{"what", std::string(kind_name(kind)) + " " + id}});
   };
-  auto document_json = [&](std::int64_t document_id) -> Expected<nlohmann::json> {
-    archive::sql::Statement st(
-        db,
-        "SELECT s.name, s.domain, d.terms_type, d.variant, d.url FROM documents d"
-        " JOIN services s ON s.id = d.service_id WHERE d.id = ?");
-    st.bind(1, document_id);
-    auto row = st.step();
-    if (!row) return row.error();
-    if (!*row) return not_found();
-    return nlohmann::json{{"service", st.text(0)},
-                          {"domain", st.text(1)},
-                          {"terms_type", st.text(2)},
-                          {"variant", st.text(3)},
-                          {"url", st.text(4)}};
-  };
-  auto stable_version = [&](std::int64_t version_row) -> Expected<std::string> {
-    archive::sql::Statement st(
-        db,
-        "SELECT v.hash, s.name, d.terms_type, d.variant FROM versions v"
-        " JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = d.service_id"
-        " WHERE v.id = ?");
-    st.bind(1, version_row);
-    auto row = st.step();
-    if (!row) return row.error();
-    if (!*row) return not_found();
-    return hex(st.blob(0)) + "." + document_stable_id(st.text(1), st.text(2), st.text(3));
-  };
-
   if (kind == RecordKind::kDocument) {
     auto it = documents_.find(id);
     if (it == documents_.end()) return not_found();
@@ -181,10 +295,10 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
   if (kind == RecordKind::kVersion) {
     auto it = versions_.find(id);
     if (it == versions_.end()) return not_found();
-    archive::sql::Statement st(
-        db,
+    auto use_st = use(
         "SELECT document_id, hash, normalization, body_id, first_seen, last_seen, url,"
         " meaning_hash, layout_hash, verdict, compared_to, analyzed FROM versions WHERE id = ?");
+    auto& st = *use_st;
     st.bind(1, it->second);
     auto row = st.step();
     if (!row) return row.error();
@@ -209,9 +323,10 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
       meta["compared_to"] = *ref_id;
     }
     nlohmann::json findings = nlohmann::json::array();
-    archive::sql::Statement fs(db,
-                               "SELECT ordinal, rule_id, polarity, severity, json FROM findings"
-                               " WHERE version_id = ? ORDER BY ordinal");
+    auto use_fs =
+        use("SELECT ordinal, rule_id, polarity, severity, json FROM findings"
+            " WHERE version_id = ? ORDER BY ordinal");
+    auto& fs = *use_fs;
     fs.bind(1, it->second);
     for (;;) {
       auto frow = fs.step();
@@ -221,10 +336,10 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
     }
     meta["findings"] = std::move(findings);
     meta["change"] = nullptr;
-    archive::sql::Statement cs(
-        db,
-        "SELECT from_version_id, detected_at, source_changed, item_count, json"
-        " FROM change_records WHERE to_version_id = ?");
+    auto use_cs =
+        use("SELECT from_version_id, detected_at, source_changed, item_count, json"
+            " FROM change_records WHERE to_version_id = ?");
+    auto& cs = *use_cs;
     cs.bind(1, it->second);
     auto crow = cs.step();
     if (!crow) return crow.error();
@@ -248,10 +363,10 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
   if (kind == RecordKind::kObservation) {
     auto it = observations_.find(id);
     if (it == observations_.end()) return not_found();
-    archive::sql::Statement st(
-        db,
-        "SELECT o.version_id, o.body_id, o.seen_at, o.url, v.body_id FROM observations o"
-        " JOIN versions v ON v.id = o.version_id WHERE o.id = ?");
+    auto use_st =
+        use("SELECT o.version_id, o.body_id, o.seen_at, o.url, v.body_id FROM observations o"
+            " JOIN versions v ON v.id = o.version_id WHERE o.id = ?");
+    auto& st = *use_st;
     st.bind(1, it->second);
     auto row = st.step();
     if (!row) return row.error();
@@ -273,6 +388,47 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
     }
     return record;
   }
+  if (kind == RecordKind::kBannerObservation) {
+    auto it = banner_wire_.find(id);
+    if (it == banner_wire_.end()) return not_found();
+    auto st =
+        use("SELECT site, seen_at, last_seen, times_seen, url, banner_found, observation_json,"
+            " fingerprint FROM banner_observations WHERE id = ?");
+    st->bind(1, it->second);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return not_found();
+    return Record{kind,
+                  id,
+                  {{"key", banner_stable_[it->second]},
+                   {"site", st->text(0)},
+                   {"seen_at", st->text(1)},
+                   {"last_seen", st->text(2)},
+                   {"times_seen", st->int64(3)},
+                   {"url", st->text(4)},
+                   {"banner_found", st->int64(5)},
+                   {"fingerprint", st->text(7)}},
+                  st->text(6)};
+  }
+  if (kind == RecordKind::kBannerChange) {
+    auto it = banner_changes_.find(id);
+    if (it == banner_changes_.end()) return not_found();
+    auto st =
+        use("SELECT site, before_id, after_id, created_at, summary, json FROM banner_changes"
+            " WHERE id = ?");
+    st->bind(1, it->second);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return not_found();
+    return Record{kind,
+                  id,
+                  {{"site", st->text(0)},
+                   {"before", banner_stable_[st->int64(1)]},
+                   {"after", banner_stable_[st->int64(2)]},
+                   {"created_at", st->text(3)},
+                   {"summary", st->text(4)}},
+                  st->text(5)};
+  }
   return not_found();
 }
 
@@ -288,28 +444,30 @@ Expected<std::int64_t> ArchiveStore::ensure_document(const nlohmann::json& doc) 
   const std::string stable = document_stable_id(*service, *terms_type, *variant);
   if (auto it = documents_.find(stable); it != documents_.end()) return it->second;
   sqlite3* db = archive_.handle();
-  archive::sql::Statement svc(
-      db,
-      "INSERT INTO services(name, domain) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET"
-      " domain = CASE WHEN domain = '' THEN excluded.domain ELSE domain END RETURNING id");
-  svc.bind(1, *service).bind(2, *domain);
-  auto srow = svc.step();
-  if (!srow) return srow.error();
-  const std::int64_t service_id = svc.int64(0);
-  svc.reset();
-  archive::sql::Statement get(
-      db, "SELECT id FROM documents WHERE service_id = ? AND terms_type = ? AND variant = ?");
-  get.bind(1, service_id).bind(2, *terms_type).bind(3, *variant);
-  auto drow = get.step();
-  if (!drow) return drow.error();
+  std::int64_t service_id = 0;
+  {
+    auto svc =
+        use("INSERT INTO services(name, domain) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET"
+            " domain = CASE WHEN domain = '' THEN excluded.domain ELSE domain END RETURNING id");
+    svc->bind(1, *service).bind(2, *domain);
+    auto srow = svc->step();
+    if (!srow) return srow.error();
+    service_id = svc->int64(0);
+  }
   std::int64_t id = 0;
-  if (*drow) {
-    id = get.int64(0);
-  } else {
-    archive::sql::Statement ins(
-        db, "INSERT INTO documents(service_id, terms_type, variant, url) VALUES (?, ?, ?, ?)");
-    ins.bind(1, service_id).bind(2, *terms_type).bind(3, *variant).bind(4, *url);
-    if (auto s = ins.run(); !s) return s.error();
+  {
+    auto get =
+        use("SELECT id FROM documents WHERE service_id = ? AND terms_type = ? AND variant = ?");
+    get->bind(1, service_id).bind(2, *terms_type).bind(3, *variant);
+    auto drow = get->step();
+    if (!drow) return drow.error();
+    if (*drow) id = get->int64(0);
+  }
+  if (id == 0) {
+    auto ins =
+        use("INSERT INTO documents(service_id, terms_type, variant, url) VALUES (?, ?, ?, ?)");
+    ins->bind(1, service_id).bind(2, *terms_type).bind(3, *variant).bind(4, *url);
+    if (auto s = ins->run(); !s) return s.error();
     id = sqlite3_last_insert_rowid(db);
   }
   documents_[stable] = id;
@@ -319,22 +477,27 @@ Expected<std::int64_t> ArchiveStore::ensure_document(const nlohmann::json& doc) 
 Expected<std::int64_t> ArchiveStore::ensure_body(std::int64_t document_id, std::string_view text) {
   sqlite3* db = archive_.handle();
   const std::string raw_hash = blake(text, 32);
-  archive::sql::Statement find(db, "SELECT id FROM bodies WHERE document_id = ? AND raw_hash = ?");
-  find.bind(1, document_id).bind_blob(2, raw_hash);
-  auto found = find.step();
-  if (!found) return found.error();
-  if (*found) return find.int64(0);
-  archive::sql::Statement last(
-      db, "SELECT id, depth FROM bodies WHERE document_id = ? ORDER BY id DESC LIMIT 1");
-  last.bind(1, document_id);
-  auto has_last = last.step();
-  if (!has_last) return has_last.error();
+  {
+    auto find = use("SELECT id FROM bodies WHERE document_id = ? AND raw_hash = ?");
+    find->bind(1, document_id).bind_blob(2, raw_hash);
+    auto found = find->step();
+    if (!found) return found.error();
+    if (*found) return find->int64(0);
+  }
   std::optional<std::int64_t> base_id;
   std::int64_t depth = 0;
+  {
+    auto last = use("SELECT id, depth FROM bodies WHERE document_id = ? ORDER BY id DESC LIMIT 1");
+    last->bind(1, document_id);
+    auto has_last = last->step();
+    if (!has_last) return has_last.error();
+    if (*has_last && last->int64(1) + 1 < archive::kKeyframeInterval) {
+      base_id = last->int64(0);
+      depth = last->int64(1) + 1;
+    }
+  }
   std::string prefix;
-  if (*has_last && last.int64(1) + 1 < archive::kKeyframeInterval) {
-    base_id = last.int64(0);
-    depth = last.int64(1) + 1;
+  if (base_id) {
     if (auto it = new_bodies_.find(*base_id); it != new_bodies_.end()) {
       prefix = it->second;
     } else {
@@ -345,13 +508,12 @@ Expected<std::int64_t> ArchiveStore::ensure_body(std::int64_t document_id, std::
   }
   auto frame = archive::compress_body(text, prefix, kSyncBodyLevel);
   if (!frame) return frame.error();
-  archive::sql::Statement ins(
-      db,
-      "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data)"
-      " VALUES (?, ?, ?, ?, ?, ?)");
-  ins.bind(1, document_id).bind_blob(2, raw_hash).bind(3, base_id).bind(4, depth);
-  ins.bind(5, static_cast<std::int64_t>(text.size())).bind_blob(6, *frame);
-  if (auto s = ins.run(); !s) return s.error();
+  auto ins =
+      use("INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data)"
+          " VALUES (?, ?, ?, ?, ?, ?)");
+  ins->bind(1, document_id).bind_blob(2, raw_hash).bind(3, base_id).bind(4, depth);
+  ins->bind(5, static_cast<std::int64_t>(text.size())).bind_blob(6, *frame);
+  if (auto s = ins->run(); !s) return s.error();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
   if (base_id) new_bodies_.erase(*base_id);  // keep one text per document chain
   new_bodies_[id] = std::string(text);
@@ -367,14 +529,14 @@ Expected<std::optional<std::int64_t>> ArchiveStore::local_version(const std::str
   const auto doc = documents_.find(version_id.substr(dot + 1));
   if (hash.size() != 32) return invalid("malformed version id");
   if (doc == documents_.end()) return std::optional<std::int64_t>();
-  archive::sql::Statement st(archive_.handle(),
-                             "SELECT id FROM versions WHERE document_id = ? AND hash = ?");
-  st.bind(1, doc->second).bind_blob(2, hash);
-  auto row = st.step();
+  auto st = use("SELECT id FROM versions WHERE document_id = ? AND hash = ?");
+  st->bind(1, doc->second).bind_blob(2, hash);
+  auto row = st->step();
   if (!row) return row.error();
   if (!*row) return std::optional<std::int64_t>();
-  versions_[version_id] = st.int64(0);
-  return std::optional<std::int64_t>(st.int64(0));
+  versions_[version_id] = st->int64(0);
+  version_ids_[st->int64(0)] = version_id;
+  return std::optional<std::int64_t>(st->int64(0));
 }
 
 Expected<bool> ArchiveStore::apply_version(const Record& r) {
@@ -411,11 +573,11 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
   }
   if (!normalization) return normalization.error();
   if (!analyzed) return analyzed.error();
-  archive::sql::Statement ins(
-      db,
-      "INSERT INTO versions(document_id, hash, normalization, body_id, first_seen,"
-      " last_seen, origin, times_seen, url, meaning_hash, layout_hash, verdict,"
-      " compared_to, analyzed) VALUES (?, ?, ?, ?, ?, ?, 'sync', 0, ?, ?, ?, ?, ?, ?)");
+  auto use_ins =
+      use("INSERT INTO versions(document_id, hash, normalization, body_id, first_seen,"
+          " last_seen, origin, times_seen, url, meaning_hash, layout_hash, verdict,"
+          " compared_to, analyzed) VALUES (?, ?, ?, ?, ?, ?, 'sync', 0, ?, ?, ?, ?, ?, ?)");
+  auto& ins = *use_ins;
   ins.bind(1, *doc).bind_blob(2, hash).bind(3, *normalization).bind(4, *body);
   ins.bind(5, *first_seen).bind(6, *last_seen).bind(7, *url);
   for (int i = 0; i < 2; ++i) {
@@ -430,12 +592,13 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
   if (auto s = ins.run(); !s) return invalid("version row refused: " + s.error().message);
   const std::int64_t version_row = sqlite3_last_insert_rowid(db);
   versions_[r.id] = version_row;
+  version_ids_[version_row] = r.id;
 
   if (m.contains("findings") && m["findings"].is_array()) {
-    archive::sql::Statement add(
-        db,
-        "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json)"
-        " VALUES (?, ?, ?, ?, ?, ?)");
+    auto use_add =
+        use("INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json)"
+            " VALUES (?, ?, ?, ?, ?, ?)");
+    auto& add = *use_add;
     for (const auto& f : m["findings"]) {
       if (!f.is_array() || f.size() != 5 || !f[0].is_number_integer())
         return invalid("malformed finding");
@@ -466,10 +629,10 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
     if (!source_changed) return source_changed.error();
     if (!items) return items.error();
     if (!json) return json.error();
-    archive::sql::Statement add(
-        db,
-        "INSERT OR IGNORE INTO change_records(document_id, from_version_id, to_version_id,"
-        " detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto use_add =
+        use("INSERT OR IGNORE INTO change_records(document_id, from_version_id, to_version_id,"
+            " detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto& add = *use_add;
     add.bind(1, *doc).bind(2, from).bind(3, version_row).bind(4, *detected);
     add.bind(5, *source_changed).bind(6, *items).bind(7, *json);
     if (auto s = add.run(); !s) return invalid("change record refused: " + s.error().message);
@@ -490,40 +653,110 @@ Expected<bool> ArchiveStore::apply_observation(const Record& r) {
   auto local = local_version(*version);
   if (!local) return local.error();
   if (!*local) return invalid("observation of a version this archive does not have");
-  archive::sql::Statement v(db, "SELECT document_id, body_id FROM versions WHERE id = ?");
-  v.bind(1, **local);
-  auto vrow = v.step();
-  if (!vrow) return vrow.error();
-  const std::int64_t document_id = v.int64(0);
-  std::int64_t body_id = v.int64(1);
+  std::int64_t document_id = 0;
+  std::int64_t body_id = 0;
+  {
+    auto v = use("SELECT document_id, body_id FROM versions WHERE id = ?");
+    v->bind(1, **local);
+    auto vrow = v->step();
+    if (!vrow) return vrow.error();
+    document_id = v->int64(0);
+    body_id = v->int64(1);
+  }
   if (!*same_body) {
     auto body = ensure_body(document_id, r.body);
     if (!body) return body.error();
     body_id = *body;
   }
-  archive::sql::Statement ins(
-      db,
-      "INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at,"
-      " url, origin) VALUES (?, ?, ?, ?, ?, 'sync')");
-  ins.bind(1, document_id).bind(2, **local).bind(3, body_id).bind(4, *seen_at).bind(5, *url);
-  if (auto s = ins.run(); !s) return s.error();
+  {
+    auto ins =
+        use("INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at,"
+            " url, origin) VALUES (?, ?, ?, ?, ?, 'sync')");
+    ins->bind(1, document_id).bind(2, **local).bind(3, body_id).bind(4, *seen_at).bind(5, *url);
+    if (auto s = ins->run(); !s) return s.error();
+  }
   if (sqlite3_changes(db) == 0) return false;
-  archive::sql::Statement touch(
-      db,
-      "UPDATE versions SET times_seen = times_seen + 1, first_seen = min(first_seen, ?),"
-      " last_seen = max(last_seen, ?) WHERE id = ?");
-  touch.bind(1, *seen_at).bind(2, *seen_at).bind(3, **local);
-  if (auto s = touch.run(); !s) return s.error();
+  auto touch =
+      use("UPDATE versions SET times_seen = times_seen + 1, first_seen = min(first_seen, ?),"
+          " last_seen = max(last_seen, ?) WHERE id = ?");
+  touch->bind(1, *seen_at).bind(2, *seen_at).bind(3, **local);
+  if (auto s = touch->run(); !s) return s.error();
   return true;
 }
 
 Expected<bool> ArchiveStore::apply_document(const Record& r) {
   auto doc = ensure_document(r.meta);
   if (!doc) return doc.error();
-  archive::sql::Statement st(archive_.handle(), "UPDATE documents SET url = ? WHERE id = ?");
-  st.bind(1, r.meta.value("url", "")).bind(2, *doc);
-  if (auto s = st.run(); !s) return s.error();
+  auto st = use("UPDATE documents SET url = ? WHERE id = ?");
+  st->bind(1, r.meta.value("url", "")).bind(2, *doc);
+  if (auto s = st->run(); !s) return s.error();
+  document_values_.erase(*doc);
   return true;
+}
+
+Expected<bool> ArchiveStore::apply_banner_observation(const Record& r) {
+  auto key = need<std::string>(r.meta, "key");
+  auto site = need<std::string>(r.meta, "site");
+  auto seen_at = need<std::string>(r.meta, "seen_at");
+  auto last_seen = need<std::string>(r.meta, "last_seen");
+  auto times = need<std::int64_t>(r.meta, "times_seen");
+  auto url = need<std::string>(r.meta, "url");
+  auto found = need<std::int64_t>(r.meta, "banner_found");
+  auto fingerprint = need<std::string>(r.meta, "fingerprint");
+  for (const auto* e : {&key, &site, &seen_at, &last_seen, &url, &fingerprint}) {
+    if (!*e) return e->error();
+  }
+  if (!times) return times.error();
+  if (!found) return found.error();
+  if (*key != banner_stable_id(*site, *seen_at, *fingerprint) || r.id.rfind(*key + "@", 0) != 0) {
+    return invalid("banner observation id does not match its content");
+  }
+  if (auto st = load_banner_rows(); !st) return st.error();
+  sqlite3* db = archive_.handle();
+  if (auto it = banner_rows_.find(*key); it != banner_rows_.end()) {
+    // Seen here too: counters merge by maximum, which converges whatever the order.
+    auto up =
+        use("UPDATE banner_observations SET times_seen = max(times_seen, ?),"
+            " last_seen = max(last_seen, ?) WHERE id = ? AND (times_seen < ? OR last_seen < ?)");
+    up->bind(1, *times).bind(2, *last_seen).bind(3, it->second).bind(4, *times).bind(5, *last_seen);
+    if (auto s = up->run(); !s) return s.error();
+    return sqlite3_changes(db) > 0;
+  }
+  auto ins =
+      use("INSERT INTO banner_observations(site, seen_at, last_seen, times_seen, url, banner_found,"
+          " observation_json, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  ins->bind(1, *site).bind(2, *seen_at).bind(3, *last_seen).bind(4, *times).bind(5, *url);
+  ins->bind(6, *found).bind(7, std::string_view(r.body)).bind(8, *fingerprint);
+  if (auto s = ins->run(); !s) return invalid("banner observation refused: " + s.error().message);
+  const std::int64_t row = sqlite3_last_insert_rowid(db);
+  banner_rows_[*key] = row;
+  banner_stable_[row] = *key;
+  return true;
+}
+
+Expected<bool> ArchiveStore::apply_banner_change(const Record& r) {
+  auto site = need<std::string>(r.meta, "site");
+  auto before = need<std::string>(r.meta, "before");
+  auto after = need<std::string>(r.meta, "after");
+  auto created = need<std::string>(r.meta, "created_at");
+  auto summary = need<std::string>(r.meta, "summary");
+  for (const auto* e : {&site, &before, &after, &created, &summary}) {
+    if (!*e) return e->error();
+  }
+  if (r.id != banner_change_id(*before, *after))
+    return invalid("banner change id does not match its content");
+  if (auto st = load_banner_rows(); !st) return st.error();
+  const auto b = banner_rows_.find(*before);
+  const auto a = banner_rows_.find(*after);
+  if (b == banner_rows_.end() || a == banner_rows_.end())
+    return invalid("banner change of an observation this archive does not have");
+  auto ins = use(
+      "INSERT OR IGNORE INTO banner_changes(site, before_id, after_id, created_at, summary, json)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  ins->bind(1, *site).bind(2, b->second).bind(3, a->second).bind(4, *created).bind(5, *summary);
+  ins->bind(6, std::string_view(r.body));
+  if (auto s = ins->run(); !s) return invalid("banner change refused: " + s.error().message);
+  return sqlite3_changes(archive_.handle()) > 0;
 }
 
 Expected<bool> ArchiveStore::apply_record(const Record& record) {
@@ -534,6 +767,10 @@ Expected<bool> ArchiveStore::apply_record(const Record& record) {
       return apply_observation(record);
     case RecordKind::kDocument:
       return apply_document(record);
+    case RecordKind::kBannerObservation:
+      return apply_banner_observation(record);
+    case RecordKind::kBannerChange:
+      return apply_banner_change(record);
     default:
       return false;  // kinds a newer build may send; nothing to store here
   }
@@ -545,6 +782,9 @@ void ArchiveStore::reset_caches() {
   documents_.clear();
   versions_.clear();
   observations_.clear();
+  version_ids_.clear();
+  document_values_.clear();
+  banner_rows_loaded_ = false;
   archive::sql::Statement st(archive_.handle(),
                              "SELECT d.id, s.name, d.terms_type, d.variant FROM documents d"
                              " JOIN services s ON s.id = d.service_id");
@@ -618,6 +858,31 @@ Expected<std::string> archive_content_summary(sqlite3* db) {
       if (!*row) break;
       lines.push_back("O " + version_key[st.int64(0)] + " " + hex(st.blob(1)) + " " + st.text(2) +
                       " " + st.text(3));
+    }
+  }
+  {
+    std::unordered_map<std::int64_t, std::string> banner_key;
+    archive::sql::Statement st(
+        db,
+        "SELECT id, site, seen_at, last_seen, times_seen, url, banner_found, fingerprint,"
+        " observation_json FROM banner_observations");
+    for (;;) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      banner_key[st.int64(0)] = st.text(1) + "|" + st.text(2) + "|" + st.text(7);
+      lines.push_back("B " + banner_key[st.int64(0)] + " " + st.text(3) + " x" +
+                      std::to_string(st.int64(4)) + " " + st.text(5) + " f" +
+                      std::to_string(st.int64(6)) + " " + hex(blake(st.text(8), 16)));
+    }
+    archive::sql::Statement cs(
+        db, "SELECT before_id, after_id, created_at, summary, json FROM banner_changes");
+    for (;;) {
+      auto row = cs.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      lines.push_back("C " + banner_key[cs.int64(0)] + " -> " + banner_key[cs.int64(1)] + " " +
+                      cs.text(2) + " " + cs.text(3) + " " + hex(blake(cs.text(4), 16)));
     }
   }
   std::sort(lines.begin(), lines.end());

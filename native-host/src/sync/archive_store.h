@@ -11,6 +11,10 @@
 //                changes
 //   observation  id = BLAKE2b-128(version id, raw text hash, time, URL); the raw text rides along
 //                only when it differs from the version's own text
+//   banner observation  id = BLAKE2b-128(site, first seen, fingerprint); sent as <id>@<times seen>
+//                so a grown count travels again; the receiver keeps the larger count and last
+//                sighting; body = the observation JSON
+//   banner change  id = BLAKE2b-128(before id, after id); body = the change JSON
 // Rows are written with SQL inside sync's transaction (Archive::record opens its own, and a bundle
 // must commit whole), following the archive's schema (archive/schema.cpp, version 2).
 #pragma once
@@ -20,6 +24,7 @@
 #include <unordered_map>
 
 #include "archive/archive.h"
+#include "archive/sql.h"
 #include "protocol/context.h"
 #include "sync/service.h"
 #include "sync/store.h"
@@ -35,6 +40,8 @@ class ArchiveStore final : public SyncStore {
   Expected<Record> read_record(RecordKind kind, const std::string& id) override;
   Expected<bool> apply_record(const Record& record) override;
   void reset_caches() override;
+  void set_listing_floor(const std::string& mark) override;
+  std::string listing_mark() override;
 
  private:
   Expected<std::int64_t> ensure_document(const nlohmann::json& meta);
@@ -43,12 +50,50 @@ class ArchiveStore final : public SyncStore {
   Expected<bool> apply_version(const Record& record);
   Expected<bool> apply_observation(const Record& record);
   Expected<bool> apply_document(const Record& record);
+  Expected<bool> apply_banner_observation(const Record& record);
+  Expected<bool> apply_banner_change(const Record& record);
+  // Stable id -> local row of every banner observation (built on first use in an import).
+  Status load_banner_rows();
+
+  // Prepared statements, one per SQL text, prepared on first use and reset after each use: a first
+  // sync runs the same dozen statements for every version, and preparing them each time cost more
+  // than running them.
+  class Use {
+   public:
+    explicit Use(archive::sql::Statement& st) : st_(st) {}
+    ~Use() { st_.reset(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    archive::sql::Statement* operator->() { return &st_; }
+    archive::sql::Statement& operator*() { return st_; }
+
+   private:
+    archive::sql::Statement& st_;
+  };
+  Use use(const char* sql);
+  Expected<nlohmann::json> document_json(std::int64_t document_id);
+  Expected<std::string> stable_version(std::int64_t version_row);
 
   archive::Archive& archive_;
+  std::unordered_map<std::string_view, std::unique_ptr<archive::sql::Statement>> statements_;
+  // Local row -> stable id, and document values, learnt while listing or applying.
+  std::unordered_map<std::int64_t, std::string> version_ids_;
+  std::unordered_map<std::int64_t, nlohmann::json> document_values_;
   // Filled by list_records: stable id -> local row id.
   std::unordered_map<std::string, std::int64_t> documents_;
   std::unordered_map<std::string, std::int64_t> versions_;
   std::unordered_map<std::string, std::int64_t> observations_;
+  // Banner observations by wire id (<stable id>@<times seen>, so a count that grew is sent again)
+  // and banner changes by stable id; banner rows by stable id and back.
+  std::unordered_map<std::string, std::int64_t> banner_wire_;
+  std::unordered_map<std::string, std::int64_t> banner_changes_;
+  std::unordered_map<std::string, std::int64_t> banner_rows_;
+  std::unordered_map<std::int64_t, std::string> banner_stable_;
+  bool banner_rows_loaded_ = false;
+  // Incremental listing: versions and observations with row ids above these (rows are never
+  // deleted, and SQLite gives a new row an id above every committed one).
+  std::int64_t floor_versions_ = 0, floor_observations_ = 0;
+  std::int64_t max_versions_ = 0, max_observations_ = 0;
   // Texts of bodies written during the current import (the archive's own body cache must not see
   // rows that a rollback may take back).
   std::unordered_map<std::int64_t, std::string> new_bodies_;

@@ -54,6 +54,23 @@ Error bundle_error(ErrorCode code, const std::string& file, std::string detail,
   return Error::make(code, params);
 }
 
+// Which records the folder already holds: what this run added, kept in memory, else the
+// sync_published table, asked per record. Loading the whole table cost an incremental sync more
+// than everything else it does.
+class PublishedSet {
+ public:
+  explicit PublishedSet(SyncState* state) : state_(state) {}
+  bool contains(const std::string& pkey) {
+    if (added_.count(pkey) != 0) return true;
+    return state_ != nullptr && state_->is_published(pkey);
+  }
+  void insert(const std::string& pkey) { added_.insert(pkey); }
+
+ private:
+  SyncState* state_;
+  std::unordered_set<std::string> added_;
+};
+
 // Everything a run needs once the folder is open.
 struct Session {
   SyncStore& store;
@@ -66,6 +83,7 @@ struct Session {
   std::map<std::string, Enrolment> devices;
   std::vector<std::string> problems;
   HybridClock clock;
+  std::string listing_mark;
 
   explicit Session(SyncStore& s) : store(s), state(s.db()) {}
 };
@@ -114,10 +132,10 @@ struct ApplyCounts {
 // Applies every record of an opened payload inside the caller's transaction. `expect_device` is
 // checked against the info record when non-empty.
 Expected<ApplyCounts> apply_payload(SyncStore& store, SyncState& state, HybridClock& clock,
-                                    std::unordered_set<std::string>& published,
-                                    std::string_view payload, const std::string& file,
-                                    const std::string& expect_device, std::uint64_t expect_seq,
-                                    nlohmann::json* info_out, bool record_published = true) {
+                                    PublishedSet& published, std::string_view payload,
+                                    const std::string& file, const std::string& expect_device,
+                                    std::uint64_t expect_seq, nlohmann::json* info_out,
+                                    bool record_published = true) {
   ApplyCounts counts;
   RecordReader reader(payload);
   bool first = true;
@@ -171,7 +189,7 @@ Expected<ApplyCounts> apply_payload(SyncStore& store, SyncState& state, HybridCl
       continue;
     }
     const std::string pkey = SyncState::published_key(record.kind, record.id);
-    if (published.count(pkey) != 0) continue;  // already here (we have it, or saw it before)
+    if (published.contains(pkey)) continue;  // already here (we have it, or saw it before)
     auto applied = store.apply_record(record);
     if (!applied) {
       Error e = applied.error();
@@ -227,9 +245,9 @@ FolderListing list_folder(const fs::path& folder) {
 
 enum class FileOutcome { kImported, kPending, kRefused };
 
-FileOutcome import_file(Session& s, std::unordered_set<std::string>& published,
-                        const fs::path& path, const std::string& device, std::uint64_t seq,
-                        bool snapshot, nlohmann::json& report) {
+FileOutcome import_file(Session& s, PublishedSet& published, const fs::path& path,
+                        const std::string& device, std::uint64_t seq, bool snapshot,
+                        nlohmann::json& report) {
   const std::string name = path.filename().string();
   auto refuse = [&](const Error& e) {
     report["refused"].push_back({{"file", name}, {"device", device}, {"error", e.to_json()}});
@@ -309,8 +327,8 @@ FileOutcome import_file(Session& s, std::unordered_set<std::string>& published,
   return FileOutcome::kImported;
 }
 
-void import_others(Session& s, std::unordered_set<std::string>& published,
-                   const FolderListing& listing, nlohmann::json& report) {
+void import_others(Session& s, PublishedSet& published, const FolderListing& listing,
+                   nlohmann::json& report) {
   std::set<std::string> devices;
   for (const auto& [d, _] : listing.bundles) devices.insert(d);
   for (const auto& [d, _] : listing.snapshots) devices.insert(d);
@@ -384,15 +402,19 @@ struct PendingRecord {
   std::string id;  // store id (for mutable: the key)
 };
 
-Status publish(Session& s, std::unordered_set<std::string>& published, const FolderListing& listing,
+Status publish(Session& s, PublishedSet& published, const FolderListing& listing,
                nlohmann::json& report) {
   std::vector<PendingRecord> fresh;
+  s.store.set_listing_floor(s.state.get("listing_mark").value_or(""));
   auto listed = s.store.list_records([&](RecordKind kind, const std::string& id) {
-    if (is_mutable(kind) || published.count(SyncState::published_key(kind, id)) == 0) {
+    if (is_mutable(kind) || !published.contains(SyncState::published_key(kind, id))) {
       fresh.push_back({kind, id});
     }
   });
+  s.store.set_listing_floor("");
   if (!listed) return listed.error();
+  // Saved with the run's report once everything listed here is in the folder.
+  s.listing_mark = s.store.listing_mark();
 
   std::uint64_t seq = own_last_seq(s, listing);
   std::unique_ptr<RecordWriter> writer;
@@ -644,12 +666,11 @@ Expected<nlohmann::json> sync_run(SyncStore& store, const RunOptions& options) {
       {"pending", nlohmann::json::array()},  {"skipped", nlohmann::json::array()},
       {"refused", nlohmann::json::array()},  {"compacted", nullptr},
       {"problems", nlohmann::json::array()}};
-  auto published = s.state.published();
-  if (!published) return published.error();
+  PublishedSet published(&s.state);
   FolderListing listing = list_folder(s.folder);
   report["skipped"] = listing.skipped;
-  import_others(s, *published, listing, report);
-  if (auto st = publish(s, *published, listing, report); !st) return st.error();
+  import_others(s, published, listing, report);
+  if (auto st = publish(s, published, listing, report); !st) return st.error();
   listing = list_folder(s.folder);
   const auto own = listing.bundles.count(s.me_hex) != 0 ? listing.bundles.at(s.me_hex).size() : 0;
   if (options.compact || own >= options.auto_compact_after) {
@@ -665,7 +686,15 @@ Expected<nlohmann::json> sync_run(SyncStore& store, const RunOptions& options) {
   report["duration_ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   report["ok"] = report["refused"].empty();
-  (void)s.state.set("last_run", report.dump());
+  {
+    // One write for both: each commit is a disk flush, a large part of an incremental sync.
+    Transaction tx(s.state.db());
+    if (tx.begun()) {
+      Status st = s.state.set("last_run", report.dump());
+      if (st && !s.listing_mark.empty()) st = s.state.set("listing_mark", s.listing_mark);
+      if (st) (void)tx.commit();
+    }
+  }
   return report;
 }
 
@@ -864,7 +893,7 @@ Expected<nlohmann::json> import_sealed(SyncStore& store, const fs::path& file,
   Transaction tx(store.db());
   if (!tx.begun()) return tx.begun().error();
   // Records that arrive here are new to the sync folder too, so they are not marked published.
-  std::unordered_set<std::string> none;
+  PublishedSet none(nullptr);
   nlohmann::json info;
   auto counts = apply_payload(store, state, clock, none, opened.payload, name, "", 0, &info, false);
   if (!counts) {

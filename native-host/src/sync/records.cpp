@@ -47,6 +47,10 @@ std::string_view kind_name(RecordKind kind) {
       return "document";
     case RecordKind::kSetting:
       return "setting";
+    case RecordKind::kBannerObservation:
+      return "banner observation";
+    case RecordKind::kBannerChange:
+      return "banner change";
   }
   return "unknown";
 }

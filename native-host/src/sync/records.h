@@ -26,8 +26,10 @@ enum class RecordKind : std::uint8_t {
   kChange = 5,       // a change record between two versions; union keyed by id
   kDocument = 6,     // a document and its mutable fields; last writer wins by hybrid logical clock
   kSetting = 7,      // a mutable setting; last writer wins by hybrid logical clock
+  kBannerObservation = 8,  // a site's cookie banner; union keyed by id, counters merge by max
+  kBannerChange = 9,       // a banner change record between two observations; union keyed by id
 };
-inline constexpr std::uint8_t kMaxRecordKind = 7;
+inline constexpr std::uint8_t kMaxRecordKind = 9;
 std::string_view kind_name(RecordKind kind);
 
 struct Record {

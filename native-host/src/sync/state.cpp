@@ -77,19 +77,29 @@ Status SyncState::ensure_schema() {
       " PRIMARY KEY(kind, key)) WITHOUT ROWID;");
 }
 
+Statement& SyncState::cached(std::unique_ptr<Statement>& slot, const char* sql) {
+  if (!slot || !slot->ok()) slot = std::make_unique<Statement>(db_, sql);
+  slot->reset();
+  return *slot;
+}
+
 std::optional<std::string> SyncState::get(const std::string& key) {
-  Statement st(db_, "SELECT value FROM sync_config WHERE key = ?1");
+  Statement& st = cached(get_, "SELECT value FROM sync_config WHERE key = ?1");
   st.bind(1, key);
-  if (st.step() != SQLITE_ROW) return std::nullopt;
-  return st.text(0);
+  std::optional<std::string> out;
+  if (st.step() == SQLITE_ROW) out = st.text(0);
+  st.reset();
+  return out;
 }
 
 Status SyncState::set(const std::string& key, const std::string& value) {
-  Statement st(db_,
-               "INSERT INTO sync_config(key, value) VALUES(?1, ?2)"
-               " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  Statement& st = cached(set_,
+                         "INSERT INTO sync_config(key, value) VALUES(?1, ?2)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
   st.bind(1, key).bind(2, value);
-  if (st.step() != SQLITE_DONE) return sql_error(db_, "saving sync setting");
+  const int rc = st.step();
+  st.reset();
+  if (rc != SQLITE_DONE) return sql_error(db_, "saving sync setting");
   return ok_status();
 }
 
@@ -142,10 +152,21 @@ Expected<std::unordered_set<std::string>> SyncState::published() {
 }
 
 Status SyncState::mark_published(RecordKind kind, const std::string& id) {
-  Statement st(db_, "INSERT OR IGNORE INTO sync_published(kind, id) VALUES(?1, ?2)");
+  Statement& st = cached(mark_, "INSERT OR IGNORE INTO sync_published(kind, id) VALUES(?1, ?2)");
   st.bind(1, static_cast<std::int64_t>(kind)).bind(2, id);
-  if (st.step() != SQLITE_DONE) return sql_error(db_, "recording a published record");
+  const int rc = st.step();
+  st.reset();
+  if (rc != SQLITE_DONE) return sql_error(db_, "recording a published record");
   return ok_status();
+}
+
+bool SyncState::is_published(const std::string& pkey) {
+  if (pkey.empty()) return false;
+  Statement& st = cached(is_published_, "SELECT 1 FROM sync_published WHERE kind = ?1 AND id = ?2");
+  st.bind(1, static_cast<std::int64_t>(pkey[0] - '0')).bind(2, std::string_view(pkey).substr(1));
+  const bool found = st.step() == SQLITE_ROW;
+  st.reset();
+  return found;
 }
 
 std::map<std::string, std::uint64_t> SyncState::imported() {
@@ -165,23 +186,31 @@ Status SyncState::set_imported(const std::string& device, std::uint64_t seq) {
 }
 
 std::optional<SyncState::LwwEntry> SyncState::lww(RecordKind kind, const std::string& key) {
-  Statement st(db_, "SELECT digest, hlc, device FROM sync_lww WHERE kind = ?1 AND key = ?2");
+  Statement& st =
+      cached(lww_get_, "SELECT digest, hlc, device FROM sync_lww WHERE kind = ?1 AND key = ?2");
   st.bind(1, static_cast<std::int64_t>(kind)).bind(2, key);
-  if (st.step() != SQLITE_ROW) return std::nullopt;
-  return LwwEntry{st.text(0), static_cast<std::uint64_t>(st.integer(1)), st.text(2)};
+  std::optional<LwwEntry> out;
+  if (st.step() == SQLITE_ROW) {
+    out = LwwEntry{st.text(0), static_cast<std::uint64_t>(st.integer(1)), st.text(2)};
+  }
+  st.reset();
+  return out;
 }
 
 Status SyncState::set_lww(RecordKind kind, const std::string& key, const LwwEntry& entry) {
-  Statement st(db_,
-               "INSERT INTO sync_lww(kind, key, digest, hlc, device) VALUES(?1, ?2, ?3, ?4, ?5)"
-               " ON CONFLICT(kind, key) DO UPDATE SET digest = excluded.digest,"
-               " hlc = excluded.hlc, device = excluded.device");
+  Statement& st =
+      cached(lww_set_,
+             "INSERT INTO sync_lww(kind, key, digest, hlc, device) VALUES(?1, ?2, ?3, ?4, ?5)"
+             " ON CONFLICT(kind, key) DO UPDATE SET digest = excluded.digest,"
+             " hlc = excluded.hlc, device = excluded.device");
   st.bind(1, static_cast<std::int64_t>(kind))
       .bind(2, key)
       .bind(3, entry.digest)
       .bind(4, static_cast<std::int64_t>(entry.hlc))
       .bind(5, entry.device);
-  if (st.step() != SQLITE_DONE) return sql_error(db_, "recording a last-writer-wins value");
+  const int rc = st.step();
+  st.reset();
+  if (rc != SQLITE_DONE) return sql_error(db_, "recording a last-writer-wins value");
   return ok_status();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -73,6 +74,8 @@ class SyncState {
   // (kind, id) pairs already present in the folder, so they are not published again.
   Expected<std::unordered_set<std::string>> published();
   Status mark_published(RecordKind kind, const std::string& id);
+  // Whether a published_key() is in sync_published.
+  bool is_published(const std::string& pkey);
   static std::string published_key(RecordKind kind, const std::string& id);
 
   // Highest sequence imported contiguously from each device.
@@ -91,7 +94,12 @@ class SyncState {
   sqlite3* db() { return db_; }
 
  private:
+  // Prepared once per SyncState: a first sync marks thousands of records, and preparing the same
+  // statement each time cost more than the insert itself.
+  Statement& cached(std::unique_ptr<Statement>& slot, const char* sql);
+
   sqlite3* db_;
+  std::unique_ptr<Statement> get_, set_, mark_, is_published_, lww_get_, lww_set_;
 };
 
 }  // namespace cw::sync

@@ -33,6 +33,13 @@ class SyncStore {
   // Errors abort the whole bundle. Called inside an open transaction; must not open its own.
   virtual Expected<bool> apply_record(const Record& record) = 0;
 
+  // Incremental listing, optional: after set_listing_floor(mark), list_records may leave out
+  // immutable records that the listing which returned `mark` (listing_mark()) already offered.
+  // Sync saves the mark only once everything listed is in the folder. Mutable records are always
+  // listed. An empty mark lists everything.
+  virtual void set_listing_floor(const std::string& /*mark*/) {}
+  virtual std::string listing_mark() { return {}; }
+
   // Called before and after each import transaction (committed or rolled back), so a store can drop
   // what it cached about rows that a rollback may have taken back.
   virtual void reset_caches() {}
