@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "archive/body_codec.h"
+#include "archive/finding_store.h"
 #include "archive/schema.h"
 #include "archive/sql.h"
 #include "changes/change_record.h"
@@ -124,11 +125,31 @@ nlohmann::json StoredChange::to_json() const {
   return j;
 }
 
-// Per-connection state: the most recently read or written body, which is the prefix of the next
-// body in the same document during an import and the start of most reads.
+// Per-connection state: the most recently read or written bodies. During an import they are the
+// prefix of the next body of the same document; on reads they cut the chain walk short.
 struct Archive::Impl {
-  std::int64_t cached_body_id = 0;
-  std::string cached_body_text;
+  struct Cached {
+    std::int64_t id;
+    std::string text;
+  };
+  std::vector<Cached> cache;  // most recent last; at most kBodyCacheEntries
+
+  const std::string* cached(std::int64_t id) const {
+    for (const auto& c : cache) {
+      if (c.id == id) return &c.text;
+    }
+    return nullptr;
+  }
+  void remember(std::int64_t id, std::string_view text) {
+    for (auto it = cache.begin(); it != cache.end(); ++it) {
+      if (it->id == id) {
+        cache.erase(it);
+        break;
+      }
+    }
+    if (cache.size() >= kBodyCacheEntries) cache.erase(cache.begin());
+    cache.push_back({id, std::string(text)});
+  }
 
   Expected<std::int64_t> ensure_body(sqlite3* db, Archive& self, std::int64_t document_id,
                                      const std::string& raw_hash, std::string_view text);
@@ -237,6 +258,9 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
   if (!found) return found.error();
   if (*found) return find.int64(0);
 
+  // The base is the document's newest body, unless the chain is due for a keyframe; the prefix is
+  // the texts of up to kPrefixTexts bodies back along the chain (never past a keyframe), oldest
+  // first, so a text that flaps back to an older one is still one long match.
   sql::Statement last(
       db, "SELECT id, depth FROM bodies WHERE document_id = ? ORDER BY id DESC LIMIT 1");
   last.bind(1, document_id);
@@ -244,51 +268,60 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
   if (!has_last) return has_last.error();
   std::optional<std::int64_t> base_id;
   std::int64_t depth = 0;
-  std::string prefix;
+  std::vector<std::string> previous;  // newest first
   if (*has_last && last.int64(1) + 1 < kKeyframeInterval) {
     base_id = last.int64(0);
     depth = last.int64(1) + 1;
-    auto base_text = self.body_text(*base_id);
-    if (!base_text) return base_text.error();
-    prefix = std::move(*base_text);
+    sql::Statement up(db, "SELECT base_id FROM bodies WHERE id = ?");
+    std::optional<std::int64_t> next = base_id;
+    while (next && previous.size() < static_cast<std::size_t>(kPrefixTexts)) {
+      auto t = self.body_text(*next);
+      if (!t) return t.error();
+      previous.push_back(std::move(*t));
+      up.bind(1, *next);
+      auto row = up.step();
+      if (!row) return row.error();
+      next = *row ? up.opt_int64(0) : std::nullopt;
+      up.reset();
+    }
   }
+  std::string prefix;
+  for (auto it = previous.rbegin(); it != previous.rend(); ++it) prefix += *it;
   auto frame = compress_body(text, prefix);
   if (!frame) return frame.error();
-  sql::Statement insert(db,
-                        "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data) "
-                        "VALUES (?, ?, ?, ?, ?, ?)");
+  sql::Statement insert(
+      db,
+      "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data, prefix_texts) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, document_id)
       .bind_blob(2, raw_hash)
       .bind(3, base_id)
       .bind(4, depth)
       .bind(5, static_cast<std::int64_t>(text.size()))
-      .bind_blob(6, *frame);
+      .bind_blob(6, *frame)
+      .bind(7, static_cast<std::int64_t>(previous.size()));
   if (auto s = insert.run(); !s) return s.error();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
-  cached_body_id = id;
-  cached_body_text.assign(text);
+  remember(id, text);
   return id;
 }
 
 Expected<std::string> Archive::body_text(std::int64_t body_id) {
-  if (impl_->cached_body_id == body_id) return impl_->cached_body_text;
-  // Walk back to a keyframe (or the cached body), then decompress forward.
+  if (const auto* hit = impl_->cached(body_id)) return *hit;
+  // Walk back to a keyframe, or to kPrefixTexts consecutive cached bodies (enough for the prefix
+  // of any frame after them), then decompress forward.
   struct Link {
     std::int64_t id;
-    std::int64_t size;
+    std::int64_t size = 0;
+    std::int64_t prefix_texts = 0;
     std::string frame;
+    const std::string* cached = nullptr;
   };
   std::vector<Link> chain;
-  std::string text;
-  bool from_cache = false;
-  sql::Statement get(db_, "SELECT base_id, size, data FROM bodies WHERE id = ?");
+  int cached_run = 0;
+  sql::Statement get(db_, "SELECT base_id, size, data, prefix_texts FROM bodies WHERE id = ?");
   std::optional<std::int64_t> next = body_id;
   while (next) {
-    if (*next == impl_->cached_body_id && !chain.empty()) {
-      text = impl_->cached_body_text;
-      from_cache = true;
-      break;
-    }
     if (chain.size() > static_cast<std::size_t>(kKeyframeInterval) * 2) {
       return Error::make(ErrorCode::ARCHIVE_CORRUPT, {{"detail", "a body chain does not end"}});
     }
@@ -298,19 +331,50 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
     if (!*row) {
       return Error::make(ErrorCode::NOT_FOUND, {{"what", "body " + std::to_string(*next)}});
     }
-    chain.push_back({*next, get.int64(1), get.blob(2)});
+    Link link{*next};
+    link.cached = impl_->cached(*next);
+    if (link.cached == nullptr) {
+      link.size = get.int64(1);
+      link.frame = get.blob(2);
+      // A keyframe has no prefix, whatever the column says (rows written without it default to 1).
+      link.prefix_texts = get.is_null(0) ? 0 : get.int64(3);
+      if (link.prefix_texts < 0 || link.prefix_texts > kPrefixTexts) {
+        return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                           {{"detail", "body " + std::to_string(*next) + " has a bad prefix"}});
+      }
+    }
     next = get.opt_int64(0);
     get.reset();
+    cached_run = link.cached != nullptr ? cached_run + 1 : 0;
+    chain.push_back(std::move(link));
+    if (cached_run >= kPrefixTexts) break;
   }
-  (void)from_cache;
+  // Forward: texts[i] is the text of chain[chain.size() - 1 - i].
+  std::vector<std::string> texts;
+  texts.reserve(chain.size());
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    auto out = decompress_body(it->frame, text, static_cast<std::size_t>(it->size));
+    if (it->cached != nullptr) {
+      texts.push_back(*it->cached);
+      continue;
+    }
+    const auto have = static_cast<std::int64_t>(texts.size());
+    if (it->prefix_texts > have) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "body " + std::to_string(it->id) + " lacks its base"}});
+    }
+    std::string prefix;
+    if (it->prefix_texts == 1) {
+      prefix = texts.back();
+    } else {
+      for (std::int64_t k = have - it->prefix_texts; k < have; ++k)
+        prefix += texts[static_cast<std::size_t>(k)];
+    }
+    auto out = decompress_body(it->frame, prefix, static_cast<std::size_t>(it->size));
     if (!out) return out.error();
-    text = std::move(*out);
+    texts.push_back(std::move(*out));
   }
-  impl_->cached_body_id = body_id;
-  impl_->cached_body_text = text;
-  return text;
+  impl_->remember(body_id, texts.back());
+  return std::move(texts.back());
 }
 
 Expected<std::string> Archive::version_text(std::int64_t version_id) {
@@ -325,13 +389,13 @@ Expected<std::string> Archive::version_text(std::int64_t version_id) {
 
 namespace {
 
-constexpr const char* kVersionColumns =
-    "v.id, v.document_id, s.name, d.terms_type, d.variant, v.hash, v.first_seen, v.last_seen, "
-    "v.origin, v.times_seen, v.verdict, v.compared_to, b.size, v.url, "
-    "(SELECT count(*) FROM findings f WHERE f.version_id = v.id) "
-    "FROM versions v JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = "
-    "d.service_id "
-    "JOIN bodies b ON b.id = v.body_id ";
+const std::string kVersionColumns =
+    std::string(
+        "v.id, v.document_id, s.name, d.terms_type, d.variant, v.hash, v.first_seen, v.last_seen, "
+        "v.origin, v.times_seen, v.verdict, v.compared_to, b.size, v.url, ") +
+    kFindingCountSql +
+    " FROM versions v JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = "
+    "d.service_id JOIN bodies b ON b.id = v.body_id ";
 
 VersionInfo read_version_row(const sql::Statement& st) {
   VersionInfo v;
@@ -383,7 +447,7 @@ DocumentInfo read_document_row(const sql::Statement& st) {
 }  // namespace
 
 Expected<VersionInfo> Archive::version_info(std::int64_t version_id) {
-  sql::Statement get(db_, std::string("SELECT ") + kVersionColumns + "WHERE v.id = ?");
+  sql::Statement get(db_, "SELECT " + kVersionColumns + "WHERE v.id = ?");
   get.bind(1, version_id);
   auto row = get.step();
   if (!row) return row.error();
@@ -393,19 +457,7 @@ Expected<VersionInfo> Archive::version_info(std::int64_t version_id) {
 }
 
 Expected<std::vector<engine::Finding>> Archive::findings(std::int64_t version_id) {
-  std::vector<engine::Finding> out;
-  sql::Statement get(db_, "SELECT json FROM findings WHERE version_id = ? ORDER BY ordinal");
-  get.bind(1, version_id);
-  for (;;) {
-    auto row = get.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto parsed = nlohmann::json::parse(get.text(0), nullptr, false);
-    auto finding = changes::finding_from_json(parsed);
-    if (!finding) return finding.error();
-    out.push_back(std::move(*finding));
-  }
-  return out;
+  return load_findings(db_, version_id, [this, version_id] { return version_text(version_id); });
 }
 
 Expected<bool> Archive::has_sighting(const DocumentKey& key, std::string_view seen_at,
@@ -422,6 +474,13 @@ Expected<bool> Archive::has_sighting(const DocumentKey& key, std::string_view se
 }
 
 Expected<RecordResult> Archive::record(const Capture& capture) {
+  auto result = record_once(capture);
+  // A failed record rolled back: the ids of bodies it cached may be given to other texts later.
+  if (!result) impl_->cache.clear();
+  return result;
+}
+
+Expected<RecordResult> Archive::record_once(const Capture& capture) {
   const std::string raw_hash = blake2b_256(capture.text);
   // Fast path for the common case, a page seen again byte for byte: its version is known from an
   // earlier observation of the same raw text, so normalisation is skipped.
@@ -439,7 +498,12 @@ Expected<RecordResult> Archive::record(const Capture& capture) {
     if (!row) return row.error();
     if (*row) known_hash = known.blob(0);
   }
-  const auto normalized = known_hash ? text::NormalizedText{} : text::normalize(capture.text);
+  text::NormalizedText normalized;
+  if (capture.normalized != nullptr) {
+    normalized.text = *capture.normalized;
+  } else if (!known_hash) {
+    normalized = text::normalize(capture.text);
+  }
   const std::string hash = known_hash ? *known_hash : blake2b_256(normalized.text);
   const std::string origin(to_string(capture.origin));
 
@@ -579,16 +643,8 @@ Expected<RecordResult> Archive::record(const Capture& capture) {
     if (verdict != Verdict::kFirst && verdict != Verdict::kUnavailable) result.compared_to = ref_id;
 
     if (new_findings != nullptr) {
-      sql::Statement add(
-          db_,
-          "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json) "
-          "VALUES (?, ?, ?, ?, ?, ?)");
-      std::int64_t ordinal = 0;
-      for (const auto& f : *new_findings) {
-        add.bind(1, result.version_id).bind(2, ordinal++).bind(3, f.rule_id);
-        add.bind(4, engine::to_string(f.polarity)).bind(5, engine::to_string(f.severity));
-        add.bind(6, engine::to_json(f).dump());
-        if (auto s = add.run(); !s) return s.error();
+      if (auto s = store_findings(db_, result.version_id, capture.text, *new_findings); !s) {
+        return s.error();
       }
     }
 
@@ -708,7 +764,7 @@ Expected<HistoryPage> Archive::history(const HistoryQuery& query) {
   auto crow = count.step();
   if (!crow) return crow.error();
   page.total = count.int64(0);
-  sql::Statement get(db_, std::string("SELECT ") + kVersionColumns + where +
+  sql::Statement get(db_, "SELECT " + kVersionColumns + where +
                               "ORDER BY v.first_seen DESC, v.id DESC LIMIT ?4 OFFSET ?5");
   if (query.document_id) get.bind(1, *query.document_id);
   get.bind(2, query.service).bind(3, query.terms_type).bind(4, query.limit).bind(5, query.offset);

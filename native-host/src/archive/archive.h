@@ -62,6 +62,9 @@ struct Capture {
   // Or: finds them (nullopt: analysis failed), called only when the text is a new version (so an
   // import analyses each distinct text once, not every sighting).
   std::function<std::optional<std::vector<engine::Finding>>(std::string_view text)> analyze;
+  // text::normalize(text).text when the caller already has it (import normalises on worker
+  // threads); nullptr: record() normalises.
+  const std::string* normalized = nullptr;
 };
 
 struct RecordResult {
@@ -203,6 +206,7 @@ class Archive {
 
  private:
   Archive(sqlite3* db, std::filesystem::path path);
+  Expected<RecordResult> record_once(const Capture& capture);
   struct Impl;
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;

@@ -1,15 +1,22 @@
 #include "archive/ota_dataset.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <system_error>
+#include <thread>
+#include <unordered_set>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <re2/re2.h>
+#include <sodium.h>
 
+#include "archive/sql.h"
 #include "common/limits.h"
+#include "text/normalize.h"
 
 namespace cw::archive {
 namespace {
@@ -156,41 +163,180 @@ Expected<std::vector<OtaEntry>> read_ota_dataset(const fs::path& source) {
   return entries;
 }
 
+namespace {
+
+// What the worker threads prepare for one document: each distinct raw text normalised, and the
+// provisions of the first text of each normalised text the archive does not have yet (the only
+// ones record() will ask for).
+struct PreparedDocument {
+  std::vector<std::string> normalized;  // per entry of the document; empty for a repeated raw text
+  std::vector<std::optional<std::vector<engine::Finding>>> findings;  // per entry
+};
+
+struct DocumentRange {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
+// Versions already in the archive, as "service\nterms type\nhash": their texts need no analysis.
+Expected<std::unordered_set<std::string>> known_versions(Archive& archive) {
+  std::unordered_set<std::string> out;
+  sql::Statement get(archive.handle(),
+                     "SELECT s.name, d.terms_type, v.hash FROM versions v JOIN documents d ON "
+                     "d.id = v.document_id JOIN services s ON s.id = d.service_id WHERE d.variant "
+                     "= ''");
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.insert(get.text(0) + "\n" + get.text(1) + "\n" + get.blob(2));
+  }
+  return out;
+}
+
+std::string blake2b_256(std::string_view data) {
+  std::string out(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+  return out;
+}
+
+PreparedDocument prepare_document(const std::vector<OtaEntry>& entries, DocumentRange range,
+                                  const std::unordered_set<std::string>& known,
+                                  const ImportOptions& options) {
+  PreparedDocument doc;
+  const std::size_t n = range.end - range.begin;
+  doc.normalized.resize(n);
+  doc.findings.resize(n);
+  std::unordered_set<std::string_view> raw_seen;
+  std::unordered_set<std::string> hashes_seen;
+  for (std::size_t i = 0; i < n; ++i) {
+    const OtaEntry& e = entries[range.begin + i];
+    if (!raw_seen.insert(e.text).second) continue;
+    doc.normalized[i] = text::normalize(e.text).text;
+    if (!options.analyze) continue;
+    const std::string hash = blake2b_256(doc.normalized[i]);
+    if (!hashes_seen.insert(hash).second) continue;
+    if (known.count(e.service + "\n" + e.terms_type + "\n" + hash) != 0) continue;
+    doc.findings[i] = options.analyze(e.text, e.terms_type);
+  }
+  return doc;
+}
+
+}  // namespace
+
 Expected<ImportStats> import_ota(Archive& archive, const fs::path& source,
                                  const ImportOptions& options) {
   auto entries = read_ota_dataset(source);
   if (!entries) return entries.error();
+  auto known = known_versions(archive);
+  if (!known) return known.error();
+  // Documents are independent: worker threads normalise and analyse them ahead of this thread,
+  // which records them in order (SQLite and the body chains stay single-threaded). They run at
+  // most kImportPrepareAhead documents ahead, to bound the memory held.
+  std::vector<DocumentRange> docs;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const auto& e = (*entries)[i];
+    if (docs.empty() || (*entries)[docs.back().begin].service != e.service ||
+        (*entries)[docs.back().begin].terms_type != e.terms_type) {
+      docs.push_back({i, i});
+    }
+    docs.back().end = i + 1;
+  }
+  std::vector<std::optional<PreparedDocument>> prepared(docs.size());
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t next_doc = 0;
+  std::size_t consumed = 0;
+  bool stop = false;
+  auto worker = [&] {
+    for (;;) {
+      std::size_t d = 0;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] {
+          return stop || next_doc >= docs.size() ||
+                 next_doc < consumed + static_cast<std::size_t>(limits::kImportPrepareAhead);
+        });
+        if (stop || next_doc >= docs.size()) return;
+        d = next_doc++;
+      }
+      auto doc = prepare_document(*entries, docs[d], *known, options);
+      {
+        std::lock_guard lock(mutex);
+        prepared[d] = std::move(doc);
+      }
+      changed.notify_all();
+    }
+  };
+  const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1U,
+                                      static_cast<unsigned>(limits::kImportThreads));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+  struct Joiner {
+    std::vector<std::thread>& pool;
+    std::mutex& mutex;
+    std::condition_variable& changed;
+    bool& stop;
+    ~Joiner() {
+      {
+        std::lock_guard lock(mutex);
+        stop = true;
+      }
+      changed.notify_all();
+      for (auto& t : pool) t.join();
+    }
+  } joiner{pool, mutex, changed, stop};
+
   ImportStats stats;
   const auto total = static_cast<std::int64_t>(entries->size());
-  for (const auto& entry : *entries) {
-    ++stats.files;
-    DocumentKey key{entry.service, "", entry.terms_type, ""};
-    auto seen = archive.has_sighting(key, entry.seen_at, entry.text);
-    if (!seen) return seen.error();
-    if (*seen) {
-      ++stats.skipped;
-    } else {
-      Capture capture;
-      capture.document = key;
-      capture.text = entry.text;
-      capture.seen_at = entry.seen_at;
-      capture.origin = Origin::kImport;
-      if (options.analyze) {
-        capture.analyze = [&options, &entry](std::string_view text) {
-          return options.analyze(text, entry.terms_type);
-        };
-      }
-      auto recorded = archive.record(capture);
-      if (!recorded) return recorded.error();
-      ++stats.recorded;
-      if (recorded->is_new_version) {
-        ++stats.new_versions;
-        if (changes::is_meaningful(recorded->verdict)) ++stats.meaningful;
-      }
-      if (options.committed) options.committed(entry, *recorded);
+  for (std::size_t d = 0; d < docs.size(); ++d) {
+    PreparedDocument doc;
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return prepared[d].has_value(); });
+      doc = std::move(*prepared[d]);
+      prepared[d].reset();
+      consumed = d + 1;
     }
-    if (options.progress)
-      options.progress(stats.files, total, entry.service + "/" + entry.terms_type);
+    changed.notify_all();
+    for (std::size_t i = docs[d].begin; i < docs[d].end; ++i) {
+      const OtaEntry& entry = (*entries)[i];
+      const std::size_t k = i - docs[d].begin;
+      ++stats.files;
+      DocumentKey key{entry.service, "", entry.terms_type, ""};
+      auto seen = archive.has_sighting(key, entry.seen_at, entry.text);
+      if (!seen) return seen.error();
+      if (*seen) {
+        ++stats.skipped;
+      } else {
+        Capture capture;
+        capture.document = key;
+        capture.text = entry.text;
+        capture.seen_at = entry.seen_at;
+        capture.origin = Origin::kImport;
+        if (!doc.normalized[k].empty() || entry.text.empty())
+          capture.normalized = &doc.normalized[k];
+        if (doc.findings[k]) {
+          capture.findings = &*doc.findings[k];
+        } else if (options.analyze) {
+          // Not prepared (the text was known when the import started): analyse here if needed.
+          capture.analyze = [&options, &entry](std::string_view text) {
+            return options.analyze(text, entry.terms_type);
+          };
+        }
+        auto recorded = archive.record(capture);
+        if (!recorded) return recorded.error();
+        ++stats.recorded;
+        if (recorded->is_new_version) {
+          ++stats.new_versions;
+          if (changes::is_meaningful(recorded->verdict)) ++stats.meaningful;
+        }
+        if (options.committed) options.committed(entry, *recorded);
+      }
+      if (options.progress)
+        options.progress(stats.files, total, entry.service + "/" + entry.terms_type);
+    }
   }
   return stats;
 }

@@ -41,7 +41,8 @@ struct ImportOptions {
   // Called with (done, total, current document) after each file; for the progress bar.
   std::function<void(std::int64_t, std::int64_t, std::string_view)> progress;
   // Finds provisions in a text, when a rule engine is available; empty: versions are not analysed.
-  // Called with (text, terms type) once per new version.
+  // Called with (text, terms type) once per new version, from worker threads (several at once):
+  // it must be thread-safe, as Engine::analyze_text is.
   std::function<std::optional<std::vector<engine::Finding>>(std::string_view, std::string_view)>
       analyze;
   // Called after each sighting is committed (the kill -9 tests read this as the acknowledgement).

@@ -126,7 +126,20 @@ constexpr const char* kMigration4 = R"sql(
 CREATE INDEX observations_by_body ON observations(body_id);
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4};
+// Migration 5: findings stored compactly (archive/finding_store.h): each rule's text once, keyed
+// by its hash; a version's findings as one packed row of `findings` that refers to it. Bodies say
+// how many texts back along their chain form their zstd prefix (body_codec.h; rows written
+// without it are deltas on their base alone).
+constexpr const char* kMigration5 = R"sql(
+ALTER TABLE bodies ADD COLUMN prefix_texts INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE finding_rules(
+  key TEXT PRIMARY KEY,
+  json TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                    kMigration5};
 
 }  // namespace
 
