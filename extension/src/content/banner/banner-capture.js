@@ -555,10 +555,9 @@
         counts.controls++;
       }
       yield;
-      let n = 0;
       for (const node of safeQueryAll(el, TOGGLE_SELECTOR)) {
         if (counts.toggles >= LIMITS.maxToggles) break;
-        if (++n % 2 === 0) yield;
+        yield; // one switch per step: a vendor list holds hundreds
         layer.toggles.push(describeToggle(node, w, false));
         counts.toggles++;
       }
