@@ -154,37 +154,139 @@ bool looks_unavailable(std::string_view normalized) {
   return letters < 40 || RE2::PartialMatch(normalized, kErrorPage);
 }
 
+namespace {
+
+// Labels of consent-dialog buttons. A block made of nothing else is a control row of a dialog;
+// prose that mentions a button ("click Accept All to agree") has other words around it.
+constexpr std::array kButtonLabels = {
+    "accept all cookies",
+    "reject all cookies",
+    "accept all",
+    "reject all",
+    "allow all",
+    "deny all",
+    "decline all",
+    "save my preferences",
+    "save preferences",
+    "confirm my choices",
+    "manage preferences",
+    "manage options",
+    "customise",
+    "customize",
+    "accept cookies",
+    "reject cookies",
+    "necessary only",
+    "only necessary",
+    "accept",
+    "reject",
+};
+
+// How many button labels `block` names, or -1 when it holds other words too.
+int button_labels_only(std::string_view block) {
+  if (block.size() > 120) return -1;
+  std::string rest = lower_ascii(block);
+  int labels = 0;
+  for (const char* label : kButtonLabels) {
+    for (auto at = rest.find(label); at != std::string::npos; at = rest.find(label)) {
+      rest.replace(at, std::string_view(label).size(), " ");
+      ++labels;
+    }
+  }
+  int letters = 0;
+  for (char c : rest) letters += std::isalpha(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
+  return letters <= 4 ? labels : -1;
+}
+
+bool has_dialog_words(std::string_view block) {
+  static const RE2 kDialogWords(
+      R"((?i)(cookie|consent|tracking|vendor|partners|advertis|legitimate interest))");
+  return RE2::PartialMatch(block, kDialogWords) || banner_marker_count(lower_ascii(block)) > 0;
+}
+
+}  // namespace
+
+std::vector<bool> consent_dialog_blocks(const std::vector<std::string_view>& blocks) {
+  // The blocks of a leaked consent dialog: its control rows (blocks of two or more button
+  // labels, or label blocks next to each other), everything between two control rows at most
+  // kMaxDialogBlocks apart (a preference centre lists purposes and vendors in between), and the
+  // dialog text right before a control row ("We value your privacy", "We and our 1558 partners
+  // use cookies...") and the dialog furniture right after it ("Powered by ...").
+  constexpr std::size_t kMaxDialogBlocks = 400;
+  constexpr std::size_t kMaxLeadBlocks = 8;
+  const std::size_t n = blocks.size();
+  std::vector<bool> mask(n, false);
+  std::vector<std::size_t> rows;
+  std::vector<int> labels(n);
+  for (std::size_t i = 0; i < n; ++i) labels[i] = button_labels_only(blocks[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (labels[i] >= 2 || (labels[i] == 1 && ((i + 1 < n && labels[i + 1] >= 1) ||
+                                              (i + 2 < n && labels[i + 2] >= 1)))) {
+      rows.push_back(i);
+    }
+  }
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const std::size_t r = rows[k];
+    mask[r] = true;
+    if (k + 1 < rows.size() && rows[k + 1] - r <= kMaxDialogBlocks) {
+      for (std::size_t i = r; i <= rows[k + 1]; ++i) mask[i] = true;
+    }
+    for (std::size_t i = r, steps = 0; i > 0 && steps < kMaxLeadBlocks; ++steps) {
+      --i;
+      // Dialog sentences or markers; a short block without a marker is a heading of the page.
+      const bool marker = banner_marker_count(lower_ascii(blocks[i])) > 0;
+      if (!marker && labels[i] < 1 && (blocks[i].size() <= 40 || !has_dialog_words(blocks[i])))
+        break;
+      mask[i] = true;
+    }
+    // After the buttons only dialog furniture ("Powered by ..."): a cookie policy may follow.
+    for (std::size_t i = r + 1, steps = 0; i < n && steps < kMaxLeadBlocks; ++i, ++steps) {
+      if (banner_marker_count(lower_ascii(blocks[i])) == 0 && labels[i] < 1) break;
+      mask[i] = true;
+    }
+  }
+  return mask;
+}
+
 bool only_banner_differences(std::string_view before_canonical, std::string_view after_canonical) {
   const auto a = split_blocks(before_canonical);
   const auto b = split_blocks(after_canonical);
   std::vector<std::uint64_t> ha, hb;
   for (auto s : a) ha.push_back(item_hash(s));
   for (auto s : b) hb.push_back(item_hash(s));
-  // Each maximal run of removed/added blocks must read as consent UI: at least two distinct
-  // dialog markers inside the run (a cookie policy sentence alone has at most one), and every block
-  // of the run is dialog text (a short label, or a sentence about cookies, consent or vendors), so
-  // a real edit next to a leaked dialog still counts.
+  const auto dialog_a = consent_dialog_blocks(a);
+  const auto dialog_b = consent_dialog_blocks(b);
+  // A changed run is consent UI when every block of it lies in a consent dialog of its text (as
+  // above), or when the run itself reads as one: at least two distinct dialog markers (a cookie
+  // policy sentence alone has at most one) and every block of it dialog text (a short label, or a
+  // sentence about cookies, consent or vendors). So a real edit next to a leaked dialog, or in a
+  // cookie policy, still counts.
   static const RE2 kDialogWords(R"((?i)(cookie|consent|tracking|vendor|partners|advertis))");
   std::string run;
   bool any_run = false;
   bool all_banner = true;
-  auto add_block = [&](std::string_view block) {
+  bool run_dialog_text = true;  // every block of the run is dialog text
+  bool run_in_dialog = true;    // every block of the run lies in a consent dialog
+  auto add_block = [&](std::string_view block, bool in_dialog) {
     run.append(block).push_back('\n');
-    if (block.size() > 80 && !RE2::PartialMatch(block, kDialogWords)) all_banner = false;
+    if (block.size() > 80 && !RE2::PartialMatch(block, kDialogWords)) run_dialog_text = false;
+    if (!in_dialog) run_in_dialog = false;
   };
   auto close_run = [&] {
     if (run.empty()) return;
     any_run = true;
-    if (banner_marker_count(lower_ascii(run)) < 2) all_banner = false;
+    const bool reads_as_dialog = run_dialog_text && banner_marker_count(lower_ascii(run)) >= 2;
+    if (!reads_as_dialog && !run_in_dialog) all_banner = false;
     run.clear();
+    run_dialog_text = true;
+    run_in_dialog = true;
   };
   for (const auto& e : edit_script(ha, hb)) {
     if (e.type == EditType::kCommon) {
       close_run();
     } else if (e.type == EditType::kRemoved) {
-      add_block(a[e.before]);
+      add_block(a[e.before], dialog_a[e.before]);
     } else {
-      add_block(b[e.after]);
+      add_block(b[e.after], dialog_b[e.after]);
     }
   }
   close_run();

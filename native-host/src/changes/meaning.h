@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cw::changes {
 
@@ -41,6 +42,9 @@ std::string canonical_text(std::string_view normalized);
 std::string layout_key(std::string_view canonical);
 // True for error pages, bot walls and empty captures.
 bool looks_unavailable(std::string_view normalized);
+// Which blocks (split_blocks) belong to a consent dialog leaked into the page: control rows of
+// button labels, the preference centre between two of them, and the dialog text around them.
+std::vector<bool> consent_dialog_blocks(const std::vector<std::string_view>& blocks);
 // True when every difference between the two canonical texts is a run of cookie-consent UI.
 bool only_banner_differences(std::string_view before_canonical, std::string_view after_canonical);
 

@@ -50,6 +50,52 @@ BOOST_AUTO_TEST_CASE(a_leaked_cookie_dialog_is_banner_noise_but_a_cookie_policy_
   BOOST_TEST(!ch::only_banner_differences(canon(doc), canon(both)));
 }
 
+namespace {
+// A consent dialog with a preference centre, as some consent platforms render it into the page:
+// a first layer, a row of buttons, purposes with long illustrations that name no cookie, vendor
+// counts that change from day to day, a second row of buttons. (Own words, not a real dialog.)
+std::string dialog(int partners, int vendors) {
+  return "We value your privacy\n\nWe and our " + std::to_string(partners) +
+         " partners use cookies and similar technologies to run this site and measure it.\n\n"
+         "Customise Reject All Accept All\n\nCustomise Consent Preferences\n\n"
+         "Necessary Always Active\n\nMeasure content performance\n\n"
+         "A reader follows a link from one article to another. The site counts how often that "
+         "happens to learn which articles people read to the end.\n\n"
+         "Number of Vendors seeking consent: " +
+         std::to_string(vendors) + "\n\nReject All Save My Preferences Accept All\n\n";
+}
+const std::string kPolicy =
+    "Privacy Policy\n\nWe collect the prompts you send and keep them for 30 days.\n\n"
+    "We do not sell your personal information.";
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_consent_dialog_whose_vendor_counts_change_is_banner_noise) {
+  const std::string before = dialog(1558, 773) + kPolicy;
+  // Counts in the dialog changed: noise.
+  BOOST_TEST(ch::only_banner_differences(canon(before), canon(dialog(1561, 777) + kPolicy)));
+  // The whole dialog, preference centre included, appeared or went away: noise.
+  BOOST_TEST(ch::only_banner_differences(canon(kPolicy), canon(before)));
+  BOOST_TEST(ch::only_banner_differences(canon(before), canon(kPolicy)));
+  // The policy itself changed, with or without the dialog changing too: a change.
+  const std::string sold =
+      "Privacy Policy\n\nWe collect the prompts you send and keep them for 30 days.\n\n"
+      "We may sell your personal information to partners.";
+  BOOST_TEST(!ch::only_banner_differences(canon(before), canon(dialog(1558, 773) + sold)));
+  BOOST_TEST(!ch::only_banner_differences(canon(before), canon(dialog(1561, 777) + sold)));
+  // A cookie policy that names the buttons in prose has no dialog in it.
+  const std::string prose =
+      "Cookie Policy\n\nClick Accept All or Reject All in the banner to choose.\n\n"
+      "We keep analytics cookies for 13 months.";
+  const std::string prose_edit =
+      "Cookie Policy\n\nClick Accept All or Reject All in the banner to choose.\n\n"
+      "We keep analytics cookies for 25 months.";
+  BOOST_TEST(!ch::only_banner_differences(canon(prose), canon(prose_edit)));
+  const auto blocks = std::vector<std::string_view>{"Cookie Policy", "Accept All Reject All",
+                                                    "We keep analytics cookies for 13 months."};
+  // A lone row of buttons marks itself, not the policy around it.
+  BOOST_TEST(ch::consent_dialog_blocks(blocks) == (std::vector<bool>{false, true, false}));
+}
+
 BOOST_AUTO_TEST_CASE(error_and_bot_pages_are_unavailable) {
   BOOST_TEST(
       ch::looks_unavailable("This page isn't available\n\nAn unexpected error has occurred."));
