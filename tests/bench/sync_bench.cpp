@@ -2,11 +2,13 @@
 //   first sync     A publishes everything, B imports everything (a new device joining)
 //   incremental    A records one new version and publishes it; B imports it (median of 7)
 //   sizes          archive file vs sync folder, before and after compaction
-// Usage: sync_bench [--quick] [--copies N]
+// Usage: sync_bench [--quick] [--copies N] [--analyze]
 //   --quick     a few services only, to check it runs
 //   --copies N  import the corpus N times, copies 2..N under other service names ("<service> #2"),
 //               as if other devices' browsers had recorded the same documents elsewhere: the corpus
 //               has 1,299 distinct versions, so --copies 4 gives 5,196 (issue 6 asks for 5,000)
+//   --analyze   import with `clausewatch import-ota`, which stores findings (as a browser's
+//               archive has them); otherwise versions are imported without analysis
 // CW_SYNC_BENCH_CACHE=FILE keeps the imported archive A there and reuses it on the next run (the
 // import is not what is measured, and takes minutes on a loaded machine).
 #include <algorithm>
@@ -72,10 +74,12 @@ T must(cw::Expected<T> e, const char* what) {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  bool analyze = false;
   int copies = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--quick") quick = true;
+    if (arg == "--analyze") analyze = true;
     if (arg == "--copies" && i + 1 < argc) copies = std::max(1, std::atoi(argv[++i]));
   }
   const char* cache = std::getenv("CW_SYNC_BENCH_CACHE");
@@ -88,33 +92,48 @@ int main(int argc, char** argv) {
 
   auto t0 = Clock::now();
   const bool cached = cache != nullptr && fs::exists(cache);
-  if (cached) fs::copy_file(cache, root / "a.sqlite3");
+  // The corpus, then copies 2..N: every service again under another name (hard links to the
+  // unpacked corpus files), so the same texts become other documents' versions.
+  std::vector<fs::path> sources{root / "versions"};
+  for (int copy = 2; copy <= copies && !cached; ++copy) {
+    const fs::path mirror = root / ("copy" + std::to_string(copy));
+    for (const auto& e : fs::recursive_directory_iterator(root / "versions")) {
+      if (!e.is_regular_file()) continue;
+      const fs::path rel = fs::relative(e.path(), root / "versions");
+      auto it = rel.begin();
+      fs::path target = mirror / *it++;                      // collection
+      target /= it->string() + " #" + std::to_string(copy);  // service
+      for (++it; it != rel.end(); ++it) target /= *it;       // type / date.md
+      fs::create_directories(target.parent_path());
+      fs::create_hard_link(e.path(), target);
+    }
+    sources.push_back(mirror);
+  }
+  if (cached) {
+    fs::copy_file(cache, root / "a.sqlite3");
+  } else if (analyze) {
+    // With findings, as the browser's archive has them: `clausewatch import-ota` analyses each new
+    // version with the rule engine.
+    for (const auto& source : sources) {
+      t0 = Clock::now();
+      const std::string run = "CLAUSEWATCH_HOME='" + (root / "ahome").string() + "' '" +
+                              CW_CLI_BINARY + "' import-ota '" + source.string() + "' > /dev/null";
+      if (std::system(run.c_str()) != 0) return 1;
+      std::printf("setup: clausewatch import-ota %s in %.0f ms\n", source.filename().c_str(),
+                  ms_since(t0));
+    }
+    fs::rename(root / "ahome" / "archive.sqlite3", root / "a.sqlite3");
+  }
   auto a = must(cw::archive::Archive::open(root / "a.sqlite3"), "open A");
   auto b = must(cw::archive::Archive::open(root / "b.sqlite3"), "open B");
   if (!cached) {
-    const auto stats = must(cw::archive::import_ota(*a, root / "versions"), "import");
-    std::printf("setup: imported %lld files (%lld new versions) into A in %.0f ms\n",
-                static_cast<long long>(stats.recorded), static_cast<long long>(stats.new_versions),
-                ms_since(t0));
-    // Copies 2..N: every service again under another name (hard links to the unpacked corpus
-    // files), so the same texts become other documents' versions.
-    for (int copy = 2; copy <= copies; ++copy) {
-      const fs::path mirror = root / ("copy" + std::to_string(copy));
-      for (const auto& e : fs::recursive_directory_iterator(root / "versions")) {
-        if (!e.is_regular_file()) continue;
-        const fs::path rel = fs::relative(e.path(), root / "versions");
-        auto it = rel.begin();
-        fs::path target = mirror / *it++;                      // collection
-        target /= it->string() + " #" + std::to_string(copy);  // service
-        for (++it; it != rel.end(); ++it) target /= *it;       // type / date.md
-        fs::create_directories(target.parent_path());
-        fs::create_hard_link(e.path(), target);
-      }
+    for (const auto& source : sources) {
+      if (analyze) break;
       t0 = Clock::now();
-      const auto more = must(cw::archive::import_ota(*a, mirror), "import copy");
-      std::printf("setup: copy %d: %lld files (%lld new versions) in %.0f ms\n", copy,
-                  static_cast<long long>(more.recorded), static_cast<long long>(more.new_versions),
-                  ms_since(t0));
+      const auto stats = must(cw::archive::import_ota(*a, source), "import");
+      std::printf("setup: imported %s: %lld files (%lld new versions) in %.0f ms\n",
+                  source.filename().c_str(), static_cast<long long>(stats.recorded),
+                  static_cast<long long>(stats.new_versions), ms_since(t0));
     }
     if (cache != nullptr) {
       (void)scalar(a->handle(), "PRAGMA wal_checkpoint(TRUNCATE)");

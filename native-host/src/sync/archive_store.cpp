@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "archive/body_codec.h"
+#include "archive/finding_store.h"
 #include "archive/service.h"
 #include "archive/sql.h"
 #include "crypto/sync_keys.h"
@@ -281,6 +282,25 @@ Status ArchiveStore::load_banner_rows() {
   return ok_status();
 }
 
+void ArchiveStore::add_rule_texts(const std::string& rule_id, const std::string& json,
+                                  nlohmann::json& out) {
+  // A packed findings row names its rules by the key of their text in finding_rules (archive
+  // migration 5); the texts travel with the version so the receiver shows the same findings.
+  if (rule_id != archive::kPackedFindingsRuleId) return;
+  const auto packed = nlohmann::json::parse(json, nullptr, false);
+  if (!packed.is_object() || !packed.contains("r") || !packed["r"].is_array()) return;
+  for (const auto& r : packed["r"]) {
+    if (!r.is_array() || r.size() < 2 || !r[1].is_string()) continue;
+    const std::string key = r[1].get<std::string>();
+    if (out.contains(key)) continue;
+    auto st = use("SELECT json FROM finding_rules WHERE key = ?");
+    if (!st->prepared()) return;  // an archive without rule texts
+    st->bind(1, key);
+    auto row = st->step();
+    if (row && *row) out[key] = st->text(0);
+  }
+}
+
 Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& id) {
   auto not_found = [&] {
     return Error::make(ErrorCode::NOT_FOUND, {{"what", std::string(kind_name(kind)) + " " + id}});
@@ -323,6 +343,7 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
       meta["compared_to"] = *ref_id;
     }
     nlohmann::json findings = nlohmann::json::array();
+    nlohmann::json rule_texts = nlohmann::json::object();
     auto use_fs =
         use("SELECT ordinal, rule_id, polarity, severity, json FROM findings"
             " WHERE version_id = ? ORDER BY ordinal");
@@ -333,8 +354,10 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
       if (!frow) return frow.error();
       if (!*frow) break;
       findings.push_back({fs.int64(0), fs.text(1), fs.text(2), fs.text(3), fs.text(4)});
+      add_rule_texts(fs.text(1), fs.text(4), rule_texts);
     }
     meta["findings"] = std::move(findings);
+    if (!rule_texts.empty()) meta["finding_rules"] = std::move(rule_texts);
     meta["change"] = nullptr;
     auto use_cs =
         use("SELECT from_version_id, detected_at, source_changed, item_count, json"
@@ -598,6 +621,14 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
   versions_[r.id] = version_row;
   version_ids_[version_row] = r.id;
 
+  if (m.contains("finding_rules") && m["finding_rules"].is_object()) {
+    auto add = use("INSERT OR IGNORE INTO finding_rules(key, json) VALUES (?, ?)");
+    for (const auto& [key, text] : m["finding_rules"].items()) {
+      if (!text.is_string()) return invalid("malformed finding rule text");
+      add->bind(1, key).bind(2, text.get<std::string>());
+      if (auto st = add->run(); !st) return invalid("finding rule refused: " + st.error().message);
+    }
+  }
   if (m.contains("findings") && m["findings"].is_array()) {
     auto use_add =
         use("INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json)"
@@ -887,6 +918,16 @@ Expected<std::string> archive_content_summary(sqlite3* db) {
       if (!*row) break;
       lines.push_back("C " + banner_key[cs.int64(0)] + " -> " + banner_key[cs.int64(1)] + " " +
                       cs.text(2) + " " + cs.text(3) + " " + hex(blake(cs.text(4), 16)));
+    }
+  }
+  {
+    // Rule texts that findings refer to (absent from archives before migration 5).
+    archive::sql::Statement st(db, "SELECT key, json FROM finding_rules");
+    while (st.prepared()) {
+      auto row = st.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      lines.push_back("R " + st.text(0) + " " + hex(blake(st.text(1), 16)));
     }
   }
   std::sort(lines.begin(), lines.end());

@@ -73,6 +73,7 @@ class ArchiveStore final : public SyncStore {
   Use use(const char* sql);
   Expected<nlohmann::json> document_json(std::int64_t document_id);
   Expected<std::string> stable_version(std::int64_t version_row);
+  void add_rule_texts(const std::string& rule_id, const std::string& json, nlohmann::json& out);
 
   archive::Archive& archive_;
   std::unordered_map<std::string_view, std::unique_ptr<archive::sql::Statement>> statements_;
