@@ -558,15 +558,17 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
       }
     }
   }
-  // Renumber so that states with outputs come last: the scan loop then tests one comparison.
+  // Renumber so that states with outputs come last (the scan loop then tests one comparison),
+  // each group in breadth-first order so the shallow states, where a scan spends most of its
+  // time, share cache lines. The root has no output (literals are never empty) and stays 0.
   std::vector<std::size_t> renumber(states);
   std::size_t next_id = 0;
-  for (std::size_t s = 0; s < states; ++s)
+  renumber[0] = next_id++;
+  for (std::size_t s : order)
     if (out[s].empty()) renumber[s] = next_id++;
   const std::size_t first_output = next_id;
-  for (std::size_t s = 0; s < states; ++s)
+  for (std::size_t s : order)
     if (!out[s].empty()) renumber[s] = next_id++;
-  // The root has no output (literals are never empty), so it keeps number 0.
   transitions_.assign(states * classes_, 0);
   output_begin_.assign(states + 1, 0);
   std::vector<std::vector<std::uint32_t>> out_by_new(states);
