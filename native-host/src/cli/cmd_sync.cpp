@@ -1,6 +1,6 @@
-// clausewatch sync init|join|run|status --folder DIR: end-to-end encrypted sync through a folder
-// that Syncthing, Nextcloud, Dropbox or a USB stick moves between machines. The passphrase comes
-// from
+// clausewatch sync init|join|run|status|revoke --folder DIR: end-to-end encrypted sync through a
+// folder that Syncthing, Nextcloud, Dropbox or a USB stick moves between machines. The passphrase
+// comes from
 // --passphrase-file, $CLAUSEWATCH_PASSPHRASE or a prompt; a recovery code likewise from
 // --recovery-code-file, $CLAUSEWATCH_RECOVERY_CODE or a prompt.
 #include <fstream>
@@ -57,8 +57,8 @@ void print_status(const nlohmann::json& s) {
             << s.at("device").get<std::string>() << ")\n";
   for (const auto& d : s.at("devices")) {
     std::cout << (d.at("this_device").get<bool>() ? "  * " : "    ")
-              << d.at("name").get<std::string>() << "  bundles up to " << d.at("latest_seq").dump()
-              << ", "
+              << d.at("name").get<std::string>() << (d.value("revoked", false) ? "  (REVOKED)" : "")
+              << "  bundles up to " << d.at("latest_seq").dump() << ", "
               << (d.at("this_device").get<bool>() ? std::string("this device")
                                                   : d.at("behind").dump() + " not yet imported")
               << '\n';
@@ -74,7 +74,7 @@ void register_sync(CLI::App& app, CliState& state) {
       app.add_subcommand("sync", "End-to-end encrypted sync of the archive through a folder");
   sync->require_subcommand(1);
   struct Options {
-    std::string folder, passphrase_file, recovery_file, name;
+    std::string folder, passphrase_file, recovery_file, name, device;
     bool no_passphrase = false, recovery = false, compact = false, json = false;
   };
   auto o = std::make_shared<Options>();
@@ -192,6 +192,39 @@ void register_sync(CLI::App& app, CliState& state) {
         }
         state.exit_code = 1;
       }
+    });
+  });
+
+  auto* revoke = sync->add_subcommand(
+      "revoke", "Refuse a device's bundles from now on (needs the passphrase or recovery code)");
+  revoke->add_option("--device", o->device, "The device id (see 'sync status')")->required();
+  revoke->add_option("--passphrase-file", o->passphrase_file, "Read the passphrase from this file");
+  revoke->add_flag("--recovery-code", o->recovery, "Prove it with the recovery code instead");
+  revoke->add_option("--recovery-code-file", o->recovery_file,
+                     "Read the recovery code from this file");
+  revoke->add_flag("--json", o->json, "Print the result as JSON");
+  revoke->callback([&state, o, with_store, print_json_or] {
+    with_store([&](sync::SyncStore& store) {
+      const bool recovery = o->recovery || !o->recovery_file.empty();
+      auto secret =
+          recovery ? read_secret(o->recovery_file, "CLAUSEWATCH_RECOVERY_CODE", "Recovery code")
+                   : read_secret(o->passphrase_file, "CLAUSEWATCH_PASSPHRASE", "Sync passphrase");
+      if (!secret) {
+        state.exit_code = report_error(secret.error());
+        return;
+      }
+      auto r = sync::sync_revoke(
+          store,
+          {recovery ? sync::Secret::Kind::kRecoveryCode : sync::Secret::Kind::kPassphrase, *secret},
+          o->device);
+      if (!r) {
+        state.exit_code = report_error(r.error());
+        return;
+      }
+      print_json_or(*r, [&] {
+        std::cout << "Revoked " << r->at("name").get<std::string>() << " (" << o->device
+                  << "): bundles after " << r->at("after_seq").dump() << " will be refused\n";
+      });
     });
   });
 

@@ -84,9 +84,44 @@ struct Session {
   std::vector<std::string> problems;
   HybridClock clock;
   std::string listing_mark;
+  std::map<std::string, std::uint64_t> revoked;  // device -> last sequence still accepted
 
   explicit Session(SyncStore& s) : store(s), state(s.db()) {}
 };
+
+// Revocations: devices/<device>.cwr, sealed with the enrolment key, {device, after_seq,
+// revoked_ms}. Each one read is also kept in sync_config ("revoked:<device>"), so a file deleted
+// later (by the revoked device itself, say) does not undo it here.
+void load_revocations(Session& s) {
+  const auto key = crypto::derive_subkey(s.folder_key, crypto::KeyPurpose::kEnrolment);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(s.folder / "devices", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != 36 || name.substr(32) != ".cwr") continue;
+    auto sealed = read_file_limited(entry.path(), limits::kMaxSyncSmallFileBytes);
+    std::string plain;
+    if (!sealed || !crypto::secretbox_open(key, *sealed, plain)) {
+      s.problems.push_back("revocation " + name + " does not open with the folder key; ignored");
+      continue;
+    }
+    auto json = parse_bounded_json(plain, 4);
+    const std::string device = name.substr(0, 32);
+    if (!json || !json->is_object() || json->value("device", "") != device ||
+        !json->contains("after_seq") || !(*json)["after_seq"].is_number_unsigned()) {
+      s.problems.push_back("revocation " + name + " is malformed; ignored");
+      continue;
+    }
+    const auto after = (*json)["after_seq"].get<std::uint64_t>();
+    const auto known = s.state.get("revoked:" + device);
+    if (!known || std::stoull(*known) > after) {
+      (void)s.state.set("revoked:" + device, std::to_string(after));
+    }
+  }
+  Statement st(s.state.db(), "SELECT key, value FROM sync_config WHERE key LIKE 'revoked:%'");
+  while (st.step() == SQLITE_ROW) {
+    s.revoked[st.text(0).substr(8)] = std::stoull(st.text(1));
+  }
+}
 
 Expected<std::unique_ptr<Session>> open_session(SyncStore& store) {
   auto session = std::make_unique<Session>(store);
@@ -111,6 +146,7 @@ Expected<std::unique_ptr<Session>> open_session(SyncStore& store) {
   session->me_hex = crypto::to_hex(me->id);
   session->bundle_key = crypto::derive_subkey(*key, crypto::KeyPurpose::kBundle);
   session->devices = read_enrolments(session->folder, *key, session->problems);
+  load_revocations(*session);
   session->clock = HybridClock(std::stoull(session->state.get("hlc").value_or("0")));
   if (session->devices.find(session->me_hex) == session->devices.end()) {
     // Our enrolment vanished (a sync tool lost it); we still hold the key, so enrol again.
@@ -285,6 +321,11 @@ FileOutcome import_file(Session& s, PublishedSet& published, const fs::path& pat
   const auto enrolled = s.devices.find(device);
   if (enrolled == s.devices.end()) {
     return refuse(bundle_error(ErrorCode::SYNC_UNKNOWN_DEVICE, name, "", device));
+  }
+  if (auto r = s.revoked.find(device); r != s.revoked.end() && seq > r->second) {
+    return refuse(bundle_error(ErrorCode::SYNC_UNKNOWN_DEVICE, name,
+                               "the device was revoked after bundle " + std::to_string(r->second),
+                               device));
   }
   auto opened = crypto::open_bundle(*bytes, s.bundle_key, enrolled->second.public_key);
   if (opened.state == BundleState::kIncomplete) return pending("incomplete: " + opened.detail);
@@ -655,6 +696,58 @@ Expected<nlohmann::json> sync_join(SyncStore& store, const fs::path& folder_in,
                         {"devices", devices.size()}};
 }
 
+Expected<nlohmann::json> sync_revoke(SyncStore& store, const Secret& secret,
+                                     const std::string& device_hex) {
+  auto session = open_session(store);
+  if (!session) return session.error();
+  Session& s = **session;
+  auto header = read_folder_header(s.folder);
+  if (!header) return header.error();
+  // Only a holder of the passphrase or the recovery code may revoke.
+  crypto::FolderKey key{};
+  if (secret.kind == Secret::Kind::kPassphrase) {
+    if (header->wrapped_key.empty()) {
+      return Error::make(ErrorCode::SYNC_PASSPHRASE_REQUIRED,
+                         {{"detail", "this folder opens with its recovery code only"}});
+    }
+    auto unlocked = unlock_with_passphrase(s.folder, *header, secret.text);
+    if (!unlocked) return unlocked.error();
+    key = *unlocked;
+  } else {
+    auto parsed = crypto::parse_recovery_code(secret.text);
+    if (!parsed) return parsed.error();
+    if (auto st = check_folder_key(s.folder, *header, *parsed); !st) return st.error();
+    key = *parsed;
+  }
+  const auto enrolled = s.devices.find(device_hex);
+  if (enrolled == s.devices.end() || device_hex == s.me_hex) {
+    return Error::make(ErrorCode::USAGE,
+                       {{"detail",
+                         "revoke takes the id of another device enrolled in the folder "
+                         "(see 'clausewatch sync status')"}});
+  }
+  // Everything it wrote so far stays accepted; later bundles are refused.
+  const FolderListing listing = list_folder(s.folder);
+  std::uint64_t after = s.state.imported()[device_hex];
+  if (auto it = listing.bundles.find(device_hex); it != listing.bundles.end()) {
+    for (const auto& [seq, path] : it->second) after = std::max(after, seq);
+  }
+  if (auto it = listing.snapshots.find(device_hex); it != listing.snapshots.end()) {
+    for (const auto& [seq, path] : it->second) after = std::max(after, seq);
+  }
+  const nlohmann::json record{
+      {"device", device_hex}, {"after_seq", after}, {"revoked_ms", now_ms()}, {"by", s.me_hex}};
+  const auto enrol_key = crypto::derive_subkey(key, crypto::KeyPurpose::kEnrolment);
+  if (auto st = atomic_write(s.folder / "devices" / (device_hex + ".cwr"),
+                             crypto::secretbox_seal(enrol_key, record.dump()));
+      !st) {
+    return st.error();
+  }
+  if (auto st = s.state.set("revoked:" + device_hex, std::to_string(after)); !st) return st.error();
+  return nlohmann::json{
+      {"device", device_hex}, {"name", enrolled->second.name}, {"after_seq", after}};
+}
+
 Expected<nlohmann::json> sync_run(SyncStore& store, const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   auto session = open_session(store);
@@ -734,7 +827,9 @@ Expected<nlohmann::json> sync_status(SyncStore& store) {
     }
     const bool self = hex == s.me_hex;
     const auto cursor = cursors.count(hex) != 0 ? cursors.at(hex) : 0;
+    const auto revoked = s.revoked.find(hex);
     devices.push_back({{"device", hex},
+                       {"revoked", revoked != s.revoked.end()},
                        {"name", e.name},
                        {"enrolled_ms", e.enrolled_at_ms},
                        {"this_device", self},

@@ -52,6 +52,13 @@ struct RunOptions {
   std::size_t auto_compact_after = 64;  // ...or when it has this many bundles
 };
 
+// Revokes an enrolled device (the act of a passphrase or recovery-code holder): bundles it
+// writes after the ones already in the folder are refused by every device that has seen the
+// revocation, which each keeps even if the file later disappears. The device still holds the
+// folder key: revocation stops its writes from being imported, it does not rotate the key.
+Expected<nlohmann::json> sync_revoke(SyncStore& store, const Secret& secret,
+                                     const std::string& device_hex);
+
 // One sync: import what others wrote, then publish what is new here. The report is also what
 // sync.run returns (PROTOCOL.md "sync.run").
 Expected<nlohmann::json> sync_run(SyncStore& store, const RunOptions& options = {});

@@ -379,3 +379,38 @@ BOOST_AUTO_TEST_CASE(init_refuses_an_existing_folder) {
   BOOST_REQUIRE(!other.ok());
   BOOST_TEST((other.error().code == ErrorCode::SYNC_FOLDER_INVALID));
 }
+
+BOOST_AUTO_TEST_CASE(a_revoked_device_is_refused_after_its_last_bundle) {
+  Trio t;
+  feed(*t.b, "beta", 2);
+  run(*t.b);  // B's bundle 1
+  const auto b_status = sync_status(*t.b);
+  BOOST_REQUIRE(b_status.ok());
+  const std::string b_hex = b_status->at("device").get<std::string>();
+  // Only a holder of the passphrase may revoke.
+  BOOST_TEST(!sync_revoke(*t.a, {Secret::Kind::kPassphrase, "not it"}, b_hex).ok());
+  auto revoked = sync_revoke(*t.a, kPass, b_hex);
+  BOOST_REQUIRE_MESSAGE(revoked.ok(), why(revoked));
+  BOOST_TEST(revoked->at("after_seq").get<std::uint64_t>() == 1U);
+
+  feed(*t.b, "later", 1);
+  run(*t.b);  // B's bundle 2, written after the revocation
+  const auto a_run = run(*t.a);
+  BOOST_TEST(a_run.at("imported").size() == 1U);  // bundle 1 is still accepted
+  BOOST_REQUIRE(a_run.at("refused").size() == 1U);
+  BOOST_TEST(a_run.at("refused")[0].at("error").at("name").get<std::string>() ==
+             "SYNC_UNKNOWN_DEVICE");
+  const auto c_run = run(*t.c);  // C learns it from the folder
+  BOOST_TEST(c_run.at("refused").size() == 1U);
+
+  // Deleting the revocation (as the revoked device could) does not undo it where it was seen.
+  fs::remove(t.folder / "devices" / (b_hex + ".cwr"));
+  BOOST_TEST(run(*t.a).at("refused").size() == 1U);
+  auto status = sync_status(*t.a);
+  BOOST_REQUIRE(status.ok());
+  bool shown = false;
+  for (const auto& d : status->at("devices")) {
+    if (d.at("device") == b_hex) shown = d.at("revoked").get<bool>();
+  }
+  BOOST_TEST(shown);
+}
