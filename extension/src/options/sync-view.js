@@ -61,7 +61,7 @@ function renderConfigured(doc, status) {
   table.append(head);
   for (const d of status.devices ?? []) {
     const row = el(doc, 'tr', '', { 'data-device': d.device });
-    const state = d.this_device ? 'this device' : d.behind > 0 ? `${d.behind} not yet imported` : 'up to date';
+    const state = d.revoked ? 'revoked: its new bundles are refused' : d.this_device ? 'this device' : d.behind > 0 ? `${d.behind} not yet imported` : 'up to date';
     for (const cell of [d.name, when(d.enrolled_ms), String(d.latest_seq), state]) row.append(el(doc, 'td', cell));
     table.append(row);
   }
