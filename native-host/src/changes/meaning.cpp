@@ -230,14 +230,21 @@ std::vector<bool> consent_dialog_blocks(const std::vector<std::string_view>& blo
     if (k + 1 < rows.size() && rows[k + 1] - r <= kMaxDialogBlocks) {
       for (std::size_t i = r; i <= rows[k + 1]; ++i) mask[i] = true;
     }
+    // Before the buttons: the dialog's own sentences, back to the farthest dialog marker ("We
+    // value your privacy") within reach; the sentences between say what the buttons do.
+    std::size_t lead = r;
     for (std::size_t i = r, steps = 0; i > 0 && steps < kMaxLeadBlocks; ++steps) {
       --i;
-      // Dialog sentences or markers; a short block without a marker is a heading of the page.
-      const bool marker = banner_marker_count(lower_ascii(blocks[i])) > 0;
-      if (!marker && labels[i] < 1 && (blocks[i].size() <= 40 || !has_dialog_words(blocks[i])))
-        break;
-      mask[i] = true;
+      if (banner_marker_count(lower_ascii(blocks[i])) > 0 || labels[i] >= 1 ||
+          (blocks[i].size() > 40 && has_dialog_words(blocks[i]))) {
+        lead = i;
+      }
+      if (blocks[i].size() <= 40 && banner_marker_count(lower_ascii(blocks[i])) == 0 &&
+          labels[i] < 1) {
+        break;  // a short block without a marker is a heading of the page
+      }
     }
+    for (std::size_t i = lead; i < r; ++i) mask[i] = true;
     // After the buttons only dialog furniture ("Powered by ..."): a cookie policy may follow.
     for (std::size_t i = r + 1, steps = 0; i < n && steps < kMaxLeadBlocks; ++i, ++steps) {
       if (banner_marker_count(lower_ascii(blocks[i])) == 0 && labels[i] < 1) break;
