@@ -269,10 +269,11 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
   std::optional<std::int64_t> base_id;
   std::int64_t depth = 0;
   std::vector<std::string> previous;  // newest first
+  std::optional<std::string> frame;
+  sql::Statement up(db, "SELECT base_id FROM bodies WHERE id = ?");
   if (*has_last && last.int64(1) + 1 < kKeyframeInterval) {
     base_id = last.int64(0);
     depth = last.int64(1) + 1;
-    sql::Statement up(db, "SELECT base_id FROM bodies WHERE id = ?");
     std::optional<std::int64_t> next = base_id;
     while (next && previous.size() < static_cast<std::size_t>(kPrefixTexts)) {
       auto t = self.body_text(*next);
@@ -284,11 +285,42 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
       next = *row ? up.opt_int64(0) : std::nullopt;
       up.reset();
     }
+  } else if (*has_last) {
+    // The chain is as long as a read may walk: restart it, as a delta on the keyframe it started
+    // from (a document rarely changes so much that a keyframe of its own is smaller; if it did,
+    // a keyframe it is).
+    std::int64_t root = last.int64(0);
+    for (int guard = 0; guard <= kKeyframeInterval; ++guard) {
+      up.bind(1, root);
+      auto row = up.step();
+      if (!row) return row.error();
+      const auto parent = *row ? up.opt_int64(0) : std::nullopt;
+      up.reset();
+      if (!parent) break;
+      root = *parent;
+    }
+    auto root_text = self.body_text(root);
+    if (!root_text) return root_text.error();
+    auto delta = compress_body(text, *root_text);
+    auto alone = compress_body(text, "");
+    if (!delta) return delta.error();
+    if (!alone) return alone.error();
+    if (delta->size() < alone->size()) {
+      base_id = root;
+      depth = 1;
+      previous.push_back(std::move(*root_text));
+      frame = std::move(*delta);
+    } else {
+      frame = std::move(*alone);
+    }
   }
-  std::string prefix;
-  for (auto it = previous.rbegin(); it != previous.rend(); ++it) prefix += *it;
-  auto frame = compress_body(text, prefix);
-  if (!frame) return frame.error();
+  if (!frame) {
+    std::string prefix;
+    for (auto it = previous.rbegin(); it != previous.rend(); ++it) prefix += *it;
+    auto compressed = compress_body(text, prefix);
+    if (!compressed) return compressed.error();
+    frame = std::move(*compressed);
+  }
   sql::Statement insert(
       db,
       "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data, prefix_texts) "
