@@ -1,6 +1,7 @@
 #include "banner/judge.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -15,7 +16,7 @@ constexpr std::size_t kMaxQuoteBytes = 600;
 
 // Consent wording sits at the top of a banner; the rest is cookie tables and vendor lists, so the
 // text checks read only this much (it keeps the judge well under a millisecond on big banners).
-constexpr std::size_t kTextCheckBytes = 12 * 1024;
+constexpr std::size_t kTextCheckBytes = std::size_t{12} * 1024;
 
 std::string_view prefix(const std::string& text) {
   std::size_t end = std::min(text.size(), kTextCheckBytes);
@@ -75,7 +76,7 @@ double text_contrast(const Control& c) {
 }
 
 double round2(double v) {
-  return static_cast<double>(static_cast<long long>(v * 100 + 0.5)) / 100;
+  return static_cast<double>(std::llround(v * 100)) / 100;
 }
 
 nlohmann::json style_evidence(const Control& c) {
@@ -485,7 +486,7 @@ class Judge {
     if (!wall && pay.empty()) return;
     std::string reason;
     if (wall) {
-      reason = "The banner covers " + std::to_string(static_cast<int>(coverage * 100 + 0.5)) +
+      reason = "The banner covers " + std::to_string(std::lround(coverage * 100)) +
                "% of the page, scrolling is locked and there is no free refusal";
     } else {
       reason = "Refusing means paying or subscribing: " + join_texts(pay);

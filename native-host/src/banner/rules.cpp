@@ -109,7 +109,7 @@ Expected<std::unique_ptr<BannerRules>> BannerRules::load_embedded() {
       tracker.prefix = strings_of(entry.value("prefix", nlohmann::json::array()));
       auto patterns = strings_of(entry.value("pattern", nlohmann::json::array()));
       if (!patterns.empty()) {
-        for (auto& p : patterns) p = "^(?:" + p + ")$";
+        for (auto& p : patterns) p.insert(0, "^(?:").append(")$");
         tracker.pattern = compile_alternation(patterns, &error);
         if (tracker.pattern == nullptr) {
           return invalid("tracker-cookies.json", tracker.match.vendor, error);

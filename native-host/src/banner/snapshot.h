@@ -96,8 +96,8 @@ struct Snapshot {
   std::optional<PageInteraction> page_interaction;
 };
 
-// Parses `snapshot` (the payload's "snapshot" object). BANNER_SNAPSHOT_INVALID names the field;
+// Parses `json` (the payload's "snapshot" object). BANNER_SNAPSHOT_INVALID names the field;
 // BANNER_TOO_LARGE names the count that exceeds its limit.
-Expected<Snapshot> parse_snapshot(const nlohmann::json& snapshot);
+Expected<Snapshot> parse_snapshot(const nlohmann::json& json);
 
 }  // namespace cw::banner
