@@ -188,7 +188,7 @@ int button_labels_only(std::string_view block) {
   int labels = 0;
   for (const char* label : kButtonLabels) {
     for (auto at = rest.find(label); at != std::string::npos; at = rest.find(label)) {
-      rest.replace(at, std::string_view(label).size(), " ");
+      rest.replace(at, std::string_view(label).size(), 1, ' ');
       ++labels;
     }
   }
