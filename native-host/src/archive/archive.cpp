@@ -343,7 +343,7 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
   // Walk back to a keyframe, or to kPrefixTexts consecutive cached bodies (enough for the prefix
   // of any frame after them), then decompress forward.
   struct Link {
-    std::int64_t id;
+    std::int64_t id = 0;
     std::int64_t size = 0;
     std::int64_t prefix_texts = 0;
     std::string frame;
@@ -363,7 +363,8 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
     if (!*row) {
       return Error::make(ErrorCode::NOT_FOUND, {{"what", "body " + std::to_string(*next)}});
     }
-    Link link{*next};
+    Link link;
+    link.id = *next;
     link.cached = impl_->cached(*next);
     if (link.cached == nullptr) {
       link.size = get.int64(1);
@@ -421,13 +422,18 @@ Expected<std::string> Archive::version_text(std::int64_t version_id) {
 
 namespace {
 
-const std::string kVersionColumns =
-    std::string(
-        "v.id, v.document_id, s.name, d.terms_type, d.variant, v.hash, v.first_seen, v.last_seen, "
-        "v.origin, v.times_seen, v.verdict, v.compared_to, b.size, v.url, ") +
-    kFindingCountSql +
-    " FROM versions v JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = "
-    "d.service_id JOIN bodies b ON b.id = v.body_id ";
+// A function-local static: built on first use, so a failure cannot escape static initialisation.
+const std::string& version_columns() {
+  static const std::string kColumns =
+      std::string(
+          "v.id, v.document_id, s.name, d.terms_type, d.variant, v.hash, v.first_seen, "
+          "v.last_seen, "
+          "v.origin, v.times_seen, v.verdict, v.compared_to, b.size, v.url, ") +
+      kFindingCountSql +
+      " FROM versions v JOIN documents d ON d.id = v.document_id JOIN services s ON s.id = "
+      "d.service_id JOIN bodies b ON b.id = v.body_id ";
+  return kColumns;
+}
 
 VersionInfo read_version_row(const sql::Statement& st) {
   VersionInfo v;
@@ -479,7 +485,7 @@ DocumentInfo read_document_row(const sql::Statement& st) {
 }  // namespace
 
 Expected<VersionInfo> Archive::version_info(std::int64_t version_id) {
-  sql::Statement get(db_, "SELECT " + kVersionColumns + "WHERE v.id = ?");
+  sql::Statement get(db_, "SELECT " + version_columns() + "WHERE v.id = ?");
   get.bind(1, version_id);
   auto row = get.step();
   if (!row) return row.error();
@@ -796,7 +802,7 @@ Expected<HistoryPage> Archive::history(const HistoryQuery& query) {
   auto crow = count.step();
   if (!crow) return crow.error();
   page.total = count.int64(0);
-  sql::Statement get(db_, "SELECT " + kVersionColumns + where +
+  sql::Statement get(db_, "SELECT " + version_columns() + where +
                               "ORDER BY v.first_seen DESC, v.id DESC LIMIT ?4 OFFSET ?5");
   if (query.document_id) get.bind(1, *query.document_id);
   get.bind(2, query.service).bind(3, query.terms_type).bind(4, query.limit).bind(5, query.offset);

@@ -45,7 +45,7 @@ std::string region_of(std::string_view text) {
     if (end == std::string_view::npos) end = text.size();
     const auto line = text.substr(pos, end - pos);
     pos = end + 1;
-    if (line.find_first_not_of(" ") == std::string_view::npos) continue;
+    if (line.find_first_not_of(' ') == std::string_view::npos) continue;
     ++lines;
     if (line.size() < 150) head += lower_ascii(line) + "\n";
   }

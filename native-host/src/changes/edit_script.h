@@ -11,7 +11,7 @@ namespace cw::changes {
 enum class EditType { kCommon, kRemoved, kAdded };
 
 struct Edit {
-  EditType type;
+  EditType type = EditType::kCommon;
   std::size_t before = 0;  // index in `before` (valid for kCommon and kRemoved)
   std::size_t after = 0;   // index in `after` (valid for kCommon and kAdded)
 };

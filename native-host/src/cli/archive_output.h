@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,7 @@ inline std::optional<nlohmann::json> run_action(CliState& state, std::string_vie
 
 inline std::string str_or(const nlohmann::json& j, const char* key, std::string fallback = {}) {
   auto it = j.find(key);
-  return (it != j.end() && it->is_string()) ? it->get<std::string>() : fallback;
+  return (it != j.end() && it->is_string()) ? it->get<std::string>() : std::move(fallback);
 }
 
 inline std::string num_str(const nlohmann::json& j, const char* key) {

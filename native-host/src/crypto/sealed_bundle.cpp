@@ -13,7 +13,6 @@ namespace {
 constexpr std::string_view kMagic = "CWBUNDL1";
 constexpr std::size_t kStreamAbytes = crypto_secretstream_xchacha20poly1305_ABYTES;
 
-static_assert(sizeof(crypto_secretstream_xchacha20poly1305_state) > 0);
 static_assert(crypto_secretstream_xchacha20poly1305_HEADERBYTES == 24);
 static_assert(crypto_sign_BYTES == kBundleTrailerBytes);
 

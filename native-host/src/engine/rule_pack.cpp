@@ -1,6 +1,7 @@
 #include "engine/rule_pack.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -114,16 +115,22 @@ class ProvisionReader {
   std::optional<Error> error_;
 };
 
-const std::set<std::string, std::less<>> kPatternFields{
+// Constant tables are arrays of string_view: nothing is allocated (or can throw) at start-up.
+constexpr std::array<std::string_view, 15> kPatternFields{
     "id",        "kind",        "title",   "polarity", "severity",    "severity_reason",
     "doc_types", "patterns",    "unless",  "reason",   "explanation", "references",
     "claudette", "tosdr_cases", "examples"};
-const std::set<std::string, std::less<>> kMissingFields{
+constexpr std::array<std::string_view, 14> kMissingFields{
     "id",        "kind",         "title",       "polarity", "severity",    "severity_reason",
     "doc_types", "when_present", "when_absent", "reason",   "explanation", "references",
     "claudette", "tosdr_cases"};
-const std::set<std::string, std::less<>> kClaudetteLabels{"A",   "CH",  "CR",  "J",
-                                                          "LAW", "LTD", "TER", "USE"};
+constexpr std::array<std::string_view, 8> kClaudetteLabels{"A",   "CH",  "CR",  "J",
+                                                           "LAW", "LTD", "TER", "USE"};
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& table, std::string_view value) {
+  return std::find(table.begin(), table.end(), value) != table.end();
+}
 
 bool valid_id(std::string_view id, std::string_view family) {
   if (id.size() <= family.size() + 1 || id.substr(0, family.size()) != family ||
@@ -157,9 +164,10 @@ Expected<Provision> parse_provision(const json& object, std::string_view family,
                                          {"missing_protection", ProvisionKind::kMissingProtection}},
                                         false, ProvisionKind::kPattern);
   if (reader.failed()) return reader.error();
-  const auto& allowed = p.kind == ProvisionKind::kPattern ? kPatternFields : kMissingFields;
+  const bool is_pattern = p.kind == ProvisionKind::kPattern;
   for (const auto& [key, value] : object.items()) {
-    if (allowed.find(key) == allowed.end()) reader.fail("unknown field '" + key + "'");
+    const bool known = is_pattern ? contains(kPatternFields, key) : contains(kMissingFields, key);
+    if (!known) reader.fail("unknown field '" + key + "'");
   }
   p.title = reader.string("title", true);
   p.polarity = reader.choice<Polarity>(
@@ -217,7 +225,7 @@ Expected<Provision> parse_provision(const json& object, std::string_view family,
   }
   p.claudette = reader.strings("claudette", false, true);
   for (const auto& label : p.claudette) {
-    if (kClaudetteLabels.find(label) == kClaudetteLabels.end()) {
+    if (!contains(kClaudetteLabels, label)) {
       reader.fail("claudette: unknown label '" + label + "' (A CH CR J LAW LTD TER USE)");
     }
   }
@@ -340,7 +348,7 @@ bool Provision::applies_to(std::string_view doc_type) const {
 
 std::vector<std::string> Provision::labels() const {
   std::vector<std::string> out = claudette;
-  for (int id : tosdr_cases) out.push_back("tosdr:" + std::to_string(id));
+  for (int case_id : tosdr_cases) out.push_back("tosdr:" + std::to_string(case_id));
   return out;
 }
 

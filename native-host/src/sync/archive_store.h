@@ -44,7 +44,7 @@ class ArchiveStore final : public SyncStore {
   std::string listing_mark() override;
 
  private:
-  Expected<std::int64_t> ensure_document(const nlohmann::json& meta);
+  Expected<std::int64_t> ensure_document(const nlohmann::json& doc);
   Expected<std::int64_t> ensure_body(std::int64_t document_id, std::string_view text);
   Expected<std::optional<std::int64_t>> local_version(const std::string& version_id);
   Expected<bool> apply_version(const Record& record);

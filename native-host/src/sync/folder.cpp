@@ -211,7 +211,7 @@ std::map<std::string, Enrolment> read_enrolments(const fs::path& folder,
     const std::string name = entry.path().filename().string();
     if (name.size() != 36 || !ends_with(name, ".cwe") || !is_hex(name.substr(0, 32))) continue;
     if (out.size() >= limits::kMaxSyncDevices) {
-      problems.push_back("more enrolled devices than the limit; ignoring the rest");
+      problems.emplace_back("more enrolled devices than the limit; ignoring the rest");
       break;
     }
     auto sealed = read_file_limited(entry.path(), limits::kMaxSyncSmallFileBytes);

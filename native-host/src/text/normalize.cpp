@@ -13,9 +13,9 @@ namespace cw::text {
 namespace {
 
 struct Unit {
-  char32_t cp;
-  std::uint32_t begin;
-  std::uint32_t end;
+  char32_t cp = 0;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
   bool literal = false;  // escaped with a backslash: never treated as markup
   bool dropped = false;  // markup removed by stage 4
 };

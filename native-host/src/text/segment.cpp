@@ -157,14 +157,18 @@ std::vector<ByteSpan> split_before_clause_markers(std::string_view text,
   return out;
 }
 
-thread_local IcuSentences tls_icu;
+// One ICU iterator per thread, made on first use so a failure cannot escape thread start-up.
+IcuSentences& icu_sentences() {
+  thread_local IcuSentences iterator;
+  return iterator;
+}
 
 // `hard_starts`: offsets (relative to `text`, sorted) where a sentence must start (list items).
 std::vector<ByteSpan> sentence_spans(std::string_view text,
                                      const std::vector<std::size_t>& hard_starts = {}) {
   std::vector<ByteSpan> pieces;
   std::size_t prev = 0;
-  for (std::size_t at : tls_icu.breaks(text)) {
+  for (std::size_t at : icu_sentences().breaks(text)) {
     ByteSpan piece = trim(text, {prev, at});
     prev = at;
     if (piece.begin < piece.end) pieces.push_back(piece);

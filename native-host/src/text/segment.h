@@ -41,9 +41,9 @@ struct Segments {
   std::vector<Section> sections;
 };
 
-// Splits `text` into sentences and sections. Not thread-safe per thread: each thread keeps its own
-// ICU iterator internally, so concurrent calls from different threads are fine.
-Segments segment(const NormalizedText& text);
+// Splits `normalized` into sentences and sections. Safe to call from several threads at once: each
+// thread keeps its own ICU iterator.
+Segments segment(const NormalizedText& normalized);
 
 // Sentence spans of a plain string (no heading information), for tests and tools.
 std::vector<ByteSpan> split_sentences(std::string_view normalized_text);
