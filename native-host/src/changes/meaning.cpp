@@ -1,7 +1,6 @@
 #include "changes/meaning.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <vector>
 
@@ -9,6 +8,7 @@
 
 #include "changes/diff.h"
 #include "changes/edit_script.h"
+#include "changes/noise_rules.h"
 
 namespace cw::changes {
 namespace {
@@ -19,33 +19,9 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
-// Consent-dialog UI: button labels and widget text, not sentences a cookie policy would contain.
-constexpr std::array kBannerMarkers = {
-    "accept all",
-    "reject all",
-    "always active",
-    "consent preferences",
-    "customise",
-    "customize",
-    "save my preferences",
-    "allow all",
-    "cookieyes",
-    "onetrust",
-    "we value your privacy",
-    "manage consent",
-    "cookie categories",
-    "powered by",
-    "accept cookies",
-    "decline all",
-    "cookie settings",
-    "revisit consent",
-    "show more",
-    "vendors",
-};
-
 int banner_marker_count(std::string_view lowered) {
   int n = 0;
-  for (const char* marker : kBannerMarkers) {
+  for (const auto& marker : noise_rules().dialog_markers) {
     if (lowered.find(marker) != std::string_view::npos) ++n;
   }
   return n;
@@ -145,50 +121,22 @@ std::string layout_key(std::string_view canonical) {
 
 bool looks_unavailable(std::string_view normalized) {
   if (normalized.size() > 1500) return false;  // real legal texts are longer than an error page
-  static const RE2 kErrorPage(
-      R"((?i)(page isn.t available|unexpected error has occurred|page not found|\b404\b|access denied|)"
-      R"(just a moment|verify you are human|enable javascript|checking your browser|)"
-      R"(something went wrong|too many requests|temporarily unavailable))");
   std::size_t letters = 0;
   for (char c : normalized) letters += std::isalpha(static_cast<unsigned char>(c)) != 0 ? 1 : 0;
-  return letters < 40 || RE2::PartialMatch(normalized, kErrorPage);
+  return letters < 40 || RE2::PartialMatch(normalized, *noise_rules().unavailable_page);
 }
 
 namespace {
-
-// Labels of consent-dialog buttons. A block made of nothing else is a control row of a dialog;
-// prose that mentions a button ("click Accept All to agree") has other words around it.
-constexpr std::array kButtonLabels = {
-    "accept all cookies",
-    "reject all cookies",
-    "accept all",
-    "reject all",
-    "allow all",
-    "deny all",
-    "decline all",
-    "save my preferences",
-    "save preferences",
-    "confirm my choices",
-    "manage preferences",
-    "manage options",
-    "customise",
-    "customize",
-    "accept cookies",
-    "reject cookies",
-    "necessary only",
-    "only necessary",
-    "accept",
-    "reject",
-};
 
 // How many button labels `block` names, or -1 when it holds other words too.
 int button_labels_only(std::string_view block) {
   if (block.size() > 120) return -1;
   std::string rest = lower_ascii(block);
   int labels = 0;
-  for (const char* label : kButtonLabels) {
+  // Labels are listed longest first, so "accept all" is consumed before "accept".
+  for (const auto& label : noise_rules().button_labels) {
     for (auto at = rest.find(label); at != std::string::npos; at = rest.find(label)) {
-      rest.replace(at, std::string_view(label).size(), 1, ' ');
+      rest.replace(at, label.size(), 1, ' ');
       ++labels;
     }
   }
@@ -198,9 +146,8 @@ int button_labels_only(std::string_view block) {
 }
 
 bool has_dialog_words(std::string_view block) {
-  static const RE2 kDialogWords(
-      R"((?i)(cookie|consent|tracking|vendor|partners|advertis|legitimate interest))");
-  return RE2::PartialMatch(block, kDialogWords) || banner_marker_count(lower_ascii(block)) > 0;
+  return RE2::PartialMatch(block, *noise_rules().lead_words) ||
+         banner_marker_count(lower_ascii(block)) > 0;
 }
 
 }  // namespace
@@ -267,7 +214,6 @@ bool only_banner_differences(std::string_view before_canonical, std::string_view
   // policy sentence alone has at most one) and every block of it dialog text (a short label, or a
   // sentence about cookies, consent or vendors). So a real edit next to a leaked dialog, or in a
   // cookie policy, still counts.
-  static const RE2 kDialogWords(R"((?i)(cookie|consent|tracking|vendor|partners|advertis))");
   std::string run;
   bool any_run = false;
   bool all_banner = true;
@@ -275,7 +221,9 @@ bool only_banner_differences(std::string_view before_canonical, std::string_view
   bool run_in_dialog = true;    // every block of the run lies in a consent dialog
   auto add_block = [&](std::string_view block, bool in_dialog) {
     run.append(block).push_back('\n');
-    if (block.size() > 80 && !RE2::PartialMatch(block, kDialogWords)) run_dialog_text = false;
+    if (block.size() > 80 && !RE2::PartialMatch(block, *noise_rules().dialog_words)) {
+      run_dialog_text = false;
+    }
     if (!in_dialog) run_in_dialog = false;
   };
   auto close_run = [&] {

@@ -3,6 +3,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "changes/noise_rules.h"
 #include "text/normalize.h"
 
 namespace ch = cw::changes;
@@ -114,4 +115,40 @@ BOOST_AUTO_TEST_CASE(only_first_and_change_are_meaningful) {
     BOOST_TEST(!ch::is_meaningful(v));
     BOOST_TEST(!ch::verdict_reason(v).empty());
   }
+}
+
+BOOST_AUTO_TEST_CASE(the_built_in_noise_rules_load_and_drive_the_checks) {
+  const auto& rules = ch::noise_rules();
+  BOOST_TEST(!rules.dialog_markers.empty());
+  BOOST_TEST(!rules.button_labels.empty());
+  // The error-page patterns come from the data file: a short bot-check page is not the document.
+  BOOST_TEST(ch::looks_unavailable("Just a moment... Please verify you are human to continue."));
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_noise_file_is_refused_naming_the_field_and_the_problem) {
+  const auto refused = [](const std::string& json, const std::string& expected_in_message) {
+    auto parsed = ch::parse_noise_rules(json, "noise/test.json");
+    BOOST_REQUIRE(!parsed);
+    BOOST_TEST(parsed.error().message.find("noise/test.json") != std::string::npos);
+    BOOST_TEST(parsed.error().message.find(expected_in_message) != std::string::npos,
+               parsed.error().message);
+  };
+  const std::string tail =
+      R"("dialog_words": ["cookie"], "lead_words": ["cookie"]},
+         "unavailable_page": {"patterns": ["page not found"]}})";
+  const std::string good_head =
+      R"({"consent_dialog": {"markers": ["accept all"], "button_labels": ["accept all", "accept"], )";
+  BOOST_TEST(static_cast<bool>(ch::parse_noise_rules(good_head + tail, "noise/test.json")));
+  refused("not json", "not a JSON object");
+  refused(R"({"consent_dialog": {"markers": ["Accept All"], "button_labels": ["accept"], )" + tail,
+          "lower case");
+  refused(
+      R"({"consent_dialog": {"markers": ["x"], "button_labels": ["accept", "accept all"], )" + tail,
+      "must come before");
+  refused(good_head + R"("dialog_words": ["(cookie"], "lead_words": ["cookie"]},
+                         "unavailable_page": {"patterns": ["x"]}})",
+          "does not compile");
+  refused(good_head + R"("dialog_words": [], "lead_words": ["cookie"]},
+                         "unavailable_page": {"patterns": ["x"]}})",
+          "non-empty array");
 }
