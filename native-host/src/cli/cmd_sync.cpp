@@ -1,11 +1,11 @@
 // clausewatch sync init|join|run|status|revoke --folder DIR: end-to-end encrypted sync through a
 // folder that Syncthing, Nextcloud, Dropbox or a USB stick moves between machines. The passphrase
-// comes from
-// --passphrase-file, $CLAUSEWATCH_PASSPHRASE or a prompt; a recovery code likewise from
+// comes from --passphrase-file, $CLAUSEWATCH_PASSPHRASE or a prompt; a recovery code likewise from
 // --recovery-code-file, $CLAUSEWATCH_RECOVERY_CODE or a prompt.
 #include <fstream>
 #include <iostream>
 #include <unistd.h>
+#include <utility>
 
 #include "cli/commands.h"
 #include "cli/secret_input.h"
@@ -14,6 +14,18 @@
 
 namespace cw::cli {
 namespace {
+
+// The recovery code (from its file, $CLAUSEWATCH_RECOVERY_CODE or a prompt) when `recovery`, else
+// the passphrase (from its file, $CLAUSEWATCH_PASSPHRASE or a prompt).
+Expected<sync::Secret> read_sync_secret(bool recovery, const std::string& recovery_file,
+                                        const std::string& passphrase_file) {
+  auto text = recovery ? read_secret(recovery_file, "CLAUSEWATCH_RECOVERY_CODE", "Recovery code")
+                       : read_secret(passphrase_file, "CLAUSEWATCH_PASSPHRASE", "Sync passphrase");
+  if (!text) return text.error();
+  return sync::Secret{
+      recovery ? sync::Secret::Kind::kRecoveryCode : sync::Secret::Kind::kPassphrase,
+      std::move(*text)};
+}
 
 void print_report(const nlohmann::json& r) {
   for (const auto& i : r.at("imported")) {
@@ -149,17 +161,12 @@ void register_sync(CLI::App& app, CliState& state) {
           o->recovery || !o->recovery_file.empty() ||
           (o->passphrase_file.empty() && std::getenv("CLAUSEWATCH_PASSPHRASE") == nullptr &&
            std::getenv("CLAUSEWATCH_RECOVERY_CODE") != nullptr);
-      auto secret =
-          recovery ? read_secret(o->recovery_file, "CLAUSEWATCH_RECOVERY_CODE", "Recovery code")
-                   : read_secret(o->passphrase_file, "CLAUSEWATCH_PASSPHRASE", "Sync passphrase");
+      auto secret = read_sync_secret(recovery, o->recovery_file, o->passphrase_file);
       if (!secret) {
         state.exit_code = report_error(secret.error());
         return;
       }
-      auto r = sync::sync_join(
-          store, o->folder,
-          {recovery ? sync::Secret::Kind::kRecoveryCode : sync::Secret::Kind::kPassphrase, *secret},
-          o->name);
+      auto r = sync::sync_join(store, o->folder, std::move(*secret), o->name);
       if (!r) {
         state.exit_code = report_error(r.error());
         return;
@@ -206,17 +213,12 @@ void register_sync(CLI::App& app, CliState& state) {
   revoke->callback([&state, o, with_store, print_json_or] {
     with_store([&](sync::SyncStore& store) {
       const bool recovery = o->recovery || !o->recovery_file.empty();
-      auto secret =
-          recovery ? read_secret(o->recovery_file, "CLAUSEWATCH_RECOVERY_CODE", "Recovery code")
-                   : read_secret(o->passphrase_file, "CLAUSEWATCH_PASSPHRASE", "Sync passphrase");
+      auto secret = read_sync_secret(recovery, o->recovery_file, o->passphrase_file);
       if (!secret) {
         state.exit_code = report_error(secret.error());
         return;
       }
-      auto r = sync::sync_revoke(
-          store,
-          {recovery ? sync::Secret::Kind::kRecoveryCode : sync::Secret::Kind::kPassphrase, *secret},
-          o->device);
+      auto r = sync::sync_revoke(store, std::move(*secret), o->device);
       if (!r) {
         state.exit_code = report_error(r.error());
         return;
