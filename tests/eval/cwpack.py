@@ -67,6 +67,72 @@ def normalise(text):
     return _SPACES.sub(" ", text).strip()
 
 
+# --- Scan view (mirrors native-host/src/text/scan_mask.cpp) -------------------------------------
+# Dots that do not end a sentence ("Booking.com", "e.g.", "U.S.", "3.5", "Inc. is") become \x1f, one
+# byte for one byte, so the rules' [^.;] gaps run across them; a rule's own `\.` matches both.
+
+MASKED_DOT = "\x1f"
+_ABBREVIATIONS = frozenset((
+    "no.", "nos.", "inc.", "ltd.", "co.", "corp.", "llc.", "plc.", "u.s.", "u.k.", "e.u.", "e.g.",
+    "i.e.", "mr.", "mrs.", "ms.", "dr.", "st.", "sec.", "secs.", "art.", "arts.", "para.", "paras.",
+    "vs.", "v.", "cf.", "approx.", "fig.", "p.", "pp.", "ch.", "cal.", "civ.", "proc.", "reg.",
+    "regs.", "stat.", "u.s.c.", "c.f.r.", "jr.", "sr.", "dept.", "ave."))
+_DOTTED_INITIALS = re.compile(r"(?:[A-Za-z]\.){2,}\Z")
+_WORD_BYTE = re.compile(r"[A-Za-z0-9\u0080-\U0010ffff]")
+
+
+def _ascii_alnum(c):
+    return c.isascii() and c.isalnum()
+
+
+def _ends_abbreviation(text, dot):
+    start = dot
+    while start > 0 and text[start - 1] not in " \n(\"'[":
+        start -= 1
+    word = text[start:dot + 1].lower()
+    return len(word) >= 2 and (word in _ABBREVIATIONS or bool(_DOTTED_INITIALS.match(word)))
+
+
+def mask_dots(text):
+    chars = list(text)
+    for i in range(len(text) - 1, -1, -1):
+        if text[i] != "." or i == 0 or not _ascii_alnum(text[i - 1]):
+            continue
+        if i + 1 < len(text) and _ascii_alnum(text[i + 1]):
+            chars[i] = MASKED_DOT
+        elif _ends_abbreviation(text, i) and _WORD_BYTE.search(text, i + 1):
+            chars[i] = MASKED_DOT
+    return "".join(chars)
+
+
+def scan_pattern(pattern):
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(r"[.\x1f]" if pattern[i + 1] == "." and not in_class else pattern[i:i + 2])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+        if not in_class and c == "[":
+            in_class = True
+            if pattern[i:i + 1] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i:i + 1] == "]":
+                out.append("]")
+                i += 1
+        elif in_class and c == "[" and pattern[i:i + 1] == ":":
+            close = pattern.find(":]", i + 1)
+            if close >= 0:
+                out.append(pattern[i:close + 2])
+                i = close + 2
+        elif in_class and c == "]":
+            in_class = False
+    return "".join(out)
+
+
 # --- Rule pack --------------------------------------------------------------------------------
 
 def load_pack(rules_dir=DEFAULT_RULES):
@@ -98,8 +164,8 @@ class PythonEngine:
         for provision in self.provisions:
             if provision.get("kind", "pattern") != "pattern":
                 continue
-            patterns = [_python_flags(p) for p in provision["patterns"]]
-            unless = [_python_flags(p) for p in provision.get("unless", [])]
+            patterns = [_python_flags(scan_pattern(p)) for p in provision["patterns"]]
+            unless = [_python_flags(scan_pattern(p)) for p in provision.get("unless", [])]
             self.compiled.append((provision, patterns, unless))
         self.missing = [p for p in self.provisions if p.get("kind") == "missing_protection"]
 
@@ -109,7 +175,7 @@ class PythonEngine:
         return labels
 
     def classify(self, text):
-        sentence = normalise(text)
+        sentence = mask_dots(normalise(text))
         found = []
         for provision, patterns, unless in self.compiled:
             if any(p.search(sentence) for p in patterns) and not any(

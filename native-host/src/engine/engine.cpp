@@ -12,6 +12,7 @@
 #include <re2/re2.h>
 
 #include "text/normalize.h"
+#include "text/scan_mask.h"
 #include "text/segment.h"
 
 namespace cw::engine {
@@ -58,7 +59,7 @@ struct Engine::Impl {
       }
       for (const auto& pattern : p.patterns) {
         std::string error;
-        const int index = set.Add(pattern, &error);
+        const int index = set.Add(text::scan_pattern(pattern), &error);
         if (index < 0) {
           return Error::make(ErrorCode::PATTERN_ERROR,
                              {{"detail", "rule '" + p.id + "': " + error}});
@@ -69,7 +70,7 @@ struct Engine::Impl {
         pattern_rule[static_cast<std::size_t>(index)] = r;
       }
       for (const auto& each : p.unless) {
-        u.pattern += (u.pattern.empty() ? "(?:" : "|(?:") + each + ")";
+        u.pattern += (u.pattern.empty() ? "(?:" : "|(?:") + text::scan_pattern(each) + ")";
       }
       if (!options.defer_compile && !u.pattern.empty() && unless_regex(r) == nullptr) {
         return unless_error(r);
@@ -161,6 +162,8 @@ const PatternSet& Engine::patterns() const {
 
 Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view sentence,
                                                                std::string_view doc_type) const {
+  thread_local std::string masked;  // rules scan with in-word dots masked (text/scan_mask.h)
+  sentence = text::scan_view(sentence, masked);
   thread_local std::vector<int> hits;
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
   if (!impl_->set.Match(sentence, &hits, &why)) {

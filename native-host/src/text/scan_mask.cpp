@@ -1,0 +1,127 @@
+#include "text/scan_mask.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace cw::text {
+namespace {
+
+// The abbreviations that segment.cpp joins across (lower case, with the final dot). Kept in step
+// with its list so that a dot the segmenter reads as "not a sentence end" is masked here too.
+constexpr std::array<std::string_view, 44> kAbbreviations{
+    "no.",     "nos.",  "inc.",   "ltd.",   "co.",   "corp.",  "llc.",  "plc.",  "u.s.",
+    "u.k.",    "e.u.",  "e.g.",   "i.e.",   "mr.",   "mrs.",   "ms.",   "dr.",   "st.",
+    "sec.",    "secs.", "art.",   "arts.",  "para.", "paras.", "vs.",   "v.",    "cf.",
+    "approx.", "fig.",  "p.",     "pp.",    "ch.",   "cal.",   "civ.",  "proc.", "reg.",
+    "regs.",   "stat.", "u.s.c.", "c.f.r.", "jr.",   "sr.",    "dept.", "ave."};
+
+constexpr std::size_t kLongestAbbreviation = 7;  // "approx."
+
+bool is_alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+
+// A letter or digit (or any non-ASCII byte, which is part of a letter here) somewhere after `at`.
+bool words_follow(std::string_view text, std::size_t at) {
+  return std::any_of(text.begin() + static_cast<std::ptrdiff_t>(at) + 1, text.end(),
+                     [](char c) { return is_alnum(c) || static_cast<unsigned char>(c) >= 0x80; });
+}
+
+// Does the word that ends with the dot at `dot` read as an abbreviation? The word starts after
+// the last space, '(' or quote; dots before `dot` are still unmasked when this is asked.
+bool ends_abbreviation(std::string_view text, std::size_t dot) {
+  std::size_t start = dot;
+  while (start > 0) {
+    const char c = text[start - 1];
+    if (c == ' ' || c == '\n' || c == '(' || c == '"' || c == '\'' || c == '[') break;
+    --start;
+  }
+  const std::size_t length = dot + 1 - start;
+  if (length < 2) return false;
+  std::string word(text.substr(start, length));
+  for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (length <= kLongestAbbreviation &&
+      std::find(kAbbreviations.begin(), kAbbreviations.end(), word) != kAbbreviations.end()) {
+    return true;
+  }
+  // Dotted initials of two or more letters ("u.s.", "u.s.c.", "n.v.").
+  if (length < 4 || length % 2 != 0) return false;
+  for (std::size_t i = 0; i < length; ++i) {
+    const bool ok =
+        (i % 2 == 0) ? std::isalpha(static_cast<unsigned char>(word[i])) != 0 : word[i] == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool should_mask(std::string_view text, std::size_t dot) {
+  const bool inside_word =
+      dot > 0 && dot + 1 < text.size() && is_alnum(text[dot - 1]) && is_alnum(text[dot + 1]);
+  if (inside_word) return true;
+  return dot > 0 && is_alnum(text[dot - 1]) && ends_abbreviation(text, dot) &&
+         words_follow(text, dot);
+}
+
+}  // namespace
+
+std::size_t mask_dots(std::string& text) {
+  // Right to left: when a word's final dot is judged, its inner dots are still dots.
+  std::size_t masked = 0;
+  for (std::size_t i = text.size(); i-- > 0;) {
+    if (text[i] == '.' && should_mask(text, i)) {
+      text[i] = kMaskedDot;
+      ++masked;
+    }
+  }
+  return masked;
+}
+
+std::string_view scan_view(std::string_view text, std::string& buffer) {
+  for (std::size_t i = text.find('.'); i != std::string_view::npos; i = text.find('.', i + 1)) {
+    if (should_mask(text, i)) {
+      buffer.assign(text);
+      mask_dots(buffer);
+      return buffer;
+    }
+  }
+  return text;
+}
+
+std::string scan_pattern(std::string_view pattern) {
+  std::string out;
+  out.reserve(pattern.size() + 16);
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      if (pattern[i + 1] == '.' && !in_class) {
+        out += "[.\\x1f]";
+      } else {
+        out += c;
+        out += pattern[i + 1];
+      }
+      ++i;
+      continue;
+    }
+    out += c;
+    if (!in_class && c == '[') {
+      in_class = true;
+      // A ']' first in the class (after an optional '^') is a member, not the end.
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
+    } else if (in_class && c == '[' && i + 1 < pattern.size() && pattern[i + 1] == ':') {
+      // [:alpha:] inside a class: copy through its closing ":]".
+      const std::size_t close = pattern.find(":]", i + 2);
+      if (close != std::string_view::npos) {
+        out.append(pattern.substr(i + 1, close + 2 - (i + 1)));
+        i = close + 1;
+      }
+    } else if (in_class && c == ']') {
+      in_class = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace cw::text
