@@ -25,22 +25,42 @@ namespace {
 struct Timing {
   double median_us = 0;
   double worst_us = 0;
+  // Medians of the three phases: snapshot parse, judge, reply JSON.
+  double parse_us = 0;
+  double judge_us = 0;
+  double json_us = 0;
 };
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
 
 Timing time_judge(const nlohmann::json& snapshot_json, const cw::banner::BannerRules& rules,
                   int runs) {
-  std::vector<double> us;
+  using Clock = std::chrono::steady_clock;
+  auto micros = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::micro>(b - a).count();
+  };
+  std::vector<double> us, parse_us, judge_us, json_us;
   for (int i = 0; i < runs; ++i) {
-    const auto start = std::chrono::steady_clock::now();
+    const auto start = Clock::now();
     auto parsed = cw::banner::parse_snapshot(snapshot_json);
     if (!parsed) return {};
-    const auto result = cw::banner::to_json(*parsed, cw::banner::judge(*parsed, rules));
-    const auto end = std::chrono::steady_clock::now();
+    const auto parsed_at = Clock::now();
+    const auto verdict = cw::banner::judge(*parsed, rules);
+    const auto judged_at = Clock::now();
+    const auto result = cw::banner::to_json(*parsed, verdict);
+    const auto end = Clock::now();
     if (result.empty()) return {};
-    us.push_back(std::chrono::duration<double, std::micro>(end - start).count());
+    us.push_back(micros(start, end));
+    parse_us.push_back(micros(start, parsed_at));
+    judge_us.push_back(micros(parsed_at, judged_at));
+    json_us.push_back(micros(judged_at, end));
   }
   std::sort(us.begin(), us.end());
-  return {us[us.size() / 2], us.back()};
+  return {us[us.size() / 2], us.back(), median_of(parse_us), median_of(judge_us),
+          median_of(json_us)};
 }
 
 nlohmann::json synthetic(std::size_t controls, std::size_t toggles) {
@@ -103,7 +123,8 @@ int main(int argc, char** argv) {
   std::vector<double> medians;
   std::printf("Banner judge time (parse + judge + JSON), %d runs each, microseconds\n", kRuns);
   for (const auto& [name, t] : rows) {
-    std::printf("  %-60s median %8.1f  worst %8.1f\n", name.c_str(), t.median_us, t.worst_us);
+    std::printf("  %-60s median %8.1f  worst %8.1f  (parse %6.1f, judge %6.1f, json %6.1f)\n",
+                name.c_str(), t.median_us, t.worst_us, t.parse_us, t.judge_us, t.json_us);
     medians.push_back(t.median_us);
   }
   if (!medians.empty()) {

@@ -115,9 +115,10 @@ class Judge {
       if (c.role.role == Role::kSave) save_.push_back(&c);
       if (c.role.role == Role::kClose && !is_reject_equivalent(c.role)) close_.push_back(&c);
     }
-    first_layer_text_ = normalize_label(prefix(s_.layers[static_cast<std::size_t>(first)].text));
+    first_layer_prefix_ = prefix(s_.layers[static_cast<std::size_t>(first)].text);
     for (const auto* c : first_visible_)
-      first_layer_text_ += " " + normalize_label(c->control->text);
+      first_controls_text_ += " " + normalize_label(c->control->text);
+    first_layer_text_ = normalize_label(first_layer_prefix_) + first_controls_text_;
     verdict_.first_layer_accept = !accept_.empty();
     verdict_.first_layer_reject = !reject_.empty();
 
@@ -452,7 +453,13 @@ class Judge {
 
   void cb08_implied_consent() {
     std::string quote;
-    const std::string text = normalize_label(prefix(s_.text)) + " " + first_layer_text_;
+    // On long banners both texts are the first layer's first 12 KB: normalised once, not twice.
+    const std::string_view whole = prefix(s_.text);
+    const std::string text =
+        whole == first_layer_prefix_
+            ? first_layer_text_.substr(0, first_layer_text_.size() - first_controls_text_.size()) +
+                  " " + first_layer_text_
+            : normalize_label(whole) + " " + first_layer_text_;
     if (!rules_.implied_consent(text, &quote)) return;
     add("CB-08", quote, "The banner treats browsing, continuing or closing as consent",
         {{"matched_text", quote}});
@@ -624,6 +631,8 @@ class Judge {
   std::vector<const ClassifiedControl*> first_visible_, first_hidden_, accept_, reject_, settings_,
       save_, close_;
   std::string first_layer_text_;
+  std::string_view first_layer_prefix_;
+  std::string first_controls_text_;
   bool li_found_ = false;
 };
 

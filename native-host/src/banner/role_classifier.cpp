@@ -1,6 +1,6 @@
 #include "banner/role_classifier.h"
 
-#include <cctype>
+#include <algorithm>
 #include <cstdlib>
 
 #include <utf8proc.h>
@@ -37,26 +37,45 @@ Expected<Role> role_from_string(std::string_view name) {
 }
 
 bool is_word_byte(unsigned char c) {
-  return c >= 0x80 || std::isalnum(c) != 0;
+  return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-}  // namespace
-
-std::string normalize_label(std::string_view text) {
+// Appends the casefolded, accent-stripped form of a run of UTF-8 text with no ASCII byte in it.
+void fold_non_ascii(std::string_view run, std::string& out) {
   utf8proc_uint8_t* mapped = nullptr;
   const auto options =
       static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
                                      UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
   const utf8proc_ssize_t length =
-      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                   static_cast<utf8proc_ssize_t>(text.size()), &mapped, options);
-  std::string folded;
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(run.data()),
+                   static_cast<utf8proc_ssize_t>(run.size()), &mapped, options);
   if (length >= 0 && mapped != nullptr) {
-    folded.assign(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(length));
+    out.append(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(length));
   } else {
-    folded.assign(text);  // invalid UTF-8 was rejected earlier; keep the bytes if it slips through
+    out.append(run);  // invalid UTF-8 was rejected earlier; keep the bytes if it slips through
   }
   std::free(mapped);
+}
+
+}  // namespace
+
+std::string normalize_label(std::string_view text) {
+  // ASCII needs only lower-casing; utf8proc (most of the judge's time when it mapped whole banner
+  // texts) sees the non-ASCII runs alone. Splitting there changes nothing: marks are stripped
+  // after decomposition, so no ASCII letter composes with what follows it.
+  std::string folded;
+  folded.reserve(text.size());
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && static_cast<unsigned char>(text[pos]) < 0x80) {
+      const char c = text[pos++];
+      folded.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    std::size_t end = pos;
+    while (end < text.size() && static_cast<unsigned char>(text[end]) >= 0x80) ++end;
+    if (end > pos) fold_non_ascii(text.substr(pos, end - pos), folded);
+    pos = end;
+  }
   std::string out;
   out.reserve(folded.size());
   bool pending_space = false;
@@ -164,6 +183,18 @@ Expected<RoleClassifier> RoleClassifier::from_json(const nlohmann::json& rules,
                             std::pair{"leads_to_settings", &classifier.leads_to_settings_}}) {
     if (auto status = flag(name, *slot); !status) return status.error();
   }
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(32 << 20);
+  auto set = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  bool added = true;
+  for (const auto& group : classifier.groups_)
+    added = added && set->Add(group.pattern->pattern(), nullptr) >= 0;
+  for (const auto* flag_pattern :
+       {&classifier.accept_verb_, &classifier.double_negative_, &classifier.leads_to_settings_}) {
+    added = added && set->Add((*flag_pattern)->pattern(), nullptr) >= 0;
+  }
+  if (added && set->Compile()) classifier.all_ = std::move(set);
   return classifier;
 }
 
@@ -177,6 +208,28 @@ RoleResult RoleClassifier::classify_normalized(const std::string& label) const {
   // Long texts are descriptions or links inside prose, not choices.
   std::size_t words = 1;
   for (char c : label) words += c == ' ' ? 1 : 0;
+  if (all_ != nullptr) {
+    std::vector<int> hits;
+    RE2::Set::ErrorInfo info{};
+    const bool matched = all_->Match(label, &hits, &info);
+    if (matched || info.kind == RE2::Set::kNoError) {
+      const int groups = static_cast<int>(groups_.size());
+      int first_group = groups;
+      for (int hit : hits) {
+        if (hit < groups) first_group = std::min(first_group, hit);
+        result.accept_verb = result.accept_verb || hit == groups;
+        result.double_negative = result.double_negative || hit == groups + 1;
+        result.leads_to_settings = result.leads_to_settings || hit == groups + 2;
+      }
+      if (words <= max_words_ && first_group < groups) {
+        const Group& group = groups_[static_cast<std::size_t>(first_group)];
+        result.role = group.role;
+        result.tag = group.tag;
+      }
+      return result;
+    }
+    // Out of DFA memory on an odd label: the patterns one by one below.
+  }
   result.accept_verb = RE2::PartialMatch(label, *accept_verb_);
   result.double_negative = RE2::PartialMatch(label, *double_negative_);
   result.leads_to_settings = RE2::PartialMatch(label, *leads_to_settings_);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include "protocol/errors.h"
 
@@ -55,6 +56,10 @@ class RoleClassifier {
   std::unique_ptr<RE2> accept_verb_;
   std::unique_ptr<RE2> double_negative_;
   std::unique_ptr<RE2> leads_to_settings_;
+  // Every group, then the three flags, in one set: one pass over a label instead of one per
+  // pattern (the judge classifies every control). Null when it did not compile; then the
+  // patterns above are tried one by one.
+  std::unique_ptr<RE2::Set> all_;
   std::size_t max_words_ = 10;
 };
 

@@ -46,6 +46,28 @@ BOOST_AUTO_TEST_CASE(normalisation_folds_case_accents_and_punctuation) {
   BOOST_CHECK_EQUAL(normalize_label("J\u2019accepte"), "j accepte");
   BOOST_CHECK_EQUAL(normalize_label("Odrzuć\u00a0wszystkie"), "odrzuc wszystkie");
   BOOST_CHECK_EQUAL(normalize_label("\u00d7"), "x");
+  // ASCII runs are folded without utf8proc: a combining accent after an ASCII letter, letters that
+  // fold to ASCII and ignorable characters must come out as when the whole text was mapped.
+  BOOST_CHECK_EQUAL(normalize_label("Re\u0301glages DES Cookies"), "reglages des cookies");
+  BOOST_CHECK_EQUAL(normalize_label("\u212Aeep"), "keep");
+  BOOST_CHECK_EQUAL(normalize_label("Ak\u00ADzeptieren"), "akzeptieren");
+  BOOST_CHECK_EQUAL(normalize_label("STRASSE stra\u00DFe"), "strasse strasse");
+}
+
+// One RE2::Set pass gives the role and the three flags together.
+BOOST_AUTO_TEST_CASE(flags_come_with_the_role) {
+  const auto necessary = classifier().classify("Accept only necessary cookies");
+  BOOST_CHECK_EQUAL(to_string(necessary.role), "reject");
+  BOOST_CHECK(necessary.accept_verb);
+  const auto plain = classifier().classify("Reject all");
+  BOOST_CHECK_EQUAL(to_string(plain.role), "reject");
+  BOOST_CHECK(!plain.accept_verb);
+  // Long texts keep their flags but get no role.
+  const auto prose = classifier().classify(
+      "By clicking accept you agree to the storing of cookies on your device to enhance "
+      "navigation");
+  BOOST_CHECK_EQUAL(to_string(prose.role), "other");
+  BOOST_CHECK(prose.accept_verb);
 }
 
 BOOST_AUTO_TEST_CASE(english) {
