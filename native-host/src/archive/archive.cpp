@@ -711,7 +711,9 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
           "detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
       add.bind(1, document_id).bind(2, *ref_id).bind(3, result.version_id).bind(4, capture.seen_at);
       add.bind(5, std::int64_t{record.source.changed ? 1 : 0});
-      add.bind(6, static_cast<std::int64_t>(record.items.size())).bind(7, json.dump());
+      auto stored = encode_change_json(json.dump());
+      if (!stored) return stored.error();
+      add.bind(6, static_cast<std::int64_t>(record.items.size())).bind_blob(7, *stored);
       if (auto s = add.run(); !s) return s.error();
       result.change_id = sqlite3_last_insert_rowid(db_);
     }
@@ -850,7 +852,9 @@ Expected<ChangesPage> Archive::changes(const ChangeQuery& query) {
     c.from_version = get.opt_int64(4);
     c.to_version = get.int64(5);
     c.detected_at = get.text(6);
-    c.record = nlohmann::json::parse(get.text(7), nullptr, false);
+    auto text = change_json_text(get, 7);
+    if (!text) return text.error();
+    c.record = nlohmann::json::parse(*text, nullptr, false);
     if (!c.record.is_object()) {
       return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                          {{"detail", "change record " + std::to_string(c.id)}});
@@ -881,7 +885,9 @@ Expected<std::optional<StoredChange>> Archive::change_for_version(std::int64_t v
   c.from_version = get.opt_int64(4);
   c.to_version = get.int64(5);
   c.detected_at = get.text(6);
-  c.record = nlohmann::json::parse(get.text(7), nullptr, false);
+  auto text = change_json_text(get, 7);
+  if (!text) return text.error();
+  c.record = nlohmann::json::parse(*text, nullptr, false);
   return std::optional<StoredChange>(std::move(c));
 }
 

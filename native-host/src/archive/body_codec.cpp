@@ -74,4 +74,14 @@ Expected<std::string> decompress_body(std::string_view frame, std::string_view p
   return out;
 }
 
+Expected<std::string> decompress_record(std::string_view frame, std::string_view prefix) {
+  const unsigned long long claimed = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (claimed == ZSTD_CONTENTSIZE_ERROR || claimed == ZSTD_CONTENTSIZE_UNKNOWN ||
+      claimed > kMaxRecordBytes) {
+    return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                       {{"detail", "a stored record is not a zstd frame of a known size"}});
+  }
+  return decompress_body(frame, prefix, static_cast<std::size_t>(claimed));
+}
+
 }  // namespace cw::archive

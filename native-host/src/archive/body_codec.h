@@ -36,4 +36,13 @@ Expected<std::string> compress_body(std::string_view text, std::string_view pref
 Expected<std::string> decompress_body(std::string_view frame, std::string_view prefix,
                                       std::size_t expected_size);
 
+// Small records (packed findings, change records) as zstd frames: the level at which they are
+// written (a record is a few KB at most, so the optimal parser costs little) and the largest size
+// a frame may claim when read back.
+inline constexpr int kRecordCompressionLevel = 19;
+inline constexpr std::size_t kMaxRecordBytes = std::size_t{64} << 20U;
+
+// Decompresses a frame whose size is taken from its own header (at most kMaxRecordBytes).
+Expected<std::string> decompress_record(std::string_view frame, std::string_view prefix = {});
+
 }  // namespace cw::archive

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include "archive/body_codec.h"
 #include "archive/sql.h"
 #include "changes/finding_json.h"
 
@@ -88,27 +89,125 @@ Status store_findings(sqlite3* db, std::int64_t version_id, std::string_view tex
   }
   if (findings.empty()) return ok_status();
   const nlohmann::json packed{{"v", 1}, {"r", std::move(rules)}, {"f", std::move(items)}};
+  return store_packed_findings(db, version_id, packed.dump());
+}
+
+Status store_packed_findings(sqlite3* db, std::int64_t version_id, std::string_view packed) {
+  const auto parsed = nlohmann::json::parse(packed, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("f") || !parsed["f"].is_array()) {
+    return corrupt(version_id, "not a packed findings object");
+  }
+  // The base: the packed findings of the newest earlier version of the same document, unless its
+  // chain is as long as a read may walk.
+  sql::Statement base(db,
+                      "SELECT f.version_id, f.rule_id, f.depth FROM versions v JOIN findings f ON "
+                      "f.version_id = v.id AND f.ordinal = 0 WHERE v.document_id = (SELECT "
+                      "document_id FROM versions WHERE id = ?1) AND v.id < ?1 ORDER BY v.id DESC "
+                      "LIMIT 1");
+  base.bind(1, version_id);
+  auto row = base.step();
+  if (!row) return row.error();
+  std::optional<std::int64_t> base_id;
+  std::int64_t depth = 0;
+  std::string prefix;
+  const bool packed_base =
+      *row && (base.text(1) == kPackedFindingsRuleId || base.text(1) == kCompressedFindingsRuleId);
+  if (packed_base && base.int64(2) + 1 < kFindingChainLength) {
+    base_id = base.int64(0);
+    depth = base.int64(2) + 1;
+    base.reset();
+    auto text = packed_findings_text(db, *base_id);
+    if (!text) return text.error();
+    prefix = std::move(*text);
+  }
+  auto frame = compress_body(packed, prefix, kRecordCompressionLevel);
+  if (!frame) return frame.error();
   sql::Statement add(db,
-                     "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json) "
-                     "VALUES (?, 0, ?, '', '', ?)");
-  add.bind(1, version_id).bind(2, kPackedFindingsRuleId).bind(3, packed.dump());
+                     "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json, "
+                     "base_version_id, depth, item_count) VALUES (?, 0, ?, '', '', ?, ?, ?, ?)");
+  add.bind(1, version_id).bind(2, kCompressedFindingsRuleId).bind_blob(3, *frame);
+  add.bind(4, base_id).bind(5, depth).bind(6, static_cast<std::int64_t>(parsed["f"].size()));
   return add.run();
+}
+
+Expected<std::string> packed_findings_text(sqlite3* db, std::int64_t version_id) {
+  // Walk back to a row without a base, then decompress forward: each text is the next one's prefix.
+  struct Link {
+    std::int64_t version_id;
+    std::string data;
+    bool compressed;
+  };
+  std::vector<Link> chain;
+  sql::Statement get(db,
+                     "SELECT rule_id, json, base_version_id FROM findings WHERE version_id = ? AND "
+                     "ordinal = 0");
+  std::int64_t id = version_id;
+  for (bool more = true; more;) {
+    if (chain.size() > static_cast<std::size_t>(kFindingChainLength)) {
+      return corrupt(version_id, "a findings chain does not end");
+    }
+    get.bind(1, id);
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) return corrupt(id, "the base of a findings row is missing");
+    const std::string rule = get.text(0);
+    const bool compressed = rule == kCompressedFindingsRuleId;
+    if (!compressed && rule != kPackedFindingsRuleId) {
+      return corrupt(id, "not a packed findings row");
+    }
+    chain.push_back({id, compressed ? get.blob(1) : get.text(1), compressed});
+    const auto base = get.opt_int64(2);
+    more = compressed && base.has_value();
+    if (more) id = *base;
+    get.reset();
+  }
+  std::string text;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if (!it->compressed) {
+      text = std::move(it->data);
+      continue;
+    }
+    auto out = decompress_record(it->data, text);
+    if (!out) return corrupt(it->version_id, "a findings frame does not decompress");
+    text = std::move(*out);
+  }
+  return text;
+}
+
+Expected<std::vector<FindingRow>> finding_rows(sqlite3* db, std::int64_t version_id) {
+  std::vector<FindingRow> out;
+  sql::Statement get(db,
+                     "SELECT ordinal, rule_id, polarity, severity, json FROM findings WHERE "
+                     "version_id = ? ORDER BY ordinal");
+  get.bind(1, version_id);
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    FindingRow r{get.int64(0), get.text(1), get.text(2), get.text(3), {}};
+    if (r.rule_id == kCompressedFindingsRuleId) {
+      auto text = packed_findings_text(db, version_id);
+      if (!text) return text.error();
+      r.rule_id = std::string(kPackedFindingsRuleId);
+      r.json = std::move(*text);
+    } else {
+      r.json = get.text(4);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Expected<std::vector<engine::Finding>> load_findings(
     sqlite3* db, std::int64_t version_id, const std::function<Expected<std::string>()>& text) {
   std::vector<engine::Finding> out;
-  sql::Statement get(db,
-                     "SELECT rule_id, json FROM findings WHERE version_id = ? ORDER BY ordinal");
-  get.bind(1, version_id);
+  auto rows = finding_rows(db, version_id);
+  if (!rows) return rows.error();
   std::optional<std::string> body;
   sql::Statement get_rule(db, "SELECT json FROM finding_rules WHERE key = ?");
-  for (;;) {
-    auto row = get.step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const auto parsed = nlohmann::json::parse(get.text(1), nullptr, false);
-    if (get.text(0) != kPackedFindingsRuleId) {
+  for (const auto& row : *rows) {
+    const auto parsed = nlohmann::json::parse(row.json, nullptr, false);
+    if (row.rule_id != kPackedFindingsRuleId) {
       auto finding = changes::finding_from_json(parsed);  // one finding in the engine's form
       if (!finding) return finding.error();
       out.push_back(std::move(*finding));
@@ -173,6 +272,20 @@ Expected<std::vector<engine::Finding>> load_findings(
     }
   }
   return out;
+}
+
+Expected<std::string> encode_change_json(std::string_view json) {
+  return compress_body(json, "", kRecordCompressionLevel);
+}
+
+Expected<std::string> change_json_text(const sql::Statement& st, int column) {
+  if (!st.is_blob(column)) return st.text(column);
+  auto text = decompress_record(st.blob(column));
+  if (!text) {
+    return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                       {{"detail", "a change record does not decompress"}});
+  }
+  return text;
 }
 
 }  // namespace cw::archive

@@ -138,8 +138,21 @@ CREATE TABLE finding_rules(
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                    kMigration5};
+// Migration 6: a smaller file. Packed findings are stored as zstd frames against the previous
+// version's (rule_id '~', finding_store.h); change records' JSON as a zstd frame (a BLOB; TEXT
+// rows still read). Two indexes go: observations(version_id, ...) is served by the UNIQUE index
+// that starts with version_id, and a document's versions by meaning hash are few enough to scan
+// through versions_by_document.
+constexpr const char* kMigration6 = R"sql(
+ALTER TABLE findings ADD COLUMN base_version_id INTEGER;
+ALTER TABLE findings ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE findings ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
+DROP INDEX observations_by_version;
+DROP INDEX versions_by_meaning;
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3,
+                                    kMigration4, kMigration5, kMigration6};
 
 }  // namespace
 
@@ -157,6 +170,7 @@ Status migrate(sqlite3* db, int target) {
     auto row = get.step();
     if (!row) return row.error();
     const int current = static_cast<int>(get.int64(0));
+    get.reset();  // a pending statement would make DROP INDEX fail (SQLITE_LOCKED)
     if (current >= target) return ok_status();
     if (current == 0) {
       if (auto s = sql::exec(db, "PRAGMA application_id = " + std::to_string(kApplicationId)); !s) {

@@ -99,6 +99,10 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
+bool Statement::is_blob(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_BLOB;
+}
+
 Status exec(sqlite3* db, std::string_view sql) {
   const std::string owned(sql);
   char* message = nullptr;

@@ -40,6 +40,7 @@ class Statement {
   std::string text(int column) const;
   std::string blob(int column) const;
   bool is_null(int column) const;
+  bool is_blob(int column) const;
 
  private:
   sqlite3* db_;

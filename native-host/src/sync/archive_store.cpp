@@ -344,17 +344,12 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
     }
     nlohmann::json findings = nlohmann::json::array();
     nlohmann::json rule_texts = nlohmann::json::object();
-    auto use_fs =
-        use("SELECT ordinal, rule_id, polarity, severity, json FROM findings"
-            " WHERE version_id = ? ORDER BY ordinal");
-    auto& fs = *use_fs;
-    fs.bind(1, it->second);
-    for (;;) {
-      auto frow = fs.step();
-      if (!frow) return frow.error();
-      if (!*frow) break;
-      findings.push_back({fs.int64(0), fs.text(1), fs.text(2), fs.text(3), fs.text(4)});
-      add_rule_texts(fs.text(1), fs.text(4), rule_texts);
+    // Compressed packed rows travel as their packed text (archive/finding_store.h).
+    auto rows = archive::finding_rows(archive_.handle(), it->second);
+    if (!rows) return rows.error();
+    for (const auto& f : *rows) {
+      findings.push_back({f.ordinal, f.rule_id, f.polarity, f.severity, f.json});
+      add_rule_texts(f.rule_id, f.json, rule_texts);
     }
     meta["findings"] = std::move(findings);
     if (!rule_texts.empty()) meta["finding_rules"] = std::move(rule_texts);
@@ -371,7 +366,10 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
                             {"detected_at", cs.text(1)},
                             {"source_changed", cs.int64(2)},
                             {"item_count", cs.int64(3)},
-                            {"json", cs.text(4)}};
+                            {"json", nullptr}};
+      auto json = archive::change_json_text(cs, 4);
+      if (!json) return json.error();
+      change["json"] = std::move(*json);
       if (auto from = cs.opt_int64(0)) {
         auto from_id = stable_version(*from);
         if (!from_id) return from_id.error();
@@ -635,8 +633,16 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
             " VALUES (?, ?, ?, ?, ?, ?)");
     auto& add = *use_add;
     for (const auto& f : m["findings"]) {
-      if (!f.is_array() || f.size() != 5 || !f[0].is_number_integer())
+      if (!f.is_array() || f.size() != 5 || !f[0].is_number_integer() || !f[1].is_string() ||
+          f[1].get<std::string>() == archive::kCompressedFindingsRuleId || !f[4].is_string())
         return invalid("malformed finding");
+      if (f[0].get<std::int64_t>() == 0 &&
+          f[1].get<std::string>() == archive::kPackedFindingsRuleId) {
+        // Stored compressed against this document's previous findings, as a local record would.
+        if (auto s = archive::store_packed_findings(db, version_row, f[4].get<std::string>()); !s)
+          return invalid("finding refused: " + s.error().message);
+        continue;
+      }
       try {
         add.bind(1, version_row).bind(2, f[0].get<std::int64_t>()).bind(3, f[1].get<std::string>());
         add.bind(4, f[2].get<std::string>())
@@ -669,7 +675,9 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
             " detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
     auto& add = *use_add;
     add.bind(1, *doc).bind(2, from).bind(3, version_row).bind(4, *detected);
-    add.bind(5, *source_changed).bind(6, *items).bind(7, *json);
+    auto stored = archive::encode_change_json(*json);
+    if (!stored) return stored.error();
+    add.bind(5, *source_changed).bind(6, *items).bind_blob(7, *stored);
     if (auto s = add.run(); !s) return invalid("change record refused: " + s.error().message);
   }
   return true;
@@ -861,9 +869,7 @@ Expected<std::string> archive_content_summary(sqlite3* db) {
     archive::sql::Statement st(
         db,
         "SELECT v.id, v.first_seen, v.last_seen, v.times_seen, v.verdict, v.compared_to,"
-        " v.normalization, v.url, b.size, v.analyzed,"
-        " (SELECT group_concat(json, '\n') FROM (SELECT json FROM findings f"
-        "   WHERE f.version_id = v.id ORDER BY ordinal)),"
+        " v.normalization, v.url, b.size, v.analyzed, NULL,"
         " c.from_version_id, c.detected_at, c.json"
         " FROM versions v JOIN bodies b ON b.id = v.body_id"
         " LEFT JOIN change_records c ON c.to_version_id = v.id");
@@ -873,13 +879,23 @@ Expected<std::string> archive_content_summary(sqlite3* db) {
       if (!*row) break;
       const auto ref = st.opt_int64(5);
       const auto from = st.opt_int64(11);
-      lines.push_back("V " + version_key[st.int64(0)] + " " + st.text(1) + " " + st.text(2) + " x" +
-                      std::to_string(st.int64(3)) + " " + st.text(4) + " ref=" +
-                      (ref ? version_key[*ref] : "-") + " n" + std::to_string(st.int64(6)) + " " +
-                      st.text(7) + " " + std::to_string(st.int64(8)) + "B a" +
-                      std::to_string(st.int64(9)) + " findings=" + hex(blake(st.text(10), 16)) +
-                      " change=" + (from ? version_key[*from] : "-") + "/" + st.text(12) + "/" +
-                      hex(blake(st.text(13), 16)));
+      // Findings and change records compare as texts, whichever form the archive stores.
+      auto rows = archive::finding_rows(db, st.int64(0));
+      if (!rows) return rows.error();
+      std::string findings;
+      for (const auto& f : *rows) {
+        if (!findings.empty()) findings += '\n';
+        findings += f.json;
+      }
+      auto change = archive::change_json_text(st, 13);
+      if (!change) return change.error();
+      lines.push_back(
+          "V " + version_key[st.int64(0)] + " " + st.text(1) + " " + st.text(2) + " x" +
+          std::to_string(st.int64(3)) + " " + st.text(4) +
+          " ref=" + (ref ? version_key[*ref] : "-") + " n" + std::to_string(st.int64(6)) + " " +
+          st.text(7) + " " + std::to_string(st.int64(8)) + "B a" + std::to_string(st.int64(9)) +
+          " findings=" + hex(blake(findings, 16)) + " change=" + (from ? version_key[*from] : "-") +
+          "/" + st.text(12) + "/" + hex(blake(*change, 16)));
     }
   }
   {

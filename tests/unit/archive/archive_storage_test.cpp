@@ -1,5 +1,6 @@
-// Compact storage (schema migration 5): packed findings with the rule text stored once and quotes
-// read back from the body; bodies whose prefix is several texts back along their chain.
+// Compact storage (schema migrations 5 and 6): packed findings with the rule text stored once and
+// quotes read back from the body, compressed against the previous version's findings; change
+// records compressed; bodies whose prefix is several texts back along their chain.
 #define BOOST_TEST_MODULE archive_storage
 #include <boost/test/unit_test.hpp>
 #include <sqlite3.h>
@@ -7,6 +8,7 @@
 #include "archive/archive.h"
 #include "archive/body_codec.h"
 #include "archive/finding_store.h"
+#include "archive/schema.h"
 #include "test_support.h"
 
 using cw::archive::Archive;
@@ -106,9 +108,14 @@ BOOST_AUTO_TEST_CASE(findings_read_back_equal_and_store_each_rule_text_once) {
   sqlite3* db = reopened->handle();
   BOOST_TEST(scalar(db, "SELECT count(*) FROM findings") == 1);  // one packed row per version
   BOOST_TEST(scalar(db, "SELECT count(*) FROM finding_rules") == 3);
+  // Stored compressed (migration 6), a first row with no base.
+  BOOST_TEST(scalar(db,
+                    "SELECT count(*) FROM findings WHERE rule_id = '~' AND typeof(json) = "
+                    "'blob' AND base_version_id IS NULL AND item_count = 6") == 1);
   // The quotes the body holds are not stored again.
-  BOOST_TEST(scalar(db, "SELECT instr(json, 'class action') FROM findings") == 0);
-  BOOST_TEST(scalar(db, "SELECT instr(json, 'ARBITRATION') > 0 FROM findings") == 1);
+  const auto packed = cw::archive::packed_findings_text(db, r->version_id).value();
+  BOOST_TEST(packed.find("class action") == std::string::npos);
+  BOOST_TEST(packed.find("ARBITRATION") != std::string::npos);
   BOOST_TEST(reopened->version_info(r->version_id).value().findings ==
              static_cast<std::int64_t>(in.size()));
 }
@@ -146,6 +153,18 @@ BOOST_AUTO_TEST_CASE(findings_in_the_engine_form_and_without_their_rule_text_sti
   BOOST_TEST((*bare)[0].title == "dispute.arbitration");
   BOOST_TEST((*bare)[0].quote == "Disputes go to arbitration.");
   BOOST_TEST(((*bare)[0].severity == cw::engine::Severity::kWarning));
+
+  // The packed row as an archive before migration 6 stored it (text, rule_id '*') still reads.
+  auto packed = nlohmann::json::parse(cw::archive::packed_findings_text(db, r->version_id).value());
+  sqlite3_prepare_v2(db, "UPDATE findings SET rule_id = '*', json = ? WHERE rule_id = '~'", -1, &st,
+                     nullptr);
+  sqlite3_bind_text(st, 1, packed.dump().c_str(), -1, SQLITE_TRANSIENT);
+  BOOST_REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  auto plain = archive->findings(r->version_id);
+  BOOST_REQUIRE(plain.ok());
+  BOOST_TEST((*plain)[0].quote == "Disputes go to arbitration.");
+  BOOST_TEST(archive->version_info(r->version_id).value().findings == 2);
 
   // A packed row that points past the end of the text is corruption, not a crash.
   BOOST_REQUIRE(sqlite3_exec(db,
@@ -213,4 +232,133 @@ BOOST_AUTO_TEST_CASE(a_flapping_chain_reads_back_from_a_cold_connection_and_stay
   again.reset();
   auto last = open_ok(dir.path() / "a.sqlite3");
   BOOST_TEST(last->version_text(next->version_id).value() == synced + "One more.\n");
+}
+
+BOOST_AUTO_TEST_CASE(findings_of_a_long_history_chain_and_read_back_from_a_cold_connection) {
+  cw::test::TempDir dir;
+  auto archive = open_ok(dir.path() / "a.sqlite3");
+  // 80 versions, each a clause longer, so every finding's offset moves and each version is a
+  // change with a change record.
+  std::vector<std::pair<std::int64_t, std::vector<Finding>>> recorded;
+  std::string text = "Terms\n\nWe may share your data with our affiliates.\n\n";
+  for (int i = 0; i < 80; ++i) {
+    text = "Clause " + std::to_string(i) + " says the provider keeps logs for " +
+           std::to_string(i + 1) + " days.\n\n" + text;
+    const std::string tail = "Disputes go to arbitration in city " + std::to_string(i % 3) + ".";
+    const std::string version = text + tail;
+    std::vector<Finding> found = {
+        finding("privacy.share_affiliates", version, "We may share your data with our affiliates."),
+        finding("dispute.arbitration", version, tail),
+    };
+    if (i % 10 == 0) found.push_back(finding("change.logs", version, "keeps logs"));
+    char when[32];
+    std::snprintf(when, sizeof when, "2025-04-%02dT%02d:00:00Z", 1 + i / 24, i % 24);
+    auto r = archive->record(capture(version, when, &found));
+    BOOST_REQUIRE(r.ok());
+    recorded.emplace_back(r->version_id, std::move(found));
+  }
+  archive.reset();
+  auto cold = open_ok(dir.path() / "a.sqlite3");
+  for (const auto& [id, in] : recorded) {
+    auto out = cold->findings(id);
+    BOOST_REQUIRE(out.ok());
+    BOOST_REQUIRE(out->size() == in.size());
+    for (std::size_t k = 0; k < in.size(); ++k) {
+      BOOST_TEST(cw::engine::to_json((*out)[k]).dump() == cw::engine::to_json(in[k]).dump());
+    }
+    BOOST_TEST(cold->version_info(id).value().findings == static_cast<std::int64_t>(in.size()));
+  }
+  sqlite3* db = cold->handle();
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM findings WHERE rule_id = '~'") == 80);
+  BOOST_TEST(scalar(db, "SELECT max(depth) FROM findings") < cw::archive::kFindingChainLength);
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM findings WHERE base_version_id IS NULL") >= 3);
+  // A row on its predecessor holds little more than the offsets that moved.
+  BOOST_TEST(scalar(db,
+                    "SELECT max(length(json)) FROM findings WHERE base_version_id IS NOT NULL "
+                    "AND item_count = 2") < 60);
+  // Change records are stored compressed and read back as JSON.
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM change_records WHERE typeof(json) = 'blob'") == 79);
+  auto changes = cold->changes({"", "", std::nullopt, 0, 100});
+  BOOST_REQUIRE(changes.ok());
+  BOOST_TEST(changes->changes.size() == 79U);
+  for (const auto& c : changes->changes) {
+    BOOST_TEST(c.record.is_object());
+    BOOST_TEST(c.record.contains("summary"));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_archive_written_at_schema_5_upgrades_and_reads_back) {
+  cw::test::TempDir dir;
+  const auto path = dir.path() / "a.sqlite3";
+  const std::string text = kText;
+  const std::string packed =
+      R"({"f":[[0,)" + std::to_string(text.find("Disputes")) +
+      R"(,27]],"r":[["dispute.arbitration","0000000000000001","risk","warning"]],"v":1})";
+  const std::string change_json = R"({"items":[],"source":{"changed":false},"summary":"old"})";
+  {
+    // The rows as the code before migration 6 wrote them: findings packed as text ('*'), change
+    // records as text.
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    BOOST_REQUIRE(cw::archive::migrate(db, 5).ok());
+    auto frame = cw::archive::compress_body(text, "").value();
+    const std::string rows =
+        "INSERT INTO services(id, name, domain) VALUES (1, 'Storage AI', 'storage.test');"
+        "INSERT INTO documents(id, service_id, terms_type) VALUES (1, 1, 'Terms of Service');"
+        "INSERT INTO versions(id, document_id, hash, normalization, body_id, first_seen, "
+        "last_seen, origin, verdict, analyzed) VALUES (1, 1, x'00', 1, 1, '2024-01-01T00:00:00Z', "
+        "'2024-01-01T00:00:00Z', 'import', 'first', 1), (2, 1, x'01', 1, 1, "
+        "'2024-02-01T00:00:00Z', '2024-02-01T00:00:00Z', 'import', 'change', 1);"
+        "INSERT INTO findings(version_id, ordinal, rule_id, polarity, severity, json) VALUES "
+        "(1, 0, '*', '', '', '" +
+        packed + "');" +
+        "INSERT INTO change_records(document_id, from_version_id, to_version_id, detected_at, "
+        "json) VALUES (1, 1, 2, '2024-02-01T00:00:00Z', '" +
+        change_json + "');";
+    BOOST_REQUIRE(sqlite3_exec(db, rows.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO bodies(id, document_id, raw_hash, depth, size, data) VALUES "
+                       "(1, 1, x'02', 0, ?, ?)",
+                       -1, &st, nullptr);
+    sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(text.size()));
+    sqlite3_bind_blob(st, 2, frame.data(), static_cast<int>(frame.size()), SQLITE_TRANSIENT);
+    BOOST_REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  auto archive = open_ok(path);
+  sqlite3* db = archive->handle();
+  BOOST_TEST(scalar(db, "PRAGMA user_version") == cw::archive::latest_schema_version());
+  BOOST_TEST(archive->version_text(1).value() == text);
+  auto found = archive->findings(1);
+  BOOST_REQUIRE(found.ok());
+  BOOST_REQUIRE(found->size() == 1U);
+  BOOST_TEST((*found)[0].quote == "Disputes go to arbitration.");
+  BOOST_TEST(archive->version_info(1).value().findings == 1);
+  auto change = archive->change_for_version(2);
+  BOOST_REQUIRE(change.ok());
+  BOOST_REQUIRE(change->has_value());
+  BOOST_TEST((*change)->record.dump() == nlohmann::json::parse(change_json).dump());
+  // A version recorded after the upgrade compresses its findings against the old text row.
+  const std::string next = text + "\n\nWe may end the service.";
+  std::vector<Finding> more = {finding("dispute.arbitration", next, "Disputes go to arbitration.")};
+  auto r = archive->record(capture(next, "2024-03-01T00:00:00Z", &more));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(r->document_id == 1);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT rule_id, base_version_id FROM findings WHERE version_id = ?", -1,
+                     &st, nullptr);
+  sqlite3_bind_int64(st, 1, r->version_id);
+  BOOST_REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  BOOST_TEST(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "~");
+  BOOST_TEST(sqlite3_column_int64(st, 1) == 1);
+  sqlite3_finalize(st);
+  archive.reset();
+  auto cold = open_ok(path);
+  auto after = cold->findings(r->version_id);
+  BOOST_REQUIRE(after.ok());
+  BOOST_REQUIRE(after->size() == 1U);
+  BOOST_TEST(cw::engine::to_json((*after)[0]).dump() == cw::engine::to_json(more[0]).dump());
+  BOOST_TEST(cold->findings(1).value().size() == 1U);
 }
