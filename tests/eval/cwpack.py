@@ -88,6 +88,8 @@ def _ascii_alnum(c):
 def _ends_abbreviation(text, dot):
     start = dot
     while start > 0 and text[start - 1] not in " \n(\"'[":
+        if dot - start >= 16:  # longer than any abbreviation (bounds the look-back)
+            return False
         start -= 1
     word = text[start:dot + 1].lower()
     return len(word) >= 2 and (word in _ABBREVIATIONS or bool(_DOTTED_INITIALS.match(word)))

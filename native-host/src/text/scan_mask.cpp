@@ -17,6 +17,9 @@ constexpr std::array<std::string_view, 44> kAbbreviations{
     "regs.",   "stat.", "u.s.c.", "c.f.r.", "jr.",   "sr.",    "dept.", "ave."};
 
 constexpr std::size_t kLongestAbbreviation = 7;  // "approx."
+// No abbreviation or run of dotted initials is longer; the look-back stops here, so a long token
+// full of dots costs linear time, not quadratic.
+constexpr std::size_t kLongestWord = 16;
 
 bool is_alnum(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0;
@@ -35,6 +38,7 @@ bool ends_abbreviation(std::string_view text, std::size_t dot) {
   while (start > 0) {
     const char c = text[start - 1];
     if (c == ' ' || c == '\n' || c == '(' || c == '"' || c == '\'' || c == '[') break;
+    if (dot - start >= kLongestWord) return false;
     --start;
   }
   const std::size_t length = dot + 1 - start;

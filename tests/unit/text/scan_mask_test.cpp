@@ -106,3 +106,17 @@ BOOST_AUTO_TEST_CASE(segmenter_abbreviations_are_masked_inside_their_sentence) {
   }
   BOOST_TEST(n.text == before);
 }
+
+BOOST_AUTO_TEST_CASE(a_long_token_full_of_dots_is_masked_in_linear_time) {
+  // Each dot ends a "word" that runs back to the start of the token; without a bound on the
+  // look-back this takes minutes.
+  std::string token;
+  for (int i = 0; i < 200000; ++i) token += "a.,";
+  std::string text = "See " + token + " here.";
+  const std::size_t masked = cw::text::mask_dots(text);
+  BOOST_TEST(masked == 0U);  // "a.," is no abbreviation and no dot sits between two letters
+  std::string dotted = "See " + std::string(300000, 'a') + ".";
+  for (int i = 0; i < 100000; ++i) dotted += "b.";
+  dotted += " end.";
+  BOOST_TEST(cw::text::mask_dots(dotted) == 100000U);  // every in-word dot; the last one ends "b."
+}
