@@ -40,6 +40,9 @@
   const LEGIT_INTEREST = new RegExp(GENERIC.legitimate_interest || 'legitimate.?interest', 'i');
   const BUTTON_CLASS_HINT = /(^|[^a-z])(btn|button)([^a-z]|$)/i;
 
+  // What the running capture step is doing, for the benchmark's per-step breakdown (trace option).
+  let stepLabel = '';
+
   function now() {
     return global.performance && performance.now ? performance.now() : Date.now();
   }
@@ -64,7 +67,9 @@
     let raw = text || '';
     // Collapse whitespace on a bounded prefix only: hidden vendor lists hold tens of KB of text.
     if (raw.length > max * 4 + 64) raw = raw.slice(0, max * 4 + 64);
-    const clean = raw.replace(/\s+/g, ' ').trim();
+    // Only runs of two or more and non-space whitespace need replacing; matching every single space
+    // (/\s+/) made this the costliest step on long banners (~1 ms per 24 KB).
+    const clean = raw.replace(/\s{2,}|[^\S ]/g, ' ').trim();
     return clean.length > max ? clean.slice(0, max) : clean;
   }
 
@@ -242,6 +247,7 @@
     let hiddenMatch = null;
     for (const cmp of MARKERS.cmps || []) {
       yield;
+      stepLabel = 'known:' + cmp.id;
       for (const selector of cmp.first || []) {
         const el = safeQuery(doc, selector);
         if (!el) continue;
@@ -283,15 +289,19 @@
 
   // In-house banners: consent vocabulary + a control + overlay evidence (position or dialog hints).
   function* findGenericBanner(doc, win) {
+    stepLabel = 'generic:candidates';
     const candidates = new Set(safeQueryAll(doc, GENERIC.candidates || '[role=dialog]'));
     const top = topLevelElements(doc, GENERIC.max_depth || 4);
+    let looked = 0;
     for (const el of top) {
+      if (++looked % 32 === 0) yield;
       if (el.shadowRoot) for (const inner of safeQueryAll(el.shadowRoot, GENERIC.candidates || '[role=dialog]')) candidates.add(inner);
       if (isFixedOrSticky(el, win)) candidates.add(el);
     }
     let best = null;
     for (const el of candidates) {
       yield;
+      stepLabel = 'generic:score';
       const score = scoreCandidate(el, win);
       if (score < 3) continue;
       // Same score: keep the outer element, which holds the whole banner.
@@ -304,6 +314,7 @@
     const viewportHeight = win.innerHeight || 800;
     for (const el of top) {
       yield;
+      stepLabel = 'generic:fallback';
       const rect = el.getBoundingClientRect();
       if (rect.height === 0 || rect.height > viewportHeight * 0.8) continue;
       const text = deepText(el, LIMITS.fallbackMaxText + 1);
@@ -325,6 +336,7 @@
   }
 
   function* findBanner(win) {
+    stepLabel = 'findBanner';
     const doc = win.document;
     const isTop = win === win.top;
     if (!isTop) {
@@ -488,11 +500,11 @@
     return own > 30;
   }
 
-  function describeControl(el, root, win, layerVisible) {
+  function describeControl(el, root, win, layerVisible, knownText) {
     const w = windowOf(el, win);
     const reason = layerVisible ? hiddenReason(el, w) : 'layer';
     const control = {
-      text: controlText(el),
+      text: knownText === undefined ? controlText(el) : knownText,
       tag: el.tagName.toLowerCase(),
       role: el.getAttribute('role') || '',
       id: cut(el.id || '', 200),
@@ -532,12 +544,14 @@
 
   function* captureLayer(el, kind, win, exclude, budget, counts) {
     const w = windowOf(el, win);
+    stepLabel = 'layer:' + kind + ':isShown';
     const layerVisible = isShown(el, w);
     const layer = { kind, visible: layerVisible, text: '', controls: [], toggles: [] };
     if (!layerVisible && kind === 'second') {
       // A hidden preference centre can hold thousands of vendor rows: only its switches are judged,
       // so let the engine's selector matching find them instead of walking every element.
       // Their controls' texts (no styles: nothing is drawn) say whether a refusal waits there (CB-02, CB-05).
+      stepLabel = 'hidden:query';
       const hiddenControls = safeQueryAll(el, CONTROL_SELECTOR);
       layer.hidden_controls = hiddenControls.length;
       yield;
@@ -547,10 +561,15 @@
       let looked = 0;
       for (const node of hiddenControls) {
         if (layer.controls.length >= LIMITS.maxHiddenLayerControls || counts.controls >= LIMITS.maxControls) break;
-        if (++looked % 16 === 0) yield;
-        const control = describeControl(node, el, w, false);
-        if (!control.text || seenTexts.has(control.text.toLowerCase())) continue;
-        seenTexts.add(control.text.toLowerCase());
+        if (++looked % 32 === 0) yield;
+        stepLabel = 'hidden:control';
+        // The text first: most are repeats, and describing one costs several times more.
+        const text = controlText(node);
+        const key = text.toLowerCase();
+        if (!text || seenTexts.has(key)) continue;
+        seenTexts.add(key);
+        const control = describeControl(node, el, w, false, text);
+        if (layer.controls.length % 4 === 3) yield;
         layer.controls.push(control);
         counts.controls++;
       }
@@ -558,10 +577,12 @@
       for (const node of safeQueryAll(el, TOGGLE_SELECTOR)) {
         if (counts.toggles >= LIMITS.maxToggles) break;
         yield; // one switch per step: a vendor list holds hundreds
+        stepLabel = 'hidden:toggle';
         layer.toggles.push(describeToggle(node, w, false));
         counts.toggles++;
       }
       yield;
+      stepLabel = 'hidden:text';
       layer.text = cut(el.textContent || '', LIMITS.maxLayerText);
       return layer;
     }
@@ -569,7 +590,9 @@
       el,
       (node) => {
         if (node !== el && exclude.indexOf(node) !== -1) return 'skip-children';
+        stepLabel = 'walk';
         if (node.matches(TOGGLE_SELECTOR)) {
+          stepLabel = 'walk:toggle';
           if (counts.toggles < LIMITS.maxToggles) {
             layer.toggles.push(describeToggle(node, w, layerVisible));
             counts.toggles++;
@@ -577,6 +600,7 @@
           return 'skip-children';
         }
         if (node.matches(CONTROL_SELECTOR)) {
+          stepLabel = 'walk:control';
           if (counts.controls < LIMITS.maxControls) {
             layer.controls.push(describeControl(node, el, w, layerVisible));
             counts.controls++;
@@ -588,6 +612,7 @@
       budget,
     );
     yield;
+    stepLabel = 'layer:text';
     let text = layerVisible ? el.innerText || '' : el.textContent || '';
     if (el.shadowRoot) text += ' ' + (el.shadowRoot.textContent || '');
     layer.text = cut(text, LIMITS.maxLayerText);
@@ -613,9 +638,11 @@
   }
 
   // The banner or a backdrop that blocks the page: fixed, visible, painted elements near the top.
-  function overlayShare(root, win) {
+  function* overlayShare(root, win) {
     let best = viewportShare(root, win);
+    let looked = 0;
     for (const el of topLevelElements(win.document, 2)) {
+      if (++looked % 32 === 0) yield;
       if (!isFixedOrSticky(el, win) || hiddenReason(el, win)) continue;
       const cs = style(el, win);
       const painted = parseAlpha(cs.backgroundColor) > 0.05 || (cs.backdropFilter && cs.backdropFilter !== 'none');
@@ -627,17 +654,19 @@
   // CB-22: can the user still reach the page behind the banner? Probes the centres of a few page links
   // in the viewport with elementFromPoint (no click, no event): a link is blocked when what is on top
   // there is the banner or a large overlay, or when it sits in an inert / aria-hidden subtree.
-  function pageInteraction(root, win) {
+  function* pageInteraction(root, win) {
     const doc = win.document;
     const vw = win.innerWidth || 1;
     const vh = win.innerHeight || 1;
     const out = { links_sampled: 0, links_blocked: 0, blocked_examples: [], blocker: '' };
     const links = doc.links || [];
     for (let i = 0; i < links.length && i < LIMITS.maxLinksScanned && out.links_sampled < LIMITS.maxLinkSamples; i++) {
+      if (i % 32 === 31) yield;
       const link = links[i];
       if (root.contains(link)) continue;
       const r = link.getBoundingClientRect();
       if (r.width < 4 || r.height < 4 || r.bottom <= 0 || r.right <= 0 || r.top >= vh || r.left >= vw) continue;
+      yield; // a hit test per step
       const x = Math.min(vw - 1, Math.max(0, r.left + r.width / 2));
       const y = Math.min(vh - 1, Math.max(0, r.top + r.height / 2));
       const hit = doc.elementFromPoint(x, y);
@@ -692,12 +721,13 @@
   }
 
   // Further layers (preference centres) named by the platform's markers, inside or beside the root.
-  function secondLayers(found, doc) {
+  function* secondLayers(found, doc) {
     const scopes = [doc];
     if (found.root.shadowRoot) scopes.push(found.root.shadowRoot);
     const layers = [];
     for (const selector of (found.cmp && found.cmp.second) || []) {
       for (const scope of scopes) {
+        yield;
         for (const el of safeQueryAll(scope, selector)) {
           if (el === found.root || el.contains(found.root) || layers.indexOf(el) !== -1) continue;
           // In-house: only a block beside the banner that reads like a consent layer and holds a control
@@ -722,18 +752,26 @@
     const doc = w.document;
     const budget = { left: LIMITS.maxElementsWalked };
     const counts = { controls: 0, toggles: 0 };
-    const seconds = found.secondOnly ? [] : secondLayers(found, doc);
+    stepLabel = 'secondLayers';
+    const seconds = found.secondOnly ? [] : yield* secondLayers(found, doc);
     yield;
     const layers = [yield* captureLayer(found.root, found.secondOnly ? 'second' : 'first', w, seconds, budget, counts)];
     for (const el of seconds) layers.push(yield* captureLayer(el, 'second', w, [], budget, counts));
-    const shown = layers.filter((l) => l.visible);
-    const text = cut(shown.map((l) => l.text).join('\n'), LIMITS.maxBannerText);
+    yield;
+    stepLabel = 'bannerText';
+    // Layer texts are already collapsed and trimmed: joined by one space they need no second pass.
+    const text = layers.filter((l) => l.visible && l.text).map((l) => l.text).join(' ').slice(0, LIMITS.maxBannerText);
+    yield;
+    stepLabel = 'viewportShare';
     const viewport_share = viewportShare(found.root, w);
     yield;
-    const overlay_share = overlayShare(found.root, w);
+    stepLabel = 'overlayShare';
+    const overlay_share = yield* overlayShare(found.root, w);
     yield;
-    const page_interaction = pageInteraction(found.root, w);
+    stepLabel = 'pageInteraction';
+    const page_interaction = yield* pageInteraction(found.root, w);
     yield;
+    stepLabel = 'assemble';
     const snapshot = {
       format: 1,
       url: String(win.top === win ? win.location.href : (doc.referrer || win.location.href)),
@@ -781,9 +819,16 @@
     memo = task.memo;
     let r;
     try {
+      let t = t0;
       do {
         r = task.gen.next();
+        if (task.trace) {
+          const t1 = now();
+          task.trace.push([stepLabel, t1 - t]);
+          t = t1;
+        }
       } while (!r.done && now() - t0 < sliceMs);
+      if (task.trace) task.trace.push(['|', 0]);
     } finally {
       memo = null;
       const ms = now() - t0;
@@ -812,6 +857,7 @@
     // Two objects: WebDriver BiDi (Firefox) serialises a second reference to one object as undefined.
     if (result.snapshot) result.snapshot.timing = Object.assign({}, timing);
     result.timing = timing;
+    if (task.trace) result.trace = task.trace;
     return result;
   }
 
@@ -865,10 +911,14 @@
 
   // The capture spread over tasks of about sliceMs each (a step is never cut, so a slice may run over
   // by one step). timing.max_slice_ms is the longest main-thread task the capture caused.
-  async function captureSliced(win, sliceMs) {
+  // options.frameWaited: the caller already waited for a rendered frame (captureOnce, before its
+  // cheap check), so only a new task is needed.
+  async function captureSliced(win, sliceMs, options) {
     const startedAt = now();
-    await afterNextFrame(win);
+    if (options && options.frameWaited) await nextTask();
+    else await afterNextFrame(win);
     const task = newTask(win);
+    if (options && options.trace) task.trace = [];
     for (;;) {
       task.sliceStart = now();
       const r = runSlice(task, sliceMs === undefined ? LIMITS.sliceMs : sliceMs);
@@ -966,12 +1016,15 @@
   // Captures once (no waiting). Resolves to {snapshot|null, hidden, timing}.
   async function captureOnce(options) {
     const win = (options && options.win) || global;
+    // Even the cheap check reads computed styles: after a rendered frame they are clean, so it does
+    // not force the page's pending style and layout work into this task.
+    await afterNextFrame(win);
     const cheapStart = now();
     const worth = cheapCheck(win);
     const cheapMs = now() - cheapStart;
     if (!worth) return { snapshot: null, hidden: null, timing: { cheap_ms: cheapMs, detect_ms: 0 } };
     const sliceMs = options && options.sliceMs !== undefined ? options.sliceMs : LIMITS.sliceMs;
-    const result = await captureSliced(win, sliceMs);
+    const result = await captureSliced(win, sliceMs, { frameWaited: true });
     result.timing.cheap_ms = cheapMs;
     if (result.snapshot) {
       result.snapshot.tcf = await readTcf(win, (options && options.tcfTimeoutMs) || LIMITS.tcfTimeoutMs);
