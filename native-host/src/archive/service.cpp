@@ -82,6 +82,7 @@ Expected<nlohmann::json> record_page(ActionContext& ctx, const PageRecord& page)
   capture.seen_at = now_iso8601();
   capture.origin = origin_from_string(ctx.config().source).value_or(Origin::kBrowser);
   capture.findings = page.findings;
+  capture.normalized = page.normalized;
   auto recorded = (*archive)->record(capture);
   if (!recorded) return recorded.error();
   nlohmann::json version{{"id", recorded->version_id},
@@ -103,7 +104,8 @@ Expected<nlohmann::json> record_page(ActionContext& ctx, const PageRecord& page)
 nlohmann::json archive_page_result(ActionContext& ctx, std::string_view url, std::string_view title,
                                    std::string_view lang, std::string_view terms_type,
                                    const std::vector<std::string_view>& blocks,
-                                   const std::vector<engine::Finding>& findings) {
+                                   const std::vector<engine::Finding>& findings,
+                                   const std::string* normalized) {
   PageRecord page;
   page.url = std::string(url);
   page.title = std::string(title);
@@ -114,6 +116,7 @@ nlohmann::json archive_page_result(ActionContext& ctx, std::string_view url, std
     page.text.append(block);
   }
   page.findings = &findings;
+  page.normalized = normalized;
   auto recorded = record_page(ctx, page);
   if (!recorded) return nlohmann::json{{"error", recorded.error().to_json()}};
   return std::move(*recorded);

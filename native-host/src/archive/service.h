@@ -25,6 +25,7 @@ struct PageRecord {
   std::string terms_type;  // OTA vocabulary; empty: guessed from the URL and title
   std::string variant;     // e.g. the page language; empty for the default
   const std::vector<engine::Finding>* findings = nullptr;
+  const std::string* normalized = nullptr;  // text::normalize(text).text if known; null: computed
 };
 
 // Records a captured page as an observation and, when its text is new, a version with its findings.
@@ -35,11 +36,13 @@ Expected<nlohmann::json> record_page(ActionContext& ctx, const PageRecord& page)
 
 // The `archive` member of a page.analyze result for a page captured as blocks: the blocks joined
 // with blank lines are the recorded text; `lang` ("en-GB") gives the variant ("en"). Never fails
-// the analysis: an archive error becomes {"error": {code, name, message, params}}.
+// the analysis: an archive error becomes {"error": {code, name, message, params}}. `normalized`:
+// the joined text already normalised (Engine::analyze gives it), so it is not normalised twice.
 nlohmann::json archive_page_result(ActionContext& ctx, std::string_view url, std::string_view title,
                                    std::string_view lang, std::string_view terms_type,
                                    const std::vector<std::string_view>& blocks,
-                                   const std::vector<engine::Finding>& findings);
+                                   const std::vector<engine::Finding>& findings,
+                                   const std::string* normalized = nullptr);
 
 // "openai.com" from "https://www.openai.com/policies/terms?x=1"; empty if there is no host.
 std::string site_of(std::string_view url);
