@@ -75,6 +75,26 @@ test('popup: risks grouped most severe first with quote, reason and law; protect
   assert.equal(out.findings[3].polarity, 'protection');
 });
 
+test('popup: findings take their rule texts from result.rules (sent once per rule)', async () => {
+  const { rule_id: id, quote, start, end, block, missing_protection: mp, ...rule } = finding({});
+  const at = (q, b) => ({ rule_id: id, polarity: rule.polarity, severity: rule.severity, quote: q, start: 0, end: q.length, block: b, missing_protection: mp });
+  const out = await renderPopup({
+    page: { status: 'done', title: 'Terms', docType: 'Terms of Service', result: {
+      findings: [at(quote, block), at('all disputes go to arbitration', 7)],
+      rules: { [id]: rule },
+    } },
+    banners: [],
+  });
+  assert.equal(out.state, 'findings');
+  assert.deepEqual(out.headings, ['Critical (2)']);
+  assert.deepEqual(out.findings.map((f) => f.quote), [quote, 'all disputes go to arbitration']);
+  for (const f of out.findings) {
+    assert.match(f.text, /Mandatory arbitration/);
+    assert.match(f.text, /instead of a court/);
+    assert.deepEqual(f.refs, ['EU Unfair Contract Terms Directive 93/13/EEC, Annex 1(q)']);
+  }
+});
+
 test('popup: page text is shown as text, never as markup', async () => {
   const out = await renderPopup({
     page: { status: 'done', result: { findings: [finding({ quote: '<img src=x onerror=alert(1)>', title: '<b>t</b>' })] } },

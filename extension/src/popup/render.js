@@ -155,6 +155,18 @@ function renderBanners(doc, banners) {
   return section;
 }
 
+// page.analyze sends each rule's text (title, reason, explanation, references) once, in
+// result.rules keyed by rule id; each finding names its rule. A finding without an entry there
+// (an older host sent the texts with every finding) is shown as it is.
+export function withRuleTexts(result) {
+  const findings = Array.isArray(result?.findings) ? result.findings : [];
+  const rules = result?.rules && typeof result.rules === 'object' ? result.rules : {};
+  return findings.map((f) => {
+    const rule = Object.hasOwn(rules, f?.rule_id) ? rules[f.rule_id] : null;
+    return rule ? { ...rule, ...f } : f;
+  });
+}
+
 function isNotInstalled(error) {
   return error && error.name === TransportError.HOST_NOT_FOUND;
 }
@@ -172,7 +184,7 @@ export function renderPopup(doc, { state, host }) {
     main.append(renderNotInstalled(doc, hostError || pageError));
     doc.body.dataset.state = 'host-not-installed';
   } else if (page.status === 'done') {
-    const findings = Array.isArray(page.result?.findings) ? page.result.findings : [];
+    const findings = withRuleTexts(page.result);
     summary.textContent = page.title && page.docType && page.title.includes(page.docType) ? page.title : [page.docType, page.title].filter(Boolean).join(': ');
     const changes = renderChanges(doc, changeRecordOf(page.result));
     if (changes) main.append(changes);

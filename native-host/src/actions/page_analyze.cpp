@@ -109,7 +109,8 @@ Expected<nlohmann::json> page_analyze(const nlohmann::json& payload, ActionConte
     doc_type = engine::guess_doc_type(page->url, page->title, headings);
     doc_type_source = doc_type.empty() ? "unknown" : "guessed";
   }
-  auto findings = (*pack)->engine.analyze(page->blocks, doc_type);
+  std::string normalized;  // the page as the archive hashes it, normalised once for both
+  auto findings = (*pack)->engine.analyze(page->blocks, doc_type, &normalized);
   if (!findings) return findings.error();
 
   nlohmann::json result{
@@ -118,17 +119,23 @@ Expected<nlohmann::json> page_analyze(const nlohmann::json& payload, ActionConte
       {"counts", counts_of(*findings)},
       {"truncated", findings->size() > limits::kMaxFindingsPerReply},
       {"rule_pack", {{"version", (*pack)->engine.pack().version}}}};
+  // Each rule's text once (keyed by rule id), the findings only where they are: a long page
+  // repeats a few rules many times.
   nlohmann::json list = nlohmann::json::array();
+  nlohmann::json rules = nlohmann::json::object();
   for (std::size_t i = 0; i < findings->size() && i < limits::kMaxFindingsPerReply; ++i) {
-    list.push_back(engine::to_json((*findings)[i]));
+    const auto& finding = (*findings)[i];
+    list.push_back(engine::to_occurrence_json(finding));
+    if (!rules.contains(finding.rule_id)) rules[finding.rule_id] = engine::to_rule_json(finding);
   }
   result["findings"] = std::move(list);
+  result["rules"] = std::move(rules);
   // Record the page in the archive (archive/service.h); an archive error never fails the analysis.
   std::vector<std::string_view> texts;
   texts.reserve(page->blocks.size());
   for (const auto& block : page->blocks) texts.push_back(block.text);
   result["archive"] = archive::archive_page_result(ctx, page->url, page->title, page->lang,
-                                                   doc_type, texts, *findings);
+                                                   doc_type, texts, *findings, &normalized);
   return result;
 }
 

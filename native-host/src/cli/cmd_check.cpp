@@ -80,6 +80,10 @@ bool looks_like_html(const std::string& path, const std::string& text) {
 
 void print_human(const std::string& path, const nlohmann::json& result) {
   const auto& findings = result["findings"];
+  // page.analyze sends each rule's texts once, in `rules`; a finding names its rule.
+  auto rule_text = [&result](const nlohmann::json& f, const char* key) {
+    return result["rules"][f["rule_id"].get<std::string>()][key].get<std::string>();
+  };
   std::cout << path << ": "
             << (result["doc_type"].is_null() ? std::string("document type unknown")
                                              : result["doc_type"].get<std::string>())
@@ -98,11 +102,11 @@ void print_human(const std::string& path, const nlohmann::json& result) {
     for (char& c : heading) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     std::cout << "\n" << heading << " (" << group.size() << ")\n";
     for (const auto* f : group) {
-      std::cout << "  - " << (*f)["title"].get<std::string>() << " ["
-                << (*f)["rule_id"].get<std::string>() << "]"
-                << ((*f)["missing_protection"].get<bool>() ? " (missing protection)" : "") << "\n"
+      std::cout << "  - " << rule_text(*f, "title") << " [" << (*f)["rule_id"].get<std::string>()
+                << "]" << ((*f)["missing_protection"].get<bool>() ? " (missing protection)" : "")
+                << "\n"
                 << "    \"" << (*f)["quote"].get<std::string>() << "\"\n"
-                << "    " << (*f)["reason"].get<std::string>() << "\n";
+                << "    " << rule_text(*f, "reason") << "\n";
     }
   }
   std::vector<const nlohmann::json*> good;
@@ -112,10 +116,10 @@ void print_human(const std::string& path, const nlohmann::json& result) {
   if (!good.empty()) {
     std::cout << "\nGOOD NEWS: protections (" << good.size() << ")\n";
     for (const auto* f : good) {
-      std::cout << "  + " << (*f)["title"].get<std::string>() << " ["
-                << (*f)["rule_id"].get<std::string>() << "]\n"
+      std::cout << "  + " << rule_text(*f, "title") << " [" << (*f)["rule_id"].get<std::string>()
+                << "]\n"
                 << "    \"" << (*f)["quote"].get<std::string>() << "\"\n"
-                << "    " << (*f)["reason"].get<std::string>() << "\n";
+                << "    " << rule_text(*f, "reason") << "\n";
     }
   }
 }

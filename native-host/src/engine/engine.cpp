@@ -210,29 +210,41 @@ Finding make_finding(const Provision& p) {
 }  // namespace
 
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
-                                               std::string_view doc_type) const {
+                                               std::string_view doc_type,
+                                               std::string* normalized_page) const {
+  // The page is normalised and segmented once, as the text the archive hashes (blocks joined by a
+  // blank line, see join_blocks), rather than block by block: one pass instead of one per block,
+  // and the archive can reuse the result. A blank line is always a sentence boundary, so no
+  // sentence spans two blocks.
+  thread_local std::string joined;
+  thread_local std::vector<std::size_t> block_begin;
+  join_blocks(blocks, joined, block_begin);
+  const text::NormalizedText normalized = text::normalize(joined);
+  const text::Segments segments = text::segment(normalized);
   std::vector<Finding> findings;
   std::unordered_set<std::string_view> found;
-  for (std::size_t b = 0; b < blocks.size(); ++b) {
+  for (const auto& sentence : segments.sentences) {
+    const std::string_view view(normalized.text.data() + sentence.span.begin,
+                                sentence.span.end - sentence.span.begin);
+    auto matched = match_sentence(view, doc_type);
+    if (!matched) return matched.error();
+    if (matched->empty()) continue;
+    const text::ByteSpan at = normalized.to_original(sentence.span);
+    // The block that holds the sentence's start; the quote never runs past that block.
+    const auto b = static_cast<std::size_t>(
+        std::upper_bound(block_begin.begin(), block_begin.end(), at.begin) - block_begin.begin() -
+        1);
     const std::string_view original = blocks[b].text;
-    const text::NormalizedText normalized = text::normalize(original);
-    const text::Segments segments = text::segment(normalized);
-    for (const auto& sentence : segments.sentences) {
-      const std::string_view view(normalized.text.data() + sentence.span.begin,
-                                  sentence.span.end - sentence.span.begin);
-      auto matched = match_sentence(view, doc_type);
-      if (!matched) return matched.error();
-      if (matched->empty()) continue;
-      const text::ByteSpan at = normalized.to_original(sentence.span);
-      for (const Provision* p : *matched) {
-        Finding f = make_finding(*p);
-        f.quote = std::string(original.substr(at.begin, at.end - at.begin));
-        f.start = at.begin;
-        f.end = at.end;
-        f.block = b;
-        found.insert(p->id);
-        findings.push_back(std::move(f));
-      }
+    const std::size_t start = at.begin - block_begin[b];
+    const std::size_t end = std::min(at.end - block_begin[b], original.size());
+    for (const Provision* p : *matched) {
+      Finding f = make_finding(*p);
+      f.quote = std::string(original.substr(start, end - start));
+      f.start = start;
+      f.end = end;
+      f.block = b;
+      found.insert(p->id);
+      findings.push_back(std::move(f));
     }
   }
   for (std::size_t r : impl_->missing_rules) {
@@ -257,13 +269,26 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     }
     findings.push_back(std::move(f));
   }
+  if (normalized_page != nullptr) *normalized_page = normalized.text;
   return findings;
+}
+
+void join_blocks(std::span<const PageBlock> blocks, std::string& text,
+                 std::vector<std::size_t>& block_begin) {
+  text.clear();
+  block_begin.clear();
+  for (const auto& block : blocks) {
+    if (!text.empty()) text += "\n\n";
+    block_begin.push_back(text.size());
+    text.append(block.text);
+  }
+  if (block_begin.empty()) block_begin.push_back(0);
 }
 
 Expected<std::vector<Finding>> Engine::analyze_text(std::string_view text,
                                                     std::string_view doc_type) const {
   const PageBlock block{text, false};
-  return analyze(std::span<const PageBlock>(&block, 1), doc_type);
+  return analyze(std::span<const PageBlock>(&block, 1), doc_type, nullptr);
 }
 
 namespace {

@@ -3,7 +3,8 @@
 //   auto engine = Engine::compile(std::move(pack));        // once, at host start
 //   auto findings = engine->analyze(blocks, "Terms of Service");
 //
-// Each block's text is normalised (text/normalize.h) and split into sentences (text/segment.h). One
+// The blocks, joined by blank lines, are normalised (text/normalize.h) and split into sentences
+// (text/segment.h) once per page; a finding names its block and the offsets within it. One
 // PatternSet pass per sentence finds the candidate patterns of every rule at once; a rule's
 // `unless` patterns then cancel it in that sentence. Rules apply only to their doc_types (all rules
 // when the document type is unknown). Missing-protection rules are evaluated once per document at
@@ -57,8 +58,11 @@ class Engine {
   ~Engine();
 
   // Findings in document order, then missing-protection findings. `doc_type` empty: every rule.
+  // `normalized_page`, if given, receives text::normalize(join_blocks(blocks)).text, the text the
+  // archive hashes, so the caller need not normalise the page a second time.
   Expected<std::vector<Finding>> analyze(std::span<const PageBlock> blocks,
-                                         std::string_view doc_type) const;
+                                         std::string_view doc_type,
+                                         std::string* normalized_page = nullptr) const;
   // A whole document as one block (Markdown headings are recognised).
   Expected<std::vector<Finding>> analyze_text(std::string_view text,
                                               std::string_view doc_type) const;
@@ -76,6 +80,11 @@ class Engine {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The page text as one string: the blocks joined by a blank line ("\n\n" after any non-empty text,
+// as the archive joins them); `block_begin[b]` is where block b starts in it (one 0 for no blocks).
+void join_blocks(std::span<const PageBlock> blocks, std::string& text,
+                 std::vector<std::size_t>& block_begin);
 
 // "Terms of Service", "Privacy Policy", "Trackers Policy", "Acceptable Use Policy", ... guessed
 // from the URL, the title and the headings; empty when nothing points to a type.

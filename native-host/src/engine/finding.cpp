@@ -41,4 +41,30 @@ nlohmann::json to_json(const Finding& finding) {
                         {"missing_protection", finding.missing_protection}};
 }
 
+nlohmann::json to_occurrence_json(const Finding& finding) {
+  return nlohmann::json{{"rule_id", finding.rule_id},
+                        {"polarity", std::string(to_string(finding.polarity))},
+                        {"severity", std::string(to_string(finding.severity))},
+                        {"quote", finding.quote},
+                        {"start", finding.start},
+                        {"end", finding.end},
+                        {"block", finding.block},
+                        {"missing_protection", finding.missing_protection}};
+}
+
+nlohmann::json to_rule_json(const Finding& finding) {
+  nlohmann::json references = nlohmann::json::array();
+  for (const auto& ref : finding.references) {
+    references.push_back({{"law", ref.law}, {"article", ref.article}});
+  }
+  return nlohmann::json{{"family", finding.family},
+                        {"title", finding.title},
+                        {"polarity", std::string(to_string(finding.polarity))},
+                        {"severity", std::string(to_string(finding.severity))},
+                        {"reason", finding.reason},
+                        {"explanation", finding.explanation},
+                        {"references", std::move(references)},
+                        {"labels", finding.labels}};
+}
+
 }  // namespace cw::engine

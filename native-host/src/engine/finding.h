@@ -42,5 +42,10 @@ struct Finding {
 };
 
 nlohmann::json to_json(const Finding& finding);
+// The page.analyze shape, which sends the text of each rule once per reply rather than per finding:
+// the finding alone {rule_id, polarity, severity, quote, start, end, block, missing_protection}
+// and its rule's text {family, title, polarity, severity, reason, explanation, references, labels}.
+nlohmann::json to_occurrence_json(const Finding& finding);
+nlohmann::json to_rule_json(const Finding& finding);
 
 }  // namespace cw::engine

@@ -1,4 +1,5 @@
 #define BOOST_TEST_MODULE page_analyze
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -75,8 +76,19 @@ BOOST_AUTO_TEST_CASE(terms_page_gives_expected_findings_with_exact_quotes) {
   BOOST_TEST(arbitration["quote"].get<std::string>() ==
              "Any claim you bring will be decided by binding\u00a0arbitration in Springfield.");
   BOOST_TEST(arbitration["severity"].get<std::string>() == "critical");
-  BOOST_TEST(arbitration["labels"] == json({"A", "tosdr:339"}));
-  BOOST_TEST(arbitration["references"][0]["article"].get<std::string>() == "Annex 1(q)");
+  // Rule texts come once per rule, in `rules`, not with each finding.
+  BOOST_TEST(!arbitration.contains("explanation"));
+  BOOST_TEST(!arbitration.contains("references"));
+  const json& rule = result["rules"]["dispute.arbitration"];
+  BOOST_TEST(rule["labels"] == json({"A", "tosdr:339"}));
+  BOOST_TEST(rule["references"][0]["article"].get<std::string>() == "Annex 1(q)");
+  BOOST_TEST(rule["severity"].get<std::string>() == "critical");
+  BOOST_TEST(!rule["explanation"].get<std::string>().empty());
+  std::vector<std::string> rule_ids;
+  for (const auto& [id, text] : result["rules"].items()) rule_ids.push_back(id);
+  std::vector<std::string> distinct = want;
+  std::sort(distinct.begin(), distinct.end());
+  BOOST_TEST(rule_ids == distinct, boost::test_tools::per_element());
   BOOST_TEST(result["findings"][3]["missing_protection"].get<bool>());
   BOOST_TEST(result["findings"][3]["quote"] == result["findings"][2]["quote"]);
 }
@@ -120,6 +132,7 @@ BOOST_AUTO_TEST_CASE(empty_page_has_no_findings) {
   const json reply = call({{"blocks", json::array()}});
   BOOST_REQUIRE(reply["ok"].get<bool>());
   BOOST_TEST(reply["result"]["findings"].empty());
+  BOOST_TEST(reply["result"]["rules"] == json::object());
   BOOST_TEST(reply["result"]["doc_type"].is_null());
 }
 

@@ -123,6 +123,44 @@ BOOST_AUTO_TEST_CASE(engine_applies_unless_doc_types_and_missing_protections) {
   BOOST_TEST(ids("We do not sell personal information.", "").empty());
 }
 
+// A page is normalised once as its blocks joined by blank lines (the text the archive hashes); each
+// finding still names its block and the exact original bytes within it.
+BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
+  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  BOOST_REQUIRE(engine.ok());
+  const std::vector<std::string> texts{
+      "",
+      "Disputes",
+      "  Intro text.  ",
+      "Something first. All claims are settled by binding\u00a0arbitration. Done.",
+      "",
+      "We may sell your personal data. **All** claims are settled by binding arbitration."};
+  std::vector<PageBlock> blocks;
+  for (const auto& t : texts) blocks.push_back({t, t == "Disputes"});
+  std::string normalized;
+  auto findings = engine->analyze(blocks, "Terms of Service", &normalized);
+  BOOST_REQUIRE(findings.ok());
+  std::string joined;
+  std::vector<std::size_t> begins;
+  join_blocks(blocks, joined, begins);
+  BOOST_TEST(joined.substr(0, 12) == "Disputes\n\n  ");
+  BOOST_TEST(normalized == cw::text::normalize(joined).text);
+  std::vector<std::pair<std::size_t, std::string>> got;
+  for (const auto& f : findings.value()) {
+    if (f.missing_protection) continue;
+    BOOST_TEST(std::string(texts[f.block].substr(f.start, f.end - f.start)) == f.quote);
+    got.emplace_back(f.block, f.rule_id);
+  }
+  const std::vector<std::pair<std::size_t, std::string>> want{
+      {3, "dispute.arbitration"}, {5, "privacy.sale"}, {5, "dispute.arbitration"}};
+  BOOST_TEST_REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    BOOST_TEST(got[i].first == want[i].first);
+    BOOST_TEST(got[i].second == want[i].second);
+  }
+  BOOST_TEST(findings.value()[0].quote == "All claims are settled by binding\u00a0arbitration.");
+}
+
 // The rule helper's examples are executable: every `match` example fires its rule and no
 // `no_match` example does. Runs over the built-in pack.
 BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
