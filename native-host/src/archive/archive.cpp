@@ -4,7 +4,9 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <fstream>
+#include <map>
 #include <system_error>
 #include <thread>
 
@@ -153,6 +155,25 @@ struct Archive::Impl {
 
   Expected<std::int64_t> ensure_body(sqlite3* db, Archive& self, std::int64_t document_id,
                                      const std::string& raw_hash, std::string_view text);
+
+  // Keyframe dictionaries by id, loaded on first use (they never change once written).
+  std::map<std::int64_t, std::unique_ptr<BodyDictionary>> dictionaries;
+  Expected<const BodyDictionary*> dictionary(sqlite3* db, std::int64_t id) {
+    if (auto it = dictionaries.find(id); it != dictionaries.end()) return it->second.get();
+    sql::Statement get(db, "SELECT size, data FROM body_dictionaries WHERE id = ?");
+    get.bind(1, id);
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "dictionary " + std::to_string(id) + " is missing"}});
+    }
+    auto content = decompress_body(get.blob(1), "", static_cast<std::size_t>(get.int64(0)));
+    if (!content) return content.error();
+    auto loaded = BodyDictionary::load(*content);
+    if (!loaded) return loaded.error();
+    return (dictionaries[id] = std::move(*loaded)).get();
+  }
 };
 
 Archive::Archive(sqlite3* db, std::filesystem::path path)
@@ -238,6 +259,14 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& pa
         ErrorCode::ARCHIVE_TOO_NEW,
         {{"path", path.string()}, {"found", user_version}, {"supported", latest_schema_version()}});
   }
+  // A new archive gets small pages: most rows are small and most bodies are frames of a few hundred
+  // bytes, so 4 KB pages left a quarter of the file as slack (OTA corpus: 0.36 MB of 7.3 MB).
+  // SQLite applies it only while the file is still empty; existing archives keep theirs.
+  if (tables == 0) {
+    if (auto s = sql::exec(db, "PRAGMA page_size=" + std::to_string(kPageSize)); !s) {
+      return s.error();
+    }
+  }
   // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction
   // across a process crash (kill -9), which is the failure the host faces.
   if (auto s = enable_wal(db); !s) return s.error();
@@ -270,6 +299,25 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
   std::int64_t depth = 0;
   std::vector<std::string> previous;  // newest first
   std::optional<std::string> frame;
+  // Keyframes use the newest dictionary, if the archive has one.
+  std::optional<std::int64_t> newest_dictionary;
+  const BodyDictionary* dictionary = nullptr;
+  {
+    sql::Statement newest(db, "SELECT max(id) FROM body_dictionaries");
+    auto row = newest.step();
+    if (!row) return row.error();
+    newest_dictionary = newest.opt_int64(0);
+  }
+  if (newest_dictionary) {
+    auto d = this->dictionary(db, *newest_dictionary);
+    if (!d) return d.error();
+    dictionary = *d;
+  }
+  std::optional<std::int64_t> dictionary_id;
+  auto keyframe = [&](std::string_view t) -> Expected<std::string> {
+    dictionary_id = dictionary != nullptr ? newest_dictionary : std::nullopt;
+    return dictionary != nullptr ? dictionary->compress(t) : compress_body(t, "");
+  };
   sql::Statement up(db, "SELECT base_id FROM bodies WHERE id = ?");
   if (*has_last && last.int64(1) + 1 < kKeyframeInterval) {
     base_id = last.int64(0);
@@ -302,17 +350,22 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
     auto root_text = self.body_text(root);
     if (!root_text) return root_text.error();
     auto delta = compress_body(text, *root_text);
-    auto alone = compress_body(text, "");
+    auto alone = keyframe(text);
     if (!delta) return delta.error();
     if (!alone) return alone.error();
     if (delta->size() < alone->size()) {
       base_id = root;
       depth = 1;
+      dictionary_id.reset();
       previous.push_back(std::move(*root_text));
       frame = std::move(*delta);
     } else {
       frame = std::move(*alone);
     }
+  } else {
+    auto alone = keyframe(text);  // the document's first body
+    if (!alone) return alone.error();
+    frame = std::move(*alone);
   }
   if (!frame) {
     std::string prefix;
@@ -323,15 +376,16 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
   }
   sql::Statement insert(
       db,
-      "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data, prefix_texts) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data, prefix_texts, "
+      "dictionary_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   insert.bind(1, document_id)
       .bind_blob(2, raw_hash)
       .bind(3, base_id)
       .bind(4, depth)
       .bind(5, static_cast<std::int64_t>(text.size()))
       .bind_blob(6, *frame)
-      .bind(7, static_cast<std::int64_t>(previous.size()));
+      .bind(7, static_cast<std::int64_t>(previous.size()))
+      .bind(8, dictionary_id);
   if (auto s = insert.run(); !s) return s.error();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
   remember(id, text);
@@ -346,12 +400,14 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
     std::int64_t id = 0;
     std::int64_t size = 0;
     std::int64_t prefix_texts = 0;
+    std::optional<std::int64_t> dictionary_id;
     std::string frame;
     const std::string* cached = nullptr;
   };
   std::vector<Link> chain;
   int cached_run = 0;
-  sql::Statement get(db_, "SELECT base_id, size, data, prefix_texts FROM bodies WHERE id = ?");
+  sql::Statement get(
+      db_, "SELECT base_id, size, data, prefix_texts, dictionary_id FROM bodies WHERE id = ?");
   std::optional<std::int64_t> next = body_id;
   while (next) {
     if (chain.size() > static_cast<std::size_t>(kKeyframeInterval) * 2) {
@@ -371,6 +427,7 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
       link.frame = get.blob(2);
       // A keyframe has no prefix, whatever the column says (rows written without it default to 1).
       link.prefix_texts = get.is_null(0) ? 0 : get.int64(3);
+      link.dictionary_id = get.opt_int64(4);
       if (link.prefix_texts < 0 || link.prefix_texts > kPrefixTexts) {
         return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                            {{"detail", "body " + std::to_string(*next) + " has a bad prefix"}});
@@ -395,6 +452,14 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
       return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                          {{"detail", "body " + std::to_string(it->id) + " lacks its base"}});
     }
+    if (it->dictionary_id) {
+      auto dictionary = impl_->dictionary(db_, *it->dictionary_id);
+      if (!dictionary) return dictionary.error();
+      auto out = (*dictionary)->decompress(it->frame, static_cast<std::size_t>(it->size));
+      if (!out) return out.error();
+      texts.push_back(std::move(*out));
+      continue;
+    }
     std::string prefix;
     if (it->prefix_texts == 1) {
       prefix = texts.back();
@@ -408,6 +473,33 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
   }
   impl_->remember(body_id, texts.back());
   return std::move(texts.back());
+}
+
+Expected<bool> Archive::has_body_dictionary() {
+  sql::Statement get(db_, "SELECT 1 FROM body_dictionaries LIMIT 1");
+  return get.step();
+}
+
+Expected<bool> Archive::train_body_dictionary(const std::vector<std::string_view>& samples) {
+  if (samples.size() < kDictionaryMinSamples) return false;
+  auto trained = train_dictionary(samples);
+  if (!trained) return false;  // nothing shared enough to be worth a dictionary
+  auto frame = compress_body(*trained, "", kRecordCompressionLevel);
+  if (!frame) return frame.error();
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  sql::Transaction tx(db_);
+  if (auto s = tx.begin(); !s) return s.error();
+  sql::Statement add(db_, "INSERT INTO body_dictionaries(created_at, size, data) VALUES (?, ?, ?)");
+  add.bind(1, std::string_view(when))
+      .bind(2, static_cast<std::int64_t>(trained->size()))
+      .bind_blob(3, *frame);
+  if (auto s = add.run(); !s) return s.error();
+  if (auto s = tx.commit(); !s) return s.error();
+  return true;
 }
 
 Expected<std::string> Archive::version_text(std::int64_t version_id) {

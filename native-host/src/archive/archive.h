@@ -36,6 +36,8 @@ namespace cw::archive {
 
 // 'CWA1': written to PRAGMA application_id so a foreign SQLite file is recognised.
 inline constexpr std::int32_t kApplicationId = 0x43574131;
+// The page size of a new archive file (bytes).
+inline constexpr int kPageSize = 1024;
 // The newest schema this build knows (PRAGMA user_version). See schema.cpp.
 int latest_schema_version();
 
@@ -198,6 +200,12 @@ class Archive {
   // Whether this exact sighting (document, time, text) is already recorded: import resumes with it.
   Expected<bool> has_sighting(const DocumentKey& key, std::string_view seen_at,
                               std::string_view text);
+
+  // Trains a zstd dictionary on `samples` (texts of many documents, e.g. the first version of
+  // each document of an import) that new keyframes then use (body_codec.h). False: too few
+  // samples, or nothing worth a dictionary.
+  Expected<bool> train_body_dictionary(const std::vector<std::string_view>& samples);
+  Expected<bool> has_body_dictionary();
 
   // Runs PRAGMA integrity_check; "ok" or the first problem.
   Expected<std::string> integrity_check();

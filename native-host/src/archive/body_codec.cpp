@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <zdict.h>
 
 #include <zstd.h>
 
@@ -82,6 +83,97 @@ Expected<std::string> decompress_record(std::string_view frame, std::string_view
                        {{"detail", "a stored record is not a zstd frame of a known size"}});
   }
   return decompress_body(frame, prefix, static_cast<std::size_t>(claimed));
+}
+
+Expected<std::string> train_dictionary(const std::vector<std::string_view>& samples) {
+  std::string flat;
+  std::vector<std::size_t> sizes;
+  for (auto s : samples) {
+    flat.append(s);
+    sizes.push_back(s.size());
+  }
+  std::string dict(kDictionaryBytes, '\0');
+  const std::size_t n = ZDICT_trainFromBuffer(dict.data(), dict.size(), flat.data(), sizes.data(),
+                                              static_cast<unsigned>(sizes.size()));
+  if (ZDICT_isError(n)) {
+    return Error::make(ErrorCode::ARCHIVE_IO,
+                       {{"detail", std::string("zstd dictionary: ") + ZDICT_getErrorName(n)}});
+  }
+  dict.resize(n);
+  return dict;
+}
+
+// The compression side is made on first use: indexing the dictionary for level 15 costs a few
+// ms, which a connection that only reads should not pay.
+struct BodyDictionary::Handles {
+  std::string content;
+  ZSTD_CDict* cdict = nullptr;
+  ZSTD_DDict* ddict = nullptr;
+  ~Handles() {
+    ZSTD_freeCDict(cdict);
+    ZSTD_freeDDict(ddict);
+  }
+};
+
+BodyDictionary::~BodyDictionary() = default;
+
+Expected<std::unique_ptr<BodyDictionary>> BodyDictionary::load(const std::string& content) {
+  std::unique_ptr<BodyDictionary> d(new BodyDictionary());
+  d->handles_ = std::make_unique<Handles>();
+  d->handles_->content = content;
+  d->handles_->ddict = ZSTD_createDDict(content.data(), content.size());
+  if (d->handles_->ddict == nullptr) {
+    return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                       {{"detail", "a stored zstd dictionary is not usable"}});
+  }
+  return d;
+}
+
+Expected<std::string> BodyDictionary::compress(std::string_view text) const {
+  thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
+  if (!cctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
+  if (handles_->cdict == nullptr) {
+    handles_->cdict = ZSTD_createCDict(handles_->content.data(), handles_->content.size(),
+                                       kKeyframeCompressionLevel);
+    if (handles_->cdict == nullptr) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "a stored zstd dictionary is not usable"}});
+    }
+  }
+  ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_refCDict(cctx.get(), handles_->cdict);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kKeyframeCompressionLevel);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
+  // The row names its dictionary; the frame need not.
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, 0);
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  const std::size_t n =
+      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
+  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
+  out.resize(n);
+  return out;
+}
+
+Expected<std::string> BodyDictionary::decompress(std::string_view frame,
+                                                 std::size_t expected_size) const {
+  thread_local std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx(ZSTD_createDCtx());
+  if (!dctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
+  const unsigned long long claimed = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (claimed == ZSTD_CONTENTSIZE_ERROR || claimed != expected_size) {
+    return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                       {{"detail", "a stored body does not match its recorded size"}});
+  }
+  ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_and_parameters);
+  ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax, 27);
+  ZSTD_DCtx_refDDict(dctx.get(), handles_->ddict);
+  std::string out(expected_size, '\0');
+  const std::size_t n =
+      ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != expected_size) {
+    return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                       {{"detail", "a stored body failed to decompress"}});
+  }
+  return out;
 }
 
 }  // namespace cw::archive

@@ -14,6 +14,7 @@
 #include <re2/re2.h>
 #include <sodium.h>
 
+#include "archive/body_codec.h"
 #include "archive/sql.h"
 #include "common/limits.h"
 #include "text/normalize.h"
@@ -287,6 +288,22 @@ Expected<ImportStats> import_ota(Archive& archive, const fs::path& source,
       for (auto& t : pool) t.join();
     }
   } joiner{pool, mutex, changed, stop};
+
+  // An archive's first large import trains the keyframe dictionary on the first text of each
+  // document (while the workers prepare the first documents).
+  auto has_dictionary = archive.has_body_dictionary();
+  if (!has_dictionary) return has_dictionary.error();
+  if (!*has_dictionary && docs.size() >= kDictionaryMinSamples) {
+    std::vector<std::string_view> samples;
+    std::size_t sampled = 0;
+    for (const auto& d : docs) {
+      const std::string& text = (*entries)[d.begin].text;
+      if (sampled + text.size() > kDictionarySampleBytes) continue;
+      sampled += text.size();
+      samples.emplace_back(text);
+    }
+    if (auto trained = archive.train_body_dictionary(samples); !trained) return trained.error();
+  }
 
   ImportStats stats;
   const auto total = static_cast<std::int64_t>(entries->size());

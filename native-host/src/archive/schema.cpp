@@ -151,8 +151,21 @@ DROP INDEX observations_by_version;
 DROP INDEX versions_by_meaning;
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3,
-                                    kMigration4, kMigration5, kMigration6};
+// Migration 7: keyframes compressed with a trained zstd dictionary (body_codec.h). A body names
+// the dictionary it needs (NULL: none); dictionaries are stored as zstd frames and never change,
+// a newer one gets a new id.
+constexpr const char* kMigration7 = R"sql(
+CREATE TABLE body_dictionaries(
+  id INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+ALTER TABLE bodies ADD COLUMN dictionary_id INTEGER REFERENCES body_dictionaries(id);
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                    kMigration5, kMigration6, kMigration7};
 
 }  // namespace
 

@@ -362,3 +362,50 @@ BOOST_AUTO_TEST_CASE(an_archive_written_at_schema_5_upgrades_and_reads_back) {
   BOOST_TEST(cw::engine::to_json((*after)[0]).dump() == cw::engine::to_json(more[0]).dump());
   BOOST_TEST(cold->findings(1).value().size() == 1U);
 }
+
+BOOST_AUTO_TEST_CASE(keyframes_use_a_trained_dictionary_and_read_back_from_a_cold_connection) {
+  cw::test::TempDir dir;
+  const auto path = dir.path() / "a.sqlite3";
+  auto archive = open_ok(path);
+  // Documents of different services that share boilerplate, as legal texts do.
+  std::string boilerplate;
+  for (int i = 0; i < 60; ++i) {
+    boilerplate += "Section " + std::to_string(i) +
+                   ". To the maximum extent permitted by applicable law, the provider disclaims "
+                   "all warranties, express or implied, including merchantability, clause " +
+                   std::to_string(i * 31 % 97) + ".\n\n";
+  }
+  auto document = [&](int n) {
+    return "Terms of service number " + std::to_string(n) + "\n\n" +
+           boilerplate.substr(static_cast<std::size_t>(n % 7) * 100) + "Contact: legal" +
+           std::to_string(n) + "@example.test\n";
+  };
+  std::vector<std::string> texts;
+  for (int n = 0; n < 40; ++n) texts.push_back(document(n));
+  std::vector<std::string_view> few(texts.begin(), texts.begin() + 4);
+  BOOST_TEST(!archive->train_body_dictionary(few).value());  // too few samples
+  BOOST_TEST(!archive->has_body_dictionary().value());
+  std::vector<std::string_view> samples(texts.begin(), texts.end());
+  BOOST_REQUIRE(archive->train_body_dictionary(samples).value());
+  BOOST_TEST(archive->has_body_dictionary().value());
+
+  std::vector<std::pair<std::int64_t, std::string>> recorded;
+  for (int n = 100; n < 110; ++n) {
+    Capture c = capture(document(n), "2025-05-01T00:00:00Z");
+    c.document.service = "Service " + std::to_string(n);
+    auto r = archive->record(c);
+    BOOST_REQUIRE(r.ok());
+    recorded.emplace_back(r->version_id, c.text);
+  }
+  archive.reset();
+  auto cold = open_ok(path);
+  for (const auto& [id, text] : recorded) BOOST_TEST(cold->version_text(id).value() == text);
+  sqlite3* db = cold->handle();
+  BOOST_TEST(
+      scalar(db, "SELECT count(*) FROM bodies WHERE dictionary_id = 1 AND base_id IS NULL") == 10);
+  // Each keyframe is smaller than the same text compressed alone.
+  const auto alone = cw::archive::compress_body(recorded[0].second, "").value();
+  BOOST_TEST(scalar(db, "SELECT max(length(data)) FROM bodies") <
+             static_cast<std::int64_t>(alone.size()) * 3 / 4);
+  BOOST_TEST(scalar(db, "PRAGMA page_size") == cw::archive::kPageSize);
+}
