@@ -27,7 +27,7 @@
     mutationDebounceMs: 250,
     tcfTimeoutMs: 800,
     fallbackMaxText: 5000,
-    sliceMs: 3, // main-thread time per capture task; the page runs between slices
+    sliceMs: 2, // main-thread time per capture task; the page runs between slices
     maxHiddenLayerControls: 150, // distinct texts; vendor lists repeat "Privacy policy" links by the hundred
     maxLinkSamples: 12, // page links probed for CB-22 (forced action)
     maxLinksScanned: 400,
