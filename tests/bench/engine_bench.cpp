@@ -340,11 +340,11 @@ HsResult scan_hyperscan(const std::vector<std::string>& patterns,
   }
   if (db == nullptr) {
     std::cerr << "hyperscan: no database within the time limit\n";
-    return result;
+  } else {
+    result.compile_ms = ms_since(start_compile);
+    result.scan = scan_hs_database(db, sentences, bytes, confirm);
+    hs_free_database(db);
   }
-  result.compile_ms = ms_since(start_compile);
-  result.scan = scan_hs_database(db, sentences, bytes, confirm);
-  hs_free_database(db);
 
   // Like for like: Hyperscan on exactly the patterns it compiles in exact mode, nothing confirmed
   // by RE2 (main() scans ours on the same subset).
