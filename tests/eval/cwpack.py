@@ -276,13 +276,17 @@ def _classify_with_page_analyze(rows, binary):
                 reply = json.loads(result.stdout.decode("utf-8") or "{}")
                 if not reply.get("ok"):
                     sys.exit("page.analyze failed: %s" % json.dumps(reply.get("error"))[:2000])
+                # Rule texts and labels come once per rule in `rules` (older hosts put them
+                # on each finding).
+                rule_texts = reply["result"].get("rules", {})
                 for finding in reply["result"].get("findings", []):
                     if finding.get("missing_protection"):
                         continue
                     target = out[page[finding["block"]]]
                     if finding["rule_id"] not in target["findings"]:
                         target["findings"].append(finding["rule_id"])
-                    for label in finding.get("labels", []):
+                    labels = rule_texts.get(finding["rule_id"], finding).get("labels", [])
+                    for label in labels:
                         if label not in target["labels"]:
                             target["labels"].append(label)
     return out
