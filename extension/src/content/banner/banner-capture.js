@@ -23,7 +23,9 @@
     maxLayerText: 60000,
     maxBannerText: 60000,
     maxElementsWalked: 20000,
-    lateBannerWaitMs: 10000,
+    lateBannerWaitMs: 10000, // counted from when the page settled
+    loadWaitMs: 3000, // longest wait for the load event before the first look
+    idleWaitMs: 1000, // then longest wait for an idle main thread
     mutationDebounceMs: 250,
     tcfTimeoutMs: 800,
     fallbackMaxText: 5000,
@@ -68,8 +70,9 @@
     // Collapse whitespace on a bounded prefix only: hidden vendor lists hold tens of KB of text.
     if (raw.length > max * 4 + 64) raw = raw.slice(0, max * 4 + 64);
     // Only runs of two or more and non-space whitespace need replacing; matching every single space
-    // (/\s+/) made this the costliest step on long banners (~1 ms per 24 KB).
-    const clean = raw.replace(/\s{2,}|[^\S ]/g, ' ').trim();
+    // (/\s+/) made this the costliest step on long banners (~1 ms per 24 KB). Trimmed first: a trim
+    // of the original is a cheap view of it, a trim of the replaced copy made a second copy.
+    const clean = raw.trim().replace(/\s{2,}|[^\S ]/g, ' ');
     return clean.length > max ? clean.slice(0, max) : clean;
   }
 
@@ -404,19 +407,21 @@
           continue;
         }
         if (++plain % 64 === 0) yield;
-        const kids = [];
-        if (node.shadowRoot) kids.push(node.shadowRoot);
+        // Pushed last-first so they pop in document order: children, then the frame's body, then the
+        // shadow root on top. Sibling links, not an iterator or a per-node array: on a first capture
+        // (cold code) those allocations were the walk's largest, and young-generation GCs inside a
+        // slice stall it while helper threads finish.
+        for (let child = node.lastElementChild; child; child = child.previousElementSibling) stack.push(child);
         if (node.tagName === 'IFRAME') {
           try {
-            if (node.contentDocument && node.contentDocument.body) kids.push(node.contentDocument.body);
+            if (node.contentDocument && node.contentDocument.body) stack.push(node.contentDocument.body);
           } catch (e) {
             /* cross-origin */
           }
         }
-        for (const child of node.children) kids.push(child);
-        for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+        if (node.shadowRoot) stack.push(node.shadowRoot);
       } else if (node.nodeType === 11) {
-        for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+        for (let child = node.lastElementChild; child; child = child.previousElementSibling) stack.push(child);
       }
     }
   }
@@ -537,7 +542,7 @@
       kind: role === 'switch' || /switch|toggle|slider/i.test(context) ? 'switch' : 'checkbox',
       checked: toggleChecked(el),
       disabled: toggleDisabled(el),
-      legitimate_interest: LEGIT_INTEREST.test(label + ' ' + context),
+      legitimate_interest: LEGIT_INTEREST.test(label) || LEGIT_INTEREST.test(context),
       visible: layerVisible && !hiddenReason(el, windowOf(el, win)),
     };
   }
@@ -760,7 +765,9 @@
     yield;
     stepLabel = 'bannerText';
     // Layer texts are already collapsed and trimmed: joined by one space they need no second pass.
-    const text = layers.filter((l) => l.visible && l.text).map((l) => l.text).join(' ').slice(0, LIMITS.maxBannerText);
+    // One visible layer (the usual case): its text as it is, no joined copy.
+    const shown = layers.filter((l) => l.visible && l.text);
+    const text = shown.length === 1 ? shown[0].text.slice(0, LIMITS.maxBannerText) : shown.map((l) => l.text).join(' ').slice(0, LIMITS.maxBannerText);
     yield;
     stepLabel = 'viewportShare';
     const viewport_share = viewportShare(found.root, w);
@@ -1033,13 +1040,40 @@
     return result;
   }
 
+  // Resolves once the page has loaded (or loadWaitMs passed) and then its main thread is idle (or
+  // idleWaitMs passed). A first capture started at document_idle ran while the page was still
+  // parsing, running its scripts and laying out; on a 2-core machine those compete for the same
+  // CPU. The user does not see a capture that starts a few hundred ms later.
+  function whenSettled(win) {
+    return new Promise((resolve) => {
+      let waited = false;
+      const idle = () => {
+        if (waited) return;
+        waited = true;
+        if (typeof win.requestIdleCallback === 'function') win.requestIdleCallback(() => resolve(), { timeout: LIMITS.idleWaitMs });
+        else setTimeout(resolve, 0);
+      };
+      if (win.document.readyState === 'complete') {
+        idle();
+        return;
+      }
+      win.addEventListener('load', idle, { once: true });
+      setTimeout(idle, LIMITS.loadWaitMs); // pages that stream or hang on a resource still get a capture
+    });
+  }
+
   // Waits up to waitMs for a banner (re-checking after DOM mutations), then sends one snapshot.
+  // The first look and the waiting start once the page has settled (whenSettled).
   // Resolves to the snapshot sent, or null when no banner appeared in time.
   function run(options) {
     const win = options.win || global;
     const send = options.send;
     const waitMs = options.waitMs === undefined ? LIMITS.lateBannerWaitMs : options.waitMs;
     if (reachableFromParent(win)) return Promise.resolve(null);
+    return whenSettled(win).then(() => watch(win, send, waitMs, options));
+  }
+
+  function watch(win, send, waitMs, options) {
     return new Promise((resolve) => {
       let done = false;
       let timer = null;
