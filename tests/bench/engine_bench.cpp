@@ -1,7 +1,8 @@
 // engine_bench: speed figures for the provision engine (not a test; run it and read the output).
 //
 //   engine_bench [--mb N] [--json] [--hs-timeout-ms MS] [--hs-db-timeout-ms MS] [--hs-fast-ms MS]
-//                [--page-only]
+//                [--page-only] [--page-runs N]
+//                [--prefilter-report]
 //
 // 1. Rule pack load: verify the embedded signature, parse and validate, compile (both strategies).
 // 2. Scan throughput of the whole pack over ~1 MB of real OTA terms text (every Terms of Service in
@@ -40,6 +41,7 @@
 #include "engine/pack_store.h"
 #include "protocol/dispatch.h"
 #include "text/normalize.h"
+#include "text/scan_mask.h"
 #include "text/segment.h"
 
 namespace {
@@ -442,10 +444,70 @@ double percentile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
+// --prefilter-report: per pattern (as the engine compiles it), its required literal clauses and
+// how many sentences of the 100 KB page it is a candidate in against how many it matches; the
+// patterns that cost RE2 runs for nothing come first.
+void prefilter_report(const std::vector<std::string>& sentences, const cw::engine::RulePack& pack) {
+  std::vector<std::string> page;
+  std::size_t page_bytes = 0;
+  for (const auto& s : sentences) {
+    if (page_bytes >= 100'000) break;
+    page.push_back(s);
+    page_bytes += s.size();
+  }
+  std::vector<std::string> patterns;
+  for (const auto& p : all_patterns(pack)) patterns.push_back(cw::text::scan_pattern(p));
+  std::vector<cw::engine::RequiredLiterals> required;
+  for (const auto& p : patterns) required.push_back(cw::engine::required_literals(p));
+  const cw::engine::LiteralPrefilter prefilter(required);
+  std::vector<std::size_t> candidate(patterns.size(), 0);
+  std::vector<std::size_t> confirmed(patterns.size(), 0);
+  std::vector<std::unique_ptr<RE2>> each;
+  for (const auto& p : patterns) each.push_back(std::make_unique<RE2>(p));
+  std::vector<int> hits;
+  std::string masked;
+  for (const auto& s : page) {
+    const std::string_view view = cw::text::scan_view(s, masked);
+    hits.clear();
+    prefilter.candidates(view, &hits);
+    for (int h : hits) {
+      ++candidate[static_cast<std::size_t>(h)];
+      if (RE2::PartialMatch(re2::StringPiece(view.data(), view.size()),
+                            *each[static_cast<std::size_t>(h)]))
+        ++confirmed[static_cast<std::size_t>(h)];
+    }
+  }
+  std::vector<std::size_t> order(patterns.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return candidate[a] - confirmed[a] > candidate[b] - confirmed[b];
+  });
+  std::size_t total = 0;
+  std::size_t total_confirmed = 0;
+  for (std::size_t i : order) {
+    total += candidate[i];
+    total_confirmed += confirmed[i];
+    if (candidate[i] == confirmed[i]) continue;
+    std::cout << candidate[i] << " candidates, " << confirmed[i] << " matched: " << patterns[i]
+              << "\n   clauses:";
+    for (const auto& clause : required[i].clauses) {
+      std::cout << " {";
+      for (std::size_t k = 0; k < clause.size() && k < 8; ++k)
+        std::cout << (k ? "|" : "") << clause[k];
+      if (clause.size() > 8) std::cout << "|...(" << clause.size() << ")";
+      std::cout << "}";
+    }
+    std::cout << '\n';
+  }
+  std::cout << page.size() << " sentences, " << total << " candidates, " << total_confirmed
+            << " matched, prefilter " << prefilter.literal_count() << " literals, "
+            << prefilter.state_count() << " states\n";
+}
+
 // 3. page.analyze of a 100 KB page (the first sentences of the text), in-process through the
 // dispatcher, then the engine alone on the same blocks.
 void page_figures(const std::vector<std::string>& sentences, const cw::engine::TrustAnchor& anchor,
-                  nlohmann::json& report) {
+                  int runs_wanted, nlohmann::json& report) {
   nlohmann::json blocks = nlohmann::json::array();
   std::size_t page_bytes = 0;
   for (const auto& s : sentences) {
@@ -466,7 +528,7 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
   std::vector<double> runs_cpu;
   double first_ms = 0;
   std::size_t reply_bytes = 0;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < 10 + runs_wanted; ++i) {
     const auto start = Clock::now();
     const double start_cpu = cpu_ms();
     const std::string reply = cw::handle_message(request, ctx);
@@ -484,7 +546,7 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
     page_blocks.push_back({b["text"].get_ref<const std::string&>(), false});
   std::vector<double> engine_runs;
   std::vector<double> engine_cpu;
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < 10 + runs_wanted; ++i) {
     const auto start = Clock::now();
     const double start_cpu = cpu_ms();
     auto findings = active->engine.analyze(page_blocks, "Terms of Service");
@@ -518,25 +580,26 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
     }
   }
   std::vector<cw::engine::RequiredLiterals> required;
-  for (const auto& p : all_patterns(active->engine.pack()))
-    required.push_back(cw::engine::required_literals(p));
+  for (const auto& p : all_patterns(active->engine.pack()))  // as the engine compiles them
+    required.push_back(cw::engine::required_literals(cw::text::scan_pattern(p)));
   const cw::engine::LiteralPrefilter prefilter(required);
   std::size_t candidate_count = 0;
   std::size_t confirmed = 0;
   std::vector<int> hits;
+  std::string masked;
   for (int i = 0; i < 30; ++i) {
     const double start_prefilter = cpu_ms();
     candidate_count = 0;
     for (const auto& s : page_sentences) {
       hits.clear();
-      prefilter.candidates(s, &hits);
+      prefilter.candidates(cw::text::scan_view(s, masked), &hits);
       candidate_count += hits.size();
     }
     prefilter_cpu.push_back(cpu_ms() - start_prefilter);
     const double start_match = cpu_ms();
     confirmed = 0;
     for (const auto& s : page_sentences) {
-      active->engine.patterns().Match(s, &hits);
+      active->engine.patterns().Match(cw::text::scan_view(s, masked), &hits);
       confirmed += hits.size();
     }
     match_cpu.push_back(cpu_ms() - start_match);
@@ -568,6 +631,8 @@ int main(int argc, char** argv) {
   double hs_timeout_ms = 5000;
   double hs_db_timeout_ms = 120000;
   double hs_fast_ms = 0;
+  int page_runs = 50;
+  bool report_prefilter = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--mb" && i + 1 < argc)
@@ -582,6 +647,10 @@ int main(int argc, char** argv) {
       hs_fast_ms = std::atof(argv[++i]);
     else if (arg == "--page-only")  // only the page.analyze figures (for profiling)
       page_only = true;
+    else if (arg == "--prefilter-report")  // per-pattern candidates vs matches on the page
+      report_prefilter = true;
+    else if (arg == "--page-runs" && i + 1 < argc)  // timed runs of each (for profiling)
+      page_runs = std::max(1, std::atoi(argv[++i]));
   }
   nlohmann::json report;
 
@@ -662,8 +731,12 @@ int main(int argc, char** argv) {
   report["normalize_cpu_mb_per_s"] = static_cast<double>(text.size()) / 1e6 / (norm_cpu / 1000);
   report["segment_cpu_mb_per_s"] = static_cast<double>(normalized_bytes) / 1e6 / (seg_cpu / 1000);
 
+  if (report_prefilter) {
+    prefilter_report(sentences, *pack);
+    return 0;
+  }
   if (page_only) {
-    page_figures(sentences, anchor, report);
+    page_figures(sentences, anchor, page_runs, report);
     std::cout << report.dump(2) << '\n';
     return 0;
   }
@@ -704,7 +777,7 @@ int main(int argc, char** argv) {
   std::cerr << "python re " << python.cpu_mb_per_s << " MB/s CPU, grep " << grep.cpu_mb_per_s
             << " MB/s CPU\n";
 
-  page_figures(sentences, anchor, report);
+  page_figures(sentences, anchor, page_runs, report);
   std::cerr << "page.analyze median " << report["page_analyze_100kb"]["median_ms"] << " ms, engine "
             << report["engine_analyze_100kb"]["median_ms"] << " ms\n";
 

@@ -335,12 +335,48 @@ class Reader {
         return '\v';
       case 'a':
         return '\a';
+      case 'x':
+        return hex_escape();  // nullopt: a wide character, the class is then not enumerated
       default:
         break;
     }
     if (is_ascii_punct(e)) return e;
     failed_ = true;
     return std::nullopt;
+  }
+
+  // After \x: two hex digits or {hex}. The byte for an ASCII code point (scan_pattern() writes
+  // [.\x1f] for every \.); nullopt for a wider one, which stands for a multi-byte character.
+  std::optional<char> hex_escape() {
+    std::size_t end = at_ + 2;
+    std::size_t begin = at_;
+    if (peek() == '{') {
+      begin = at_ + 1;
+      end = p_.find('}', begin);
+      if (end == std::string_view::npos || end == begin || end - begin > 6) {
+        failed_ = true;
+        return std::nullopt;
+      }
+    } else if (end > p_.size()) {
+      failed_ = true;
+      return std::nullopt;
+    }
+    unsigned value = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+      const char h = p_[i];
+      const int digit = (h >= '0' && h <= '9')   ? h - '0'
+                        : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                        : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                                 : -1;
+      if (digit < 0) {
+        failed_ = true;
+        return std::nullopt;
+      }
+      value = value * 16 + static_cast<unsigned>(digit);
+    }
+    at_ = peek() == '{' ? end + 1 : end;
+    if (value >= 0x80) return std::nullopt;
+    return static_cast<char>(value);
   }
 
   void skip_property() {  // after \p or \P: a letter, or {Name}
@@ -437,6 +473,11 @@ class Reader {
         return Info::strings({"\v"});
       case 'a':
         return Info::strings({"\a"});
+      case 'x': {
+        const auto c = hex_escape();
+        if (failed_ || !c) return Info::unknown();
+        return Info::strings({std::string(1, lower(*c))});
+      }
       default:
         break;
     }

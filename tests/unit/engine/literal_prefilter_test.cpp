@@ -32,6 +32,13 @@ BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
   BOOST_TEST((required_literals("(?:notice)?terms").clauses == Clauses{{"noticeterms", "terms"}}));
   BOOST_TEST((required_literals("(?:notice)*terms").clauses == Clauses{{"terms"}}));
   BOOST_TEST((required_literals("(?:notice)+ terms").clauses == Clauses{{" terms"}, {"notice"}}));
+  // Hex escapes: scan_pattern() writes [.\x1f] for every \. (text/scan_mask.h); a wide code point
+  // is a multi-byte character the reader does not spell out.
+  BOOST_TEST((required_literals("(?i)aboutads[.\\x1f]info").clauses ==
+              Clauses{{"aboutads\x1finfo", "aboutads.info"}}));
+  BOOST_TEST((required_literals("\\x41bc\\x{2e}").clauses == Clauses{{"abc."}}));
+  BOOST_TEST((required_literals("smile\\x{263a}").clauses == Clauses{{"smile"}}));
+  BOOST_TEST(required_literals("bad\\xZZ").clauses.empty());
   // Short literals are not worth filtering on.
   BOOST_TEST(required_literals("(?i)\\bus\\b").clauses.empty());
   // What the reader does not know contributes nothing (never a wrong requirement).
@@ -62,8 +69,9 @@ namespace {
 // Random patterns over a small alphabet, so matches and near-misses are frequent.
 std::string random_pattern(std::mt19937& rng, int depth = 0) {
   static const std::vector<std::string> atoms{
-      "a",    "b",    "ab",    "abc", "ba",  "c",     "\\bab",   "\\s", "\\w", ".",
-      "[ab]", "[^a]", "[a-c]", "\\.", "x y", "(?i)B", "(?i:ca)", "^",   "$",   "\\d"};
+      "a",       "b", "ab",   "abc",  "ba",       "c",      "\\bab",  "\\s",
+      "\\w",     ".", "[ab]", "[^a]", "[a-c]",    "\\.",    "x y",    "(?i)B",
+      "(?i:ca)", "^", "$",    "\\d",  "[.\\x1f]", "\\x61b", "\\x{43}"};
   std::string out;
   const int parts = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < parts; ++i) {
@@ -88,7 +96,7 @@ std::string random_pattern(std::mt19937& rng, int depth = 0) {
 }
 
 std::string random_text(std::mt19937& rng) {
-  static const std::string alphabet = "aAbBcC xy.1";
+  static const std::string alphabet = std::string("aAbBcC xy.1") + '\x1f';
   std::string out;
   const std::size_t size = rng() % 16;
   for (std::size_t i = 0; i < size; ++i) out += alphabet[rng() % alphabet.size()];
