@@ -29,6 +29,15 @@ export async function startServers() {
   const ports = [];
   const handler = (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    // /slow/<ms>.gif: a 1x1 image sent after <ms> ms, to hold a page's load event back.
+    const slow = /^\/slow\/(\d+)\.gif$/.exec(url.pathname);
+    if (slow) {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'image/gif', 'cache-control': 'no-store' });
+        res.end(Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64'));
+      }, Math.min(10000, Number(slow[1])));
+      return;
+    }
     let file = null;
     if (url.pathname.startsWith('/corpus/')) {
       const id = path.basename(url.pathname.slice('/corpus/'.length));

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { browserKinds, capture, Host, listFixtures, openBrowser, startServers } from './lib.mjs';
+import { browserKinds, capture, Host, injectCapture, launchBrowser, listFixtures, openBrowser, startServers } from './lib.mjs';
 
 const kJudged = ['CB-01', 'CB-02', 'CB-03', 'CB-04', 'CB-05', 'CB-06', 'CB-07', 'CB-08', 'CB-09', 'CB-11', 'CB-12', 'CB-13', 'CB-17', 'CB-19',
   'CB-20', 'CB-22'];
@@ -249,6 +249,31 @@ for (const kind of kKinds) {
     }
   });
 }
+
+// The extension's first look waits for the load event and an idle main thread, so the capture does
+// not compete with the page's own loading work. The page's banner is in its markup from the start and
+// an image holds its load event back 1.5 s: the snapshot must come after load, not at once.
+test('[chromium] the first look at a page waits until it has loaded', async () => {
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${servers.ports[0]}/own/slow-load.html`, { waitUntil: 'commit' });
+    await page.waitForSelector('#cw-slow-banner', { state: 'attached' });
+    await injectCapture(page.mainFrame());
+    const r = await page.evaluate(() => {
+      const startedIn = document.readyState;
+      return ClauseWatchBanner.run({ send: () => {}, waitMs: 5000 }).then((snapshot) => ({
+        startedIn, found: !!snapshot, sentAt: performance.now(), loadAt: window.__cwLoadAt }));
+    });
+    assert.notEqual(r.startedIn, 'complete', 'the capture was started while the page was still loading');
+    assert.ok(r.found, 'the banner was captured');
+    assert.ok(r.loadAt !== undefined && r.sentAt >= r.loadAt, `snapshot at ${r.sentAt} ms, load event at ${r.loadAt} ms`);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
 
 test('the CLI judges a saved snapshot exactly as the host does', async () => {
   const file = path.join(kOut, 'cookie-wall.html.snapshot.json');

@@ -30,7 +30,7 @@ const servers = await startServers();
 const browser = await launchBrowser();
 const pages = [
   ...listFixtures().map((f) => ({ name: f.id, url: `http://127.0.0.1:${servers.ports[0]}/corpus/${f.id}` })),
-  ...fs.readdirSync(kOwnPages).filter((f) => f.endsWith('.html') && f !== 'iframe-banner.html')
+  ...fs.readdirSync(kOwnPages).filter((f) => f.endsWith('.html') && f !== 'iframe-banner.html' && f !== 'slow-load.html')
     .map((f) => ({ name: f, url: `http://127.0.0.1:${servers.ports[0]}/own/${f}` })),
 ].filter((p) => !process.env.CW_BENCH_PAGES || new RegExp(process.env.CW_BENCH_PAGES).test(p.name));
 const perPage = [];
