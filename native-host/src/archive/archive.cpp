@@ -27,6 +27,9 @@ namespace {
 
 using changes::Verdict;
 
+// Meaning and layout hashes are compared only between versions of one document (migration 8).
+constexpr std::size_t kMeaningHashBytes = 8;
+
 std::string blake2b_256(std::string_view data) {
   std::string out(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
@@ -303,7 +306,7 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
   std::optional<std::int64_t> newest_dictionary;
   const BodyDictionary* dictionary = nullptr;
   {
-    sql::Statement newest(db, "SELECT max(id) FROM body_dictionaries");
+    sql::Statement newest(db, "SELECT max(id) FROM body_dictionaries WHERE purpose = 'bodies'");
     auto row = newest.step();
     if (!row) return row.error();
     newest_dictionary = newest.opt_int64(0);
@@ -334,9 +337,10 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
       up.reset();
     }
   } else if (*has_last) {
-    // The chain is as long as a read may walk: restart it, as a delta on the keyframe it started
-    // from (a document rarely changes so much that a keyframe of its own is smaller; if it did,
-    // a keyframe it is).
+    // The chain is as long as a read may walk: restart it, as a delta on whichever shallow body of
+    // the document (depth < kRestartDepth: its keyframe, earlier restarts and the bodies just
+    // after them) it is smallest against, or as a keyframe when that is smaller still. Restarting
+    // on recent text rather than on an ever older keyframe costs a few bodies of chain length.
     std::int64_t root = last.int64(0);
     for (int guard = 0; guard <= kKeyframeInterval; ++guard) {
       up.bind(1, root);
@@ -347,20 +351,43 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
       if (!parent) break;
       root = *parent;
     }
-    auto root_text = self.body_text(root);
-    if (!root_text) return root_text.error();
-    auto delta = compress_body(text, *root_text);
+    std::vector<std::pair<std::int64_t, std::int64_t>> candidates{{root, 0}};  // id, depth
+    {
+      sql::Statement shallow(db,
+                             "SELECT id, depth FROM bodies WHERE document_id = ? AND depth < ? "
+                             "ORDER BY id DESC LIMIT ?");
+      shallow.bind(1, document_id)
+          .bind(2, std::int64_t{kRestartDepth})
+          .bind(3, std::int64_t{kRestartCandidates});
+      for (;;) {
+        auto row = shallow.step();
+        if (!row) return row.error();
+        if (!*row) break;
+        if (shallow.int64(0) != root) candidates.emplace_back(shallow.int64(0), shallow.int64(1));
+      }
+    }
     auto alone = keyframe(text);
-    if (!delta) return delta.error();
     if (!alone) return alone.error();
-    if (delta->size() < alone->size()) {
-      base_id = root;
-      depth = 1;
+    frame = std::move(*alone);
+    const auto keyframe_dictionary = dictionary_id;
+    std::optional<std::string> best_base_text;
+    for (const auto& [id, at] : candidates) {
+      auto base_text = self.body_text(id);
+      if (!base_text) return base_text.error();
+      auto delta = compress_body(text, *base_text);
+      if (!delta) return delta.error();
+      if (delta->size() < frame->size()) {
+        frame = std::move(*delta);
+        base_id = id;
+        depth = at + 1;
+        best_base_text = std::move(*base_text);
+      }
+    }
+    if (base_id) {
       dictionary_id.reset();
-      previous.push_back(std::move(*root_text));
-      frame = std::move(*delta);
+      previous.push_back(std::move(*best_base_text));
     } else {
-      frame = std::move(*alone);
+      dictionary_id = keyframe_dictionary;
     }
   } else {
     auto alone = keyframe(text);  // the document's first body
@@ -476,7 +503,7 @@ Expected<std::string> Archive::body_text(std::int64_t body_id) {
 }
 
 Expected<bool> Archive::has_body_dictionary() {
-  sql::Statement get(db_, "SELECT 1 FROM body_dictionaries LIMIT 1");
+  sql::Statement get(db_, "SELECT 1 FROM body_dictionaries WHERE purpose = 'bodies' LIMIT 1");
   return get.step();
 }
 
@@ -498,6 +525,71 @@ Expected<bool> Archive::train_body_dictionary(const std::vector<std::string_view
       .bind(2, static_cast<std::int64_t>(trained->size()))
       .bind_blob(3, *frame);
   if (auto s = add.run(); !s) return s.error();
+  if (auto s = tx.commit(); !s) return s.error();
+  return true;
+}
+
+Expected<bool> Archive::train_record_dictionary() {
+  sql::Transaction tx(db_);
+  if (auto s = tx.begin(); !s) return s.error();
+  {
+    sql::Statement has(db_, "SELECT 1 FROM body_dictionaries WHERE purpose = 'records' LIMIT 1");
+    auto row = has.step();
+    if (!row) return row.error();
+    if (*row) return false;
+  }
+  std::vector<std::pair<std::int64_t, std::string>> records;
+  {
+    sql::Statement get(db_, "SELECT id, json FROM change_records ORDER BY id");
+    for (;;) {
+      auto row = get.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      auto text = change_json_text(get, 1);
+      if (!text) return text.error();
+      records.emplace_back(get.int64(0), std::move(*text));
+    }
+  }
+  if (records.size() < kRecordDictionaryMinSamples) return false;
+  std::vector<std::string_view> samples;
+  std::size_t sampled = 0;
+  for (const auto& [id, text] : records) {
+    if (sampled + text.size() > kDictionarySampleBytes) break;
+    sampled += text.size();
+    samples.emplace_back(text);
+  }
+  auto trained = train_dictionary(samples, kRecordDictionaryBytes);
+  if (!trained) return false;  // nothing shared enough to be worth a dictionary
+  auto frame = compress_body(*trained, "", kRecordCompressionLevel);
+  if (!frame) return frame.error();
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  sql::Statement add(db_,
+                     "INSERT INTO body_dictionaries(created_at, size, data, purpose) "
+                     "VALUES (?, ?, ?, 'records')");
+  add.bind(1, std::string_view(when))
+      .bind(2, static_cast<std::int64_t>(trained->size()))
+      .bind_blob(3, *frame);
+  if (auto s = add.run(); !s) return s.error();
+  // Every record again with it (a record only ever gets smaller: keep the old frame otherwise).
+  sql::Statement old_size(db_, "SELECT length(json) FROM change_records WHERE id = ?");
+  sql::Statement set(db_, "UPDATE change_records SET json = ? WHERE id = ?");
+  for (const auto& [id, text] : records) {
+    auto stored = encode_change_json(db_, text);
+    if (!stored) return stored.error();
+    old_size.bind(1, id);
+    auto row = old_size.step();
+    if (!row) return row.error();
+    const bool smaller = *row && static_cast<std::int64_t>(stored->size()) < old_size.int64(0);
+    old_size.reset();
+    if (!smaller) continue;
+    set.bind_blob(1, *stored).bind(2, id);
+    if (auto s = set.run(); !s) return s.error();
+    set.reset();
+  }
   if (auto s = tx.commit(); !s) return s.error();
   return true;
 }
@@ -554,8 +646,10 @@ constexpr const char* kDocumentColumns =
     "(SELECT count(*) FROM versions v WHERE v.document_id = d.id AND v.verdict IN "
     "('first','change')), "
     "(SELECT count(*) FROM observations o WHERE o.document_id = d.id), "
-    "(SELECT min(seen_at) FROM observations o WHERE o.document_id = d.id), "
-    "(SELECT max(seen_at) FROM observations o WHERE o.document_id = d.id) "
+    "(SELECT CASE WHEN typeof(t) = 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', t, 'unixepoch') "
+    "ELSE t END FROM (SELECT min(seen_at) AS t FROM observations o WHERE o.document_id = d.id)), "
+    "(SELECT CASE WHEN typeof(t) = 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', t, 'unixepoch') "
+    "ELSE t END FROM (SELECT max(seen_at) AS t FROM observations o WHERE o.document_id = d.id)) "
     "FROM documents d JOIN services s ON s.id = d.service_id ";
 
 DocumentInfo read_document_row(const sql::Statement& st) {
@@ -598,7 +692,7 @@ Expected<bool> Archive::has_sighting(const DocumentKey& key, std::string_view se
       "JOIN documents d ON d.id = o.document_id JOIN services s ON s.id = d.service_id "
       "WHERE s.name = ? AND d.terms_type = ? AND d.variant = ? AND o.seen_at = ? "
       "AND b.raw_hash = ? LIMIT 1");
-  get.bind(1, key.service).bind(2, key.terms_type).bind(3, key.variant).bind(4, seen_at);
+  get.bind(1, key.service).bind(2, key.terms_type).bind(3, key.variant).bind_time(4, seen_at);
   get.bind_blob(5, blake2b_256(text));
   return get.step();
 }
@@ -700,8 +794,9 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     // A new version: decide whether it is a meaningful change, against the reference version (the
     // most recently observed version that was not noise).
     const std::string canonical = changes::canonical_text(normalized.text);
-    const std::string meaning_hash = blake2b_256(canonical);
-    const std::string layout_hash = blake2b_256(changes::layout_key(canonical));
+    const std::string meaning_hash = blake2b_256(canonical).substr(0, kMeaningHashBytes);
+    const std::string layout_hash =
+        blake2b_256(changes::layout_key(canonical)).substr(0, kMeaningHashBytes);
     sql::Statement ref(
         db_,
         "SELECT v.id, v.meaning_hash, v.layout_hash, v.body_id, o.url FROM observations o "
@@ -730,18 +825,18 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
       verdict = Verdict::kUnavailable;
     } else if (!ref_id) {
       verdict = Verdict::kFirst;
-    } else if (ref.blob(1) == meaning_hash) {
+    } else if (ref.blob(1).substr(0, kMeaningHashBytes) == meaning_hash) {
       verdict = Verdict::kFormatOnly;
     } else {
       sql::Statement seen(db_,
-                          "SELECT 1 FROM versions WHERE document_id = ? AND meaning_hash = ? AND "
-                          "verdict <> 'unavailable' LIMIT 1");
+                          "SELECT 1 FROM versions WHERE document_id = ? AND "
+                          "substr(meaning_hash, 1, 8) = ? AND verdict <> 'unavailable' LIMIT 1");
       seen.bind(1, document_id).bind_blob(2, meaning_hash);
       auto seen_row = seen.step();
       if (!seen_row) return seen_row.error();
       if (*seen_row) {
         verdict = Verdict::kRevert;
-      } else if (ref.blob(2) == layout_hash) {
+      } else if (ref.blob(2).substr(0, kMeaningHashBytes) == layout_hash) {
         verdict = Verdict::kLayoutOnly;
       } else {
         auto raw = body_text(ref.int64(3));
@@ -803,7 +898,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
           "detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
       add.bind(1, document_id).bind(2, *ref_id).bind(3, result.version_id).bind(4, capture.seen_at);
       add.bind(5, std::int64_t{record.source.changed ? 1 : 0});
-      auto stored = encode_change_json(json.dump());
+      auto stored = encode_change_json(db_, json.dump());
       if (!stored) return stored.error();
       add.bind(6, static_cast<std::int64_t>(record.items.size())).bind_blob(7, *stored);
       if (auto s = add.run(); !s) return s.error();
@@ -818,7 +913,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   observe.bind(1, document_id)
       .bind(2, result.version_id)
       .bind(3, *body_id)
-      .bind(4, capture.seen_at);
+      .bind_time(4, capture.seen_at);
   observe.bind(5, capture.url).bind(6, origin);
   if (auto s = observe.run(); !s) return s.error();
   result.is_new_observation = sqlite3_changes(db_) > 0;
@@ -985,9 +1080,10 @@ Expected<std::optional<StoredChange>> Archive::change_for_version(std::int64_t v
 
 Expected<std::vector<Observation>> Archive::observations(std::int64_t document_id) {
   std::vector<Observation> out;
-  sql::Statement get(db_,
-                     "SELECT id, version_id, body_id, seen_at, url, origin FROM observations "
-                     "WHERE document_id = ? ORDER BY seen_at, id");
+  sql::Statement get(db_, std::string("SELECT o.id, o.version_id, o.body_id, ") +
+                              sql::kObservationTime +
+                              ", o.url, o.origin FROM observations o "
+                              "WHERE o.document_id = ? ORDER BY o.seen_at, o.id");
   get.bind(1, document_id);
   for (;;) {
     auto row = get.step();

@@ -206,6 +206,10 @@ class Archive {
   // samples, or nothing worth a dictionary.
   Expected<bool> train_body_dictionary(const std::vector<std::string_view>& samples);
   Expected<bool> has_body_dictionary();
+  // Once an archive holds kRecordDictionaryMinSamples change records and no record dictionary,
+  // trains one on them and stores every record again with it (body_codec.h); import-ota calls it
+  // when it ends. False: not (yet) worth one, or the archive has one.
+  Expected<bool> train_record_dictionary();
 
   // Runs PRAGMA integrity_check; "ok" or the first problem.
   Expected<std::string> integrity_check();

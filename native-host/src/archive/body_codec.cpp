@@ -86,13 +86,26 @@ Expected<std::string> decompress_record(std::string_view frame, std::string_view
 }
 
 Expected<std::string> train_dictionary(const std::vector<std::string_view>& samples) {
+  return train_dictionary(samples, kDictionaryBytes);
+}
+
+unsigned frame_dictionary_id(std::string_view frame) {
+  return ZSTD_getDictID_fromFrame(frame.data(), frame.size());
+}
+
+unsigned dictionary_id_of(std::string_view content) {
+  return ZDICT_getDictID(content.data(), content.size());
+}
+
+Expected<std::string> train_dictionary(const std::vector<std::string_view>& samples,
+                                       std::size_t bytes) {
   std::string flat;
   std::vector<std::size_t> sizes;
   for (auto s : samples) {
     flat.append(s);
     sizes.push_back(s.size());
   }
-  std::string dict(kDictionaryBytes, '\0');
+  std::string dict(bytes, '\0');
   const std::size_t n = ZDICT_trainFromBuffer(dict.data(), dict.size(), flat.data(), sizes.data(),
                                               static_cast<unsigned>(sizes.size()));
   if (ZDICT_isError(n)) {
@@ -117,8 +130,10 @@ struct BodyDictionary::Handles {
 
 BodyDictionary::~BodyDictionary() = default;
 
-Expected<std::unique_ptr<BodyDictionary>> BodyDictionary::load(const std::string& content) {
+Expected<std::unique_ptr<BodyDictionary>> BodyDictionary::load(const std::string& content,
+                                                               Use use) {
   std::unique_ptr<BodyDictionary> d(new BodyDictionary());
+  d->use_ = use;
   d->handles_ = std::make_unique<Handles>();
   d->handles_->content = content;
   d->handles_->ddict = ZSTD_createDDict(content.data(), content.size());
@@ -132,9 +147,9 @@ Expected<std::unique_ptr<BodyDictionary>> BodyDictionary::load(const std::string
 Expected<std::string> BodyDictionary::compress(std::string_view text) const {
   thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
   if (!cctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
+  const int level = use_ == Use::kRecords ? kRecordCompressionLevel : kKeyframeCompressionLevel;
   if (handles_->cdict == nullptr) {
-    handles_->cdict = ZSTD_createCDict(handles_->content.data(), handles_->content.size(),
-                                       kKeyframeCompressionLevel);
+    handles_->cdict = ZSTD_createCDict(handles_->content.data(), handles_->content.size(), level);
     if (handles_->cdict == nullptr) {
       return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                          {{"detail", "a stored zstd dictionary is not usable"}});
@@ -142,10 +157,10 @@ Expected<std::string> BodyDictionary::compress(std::string_view text) const {
   }
   ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_refCDict(cctx.get(), handles_->cdict);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kKeyframeCompressionLevel);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
-  // The row names its dictionary; the frame need not.
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, 0);
+  // A body row names its dictionary; a record's frame does (4 bytes).
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, use_ == Use::kRecords ? 1 : 0);
   std::string out(ZSTD_compressBound(text.size()), '\0');
   const std::size_t n =
       ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <zstd.h>
 
 #include "archive/body_codec.h"
 #include "archive/sql.h"
@@ -274,13 +275,67 @@ Expected<std::vector<engine::Finding>> load_findings(
   return out;
 }
 
+namespace {
+
+// Record dictionaries by their zstd id, per thread: the id is derived from the dictionary's
+// content, so one id is one dictionary whichever archive holds it. `want` 0: the archive's newest.
+Expected<const BodyDictionary*> record_dictionary(sqlite3* db, unsigned want) {
+  thread_local std::map<unsigned, std::unique_ptr<BodyDictionary>> loaded;
+  if (want != 0) {
+    if (auto it = loaded.find(want); it != loaded.end()) return it->second.get();
+  }
+  sql::Statement get(
+      db, "SELECT size, data FROM body_dictionaries WHERE purpose = 'records' ORDER BY id DESC");
+  for (;;) {
+    auto row = get.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    auto content = decompress_body(get.blob(1), "", static_cast<std::size_t>(get.int64(0)));
+    if (!content) return content.error();
+    const unsigned id = dictionary_id_of(*content);
+    if (want == 0 || id == want) {
+      auto& slot = loaded[id];
+      if (!slot) {
+        auto d = BodyDictionary::load(*content, BodyDictionary::Use::kRecords);
+        if (!d) return d.error();
+        slot = std::move(*d);
+      }
+      return slot.get();
+    }
+  }
+  if (want == 0) return static_cast<const BodyDictionary*>(nullptr);
+  return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                     {{"detail", "a change record names a dictionary the archive does not have"}});
+}
+
+}  // namespace
+
 Expected<std::string> encode_change_json(std::string_view json) {
   return compress_body(json, "", kRecordCompressionLevel);
 }
 
+Expected<std::string> encode_change_json(sqlite3* db, std::string_view json) {
+  auto dictionary = record_dictionary(db, 0);
+  if (!dictionary) return dictionary.error();
+  if (*dictionary == nullptr) return encode_change_json(json);
+  return (*dictionary)->compress(json);
+}
+
 Expected<std::string> change_json_text(const sql::Statement& st, int column) {
   if (!st.is_blob(column)) return st.text(column);
-  auto text = decompress_record(st.blob(column));
+  const std::string frame = st.blob(column);
+  if (const unsigned id = frame_dictionary_id(frame); id != 0) {
+    auto dictionary = record_dictionary(st.db(), id);
+    if (!dictionary) return dictionary.error();
+    const unsigned long long claimed = ZSTD_getFrameContentSize(frame.data(), frame.size());
+    if (claimed == ZSTD_CONTENTSIZE_ERROR || claimed == ZSTD_CONTENTSIZE_UNKNOWN ||
+        claimed > kMaxRecordBytes) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "a change record does not decompress"}});
+    }
+    return (*dictionary)->decompress(frame, static_cast<std::size_t>(claimed));
+  }
+  auto text = decompress_record(frame);
   if (!text) {
     return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                        {{"detail", "a change record does not decompress"}});

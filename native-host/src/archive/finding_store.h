@@ -79,6 +79,8 @@ inline constexpr const char* kFindingCountSql =
 // Change records (migration 6): change_records.json holds the record's JSON as a zstd frame (a
 // BLOB, ~0.4 of the text on the OTA corpus); rows written before it hold the text itself.
 Expected<std::string> encode_change_json(std::string_view json);
+// The same with the archive's newest change-record dictionary (migration 9), if it has one.
+Expected<std::string> encode_change_json(sqlite3* db, std::string_view json);
 // The JSON text of column `column` of a row of change_records, either form.
 Expected<std::string> change_json_text(const sql::Statement& st, int column);
 

@@ -355,6 +355,7 @@ Expected<ImportStats> import_ota(Archive& archive, const fs::path& source,
         options.progress(stats.files, total, entry.service + "/" + entry.terms_type);
     }
   }
+  if (auto trained = archive.train_record_dictionary(); !trained) return trained.error();
   return stats;
 }
 

@@ -1,5 +1,7 @@
 #include "archive/sql.h"
 
+#include <ctime>
+
 #include "common/limits.h"
 
 namespace cw::archive::sql {
@@ -35,6 +37,46 @@ Statement& Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text64(stmt_, index, text.data() != nullptr ? text.data() : "", text.size(),
                       SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
+}
+
+std::optional<std::int64_t> canonical_seconds(std::string_view iso) {
+  if (iso.size() != 20 || iso[4] != '-' || iso[7] != '-' || iso[10] != 'T' || iso[13] != ':' ||
+      iso[16] != ':' || iso[19] != 'Z')
+    return std::nullopt;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+    if (iso[i] < '0' || iso[i] > '9') return std::nullopt;
+  }
+  auto num = [&](std::size_t at, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (iso[i] - '0');
+    return v;
+  };
+  std::tm t{};
+  t.tm_year = num(0, 4) - 1900;
+  t.tm_mon = num(5, 2) - 1;
+  t.tm_mday = num(8, 2);
+  t.tm_hour = num(11, 2);
+  t.tm_min = num(14, 2);
+  t.tm_sec = num(17, 2);
+  const std::time_t secs = timegm(&t);
+  // Out-of-range fields (Feb 30, 24:00:00) normalise to another day: such a text stays a text.
+  std::tm back{};
+  if (gmtime_r(&secs, &back) == nullptr) return std::nullopt;
+  char out[32];
+  if (std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &back) != 20) return std::nullopt;
+  if (iso != std::string_view(out, 20)) return std::nullopt;
+  return static_cast<std::int64_t>(secs);
+}
+
+std::string time_text(std::string_view e) {
+  const std::string x(e);
+  return "(CASE WHEN typeof(" + x + ") = 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', " + x +
+         ", 'unixepoch') ELSE " + x + " END)";
+}
+
+Statement& Statement::bind_time(int index, std::string_view iso) {
+  if (auto secs = canonical_seconds(iso)) return bind(index, *secs);
+  return bind(index, iso);
 }
 
 Statement& Statement::bind_blob(int index, std::string_view bytes) {

@@ -23,11 +23,16 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
 
   [[nodiscard]] bool prepared() const { return stmt_ != nullptr; }
+  [[nodiscard]] sqlite3* db() const { return db_; }
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
   Statement& bind(int index, const std::optional<std::int64_t>& value);
+  // An observation time (migration 8): Unix seconds when `iso` is the canonical
+  // "YYYY-MM-DDTHH:MM:SSZ" form, which kObservationTime reads back as the same text; otherwise
+  // the text itself.
+  Statement& bind_time(int index, std::string_view iso);
 
   // SQLITE_ROW: true; SQLITE_DONE: false; anything else: Error.
   Expected<bool> step();
@@ -47,6 +52,15 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
 };
+
+// observations.seen_at as its ISO text, whichever form the row stores (o is the table's alias).
+inline constexpr const char* kObservationTime =
+    "(CASE WHEN typeof(o.seen_at) = 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', o.seen_at, "
+    "'unixepoch') ELSE o.seen_at END)";
+// The same for an expression `e` (e.g. min(o.seen_at)).
+std::string time_text(std::string_view e);
+// Unix seconds of a canonical "YYYY-MM-DDTHH:MM:SSZ" text that reads back identically.
+std::optional<std::int64_t> canonical_seconds(std::string_view iso);
 
 // Runs SQL with no results (several statements allowed).
 Status exec(sqlite3* db, std::string_view sql);

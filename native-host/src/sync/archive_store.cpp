@@ -187,9 +187,10 @@ Status ArchiveStore::list_records(
   }
   {
     archive::sql::Statement st(
-        db,
-        "SELECT o.id, o.version_id, b.raw_hash, o.seen_at, o.url FROM observations o"
-        " JOIN bodies b ON b.id = o.body_id WHERE o.id > ? ORDER BY o.document_id, o.id");
+        db, std::string("SELECT o.id, o.version_id, b.raw_hash, ") +
+                archive::sql::kObservationTime +
+                ", o.url FROM observations o"
+                " JOIN bodies b ON b.id = o.body_id WHERE o.id > ? ORDER BY o.document_id, o.id");
     st.bind(1, floor_observations_);
     max_observations_ = floor_observations_;
     for (;;) {
@@ -384,9 +385,12 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
   if (kind == RecordKind::kObservation) {
     auto it = observations_.find(id);
     if (it == observations_.end()) return not_found();
-    auto use_st =
-        use("SELECT o.version_id, o.body_id, o.seen_at, o.url, v.body_id FROM observations o"
-            " JOIN versions v ON v.id = o.version_id WHERE o.id = ?");
+    // A static: use() keys its statements by the text, which must outlive the store.
+    static const std::string kSql = std::string("SELECT o.version_id, o.body_id, ") +
+                                    archive::sql::kObservationTime +
+                                    ", o.url, v.body_id FROM observations o"
+                                    " JOIN versions v ON v.id = o.version_id WHERE o.id = ?";
+    auto use_st = use(kSql.c_str());
     auto& st = *use_st;
     st.bind(1, it->second);
     auto row = st.step();
@@ -675,7 +679,7 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
             " detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
     auto& add = *use_add;
     add.bind(1, *doc).bind(2, from).bind(3, version_row).bind(4, *detected);
-    auto stored = archive::encode_change_json(*json);
+    auto stored = archive::encode_change_json(db, *json);
     if (!stored) return stored.error();
     add.bind(5, *source_changed).bind(6, *items).bind_blob(7, *stored);
     if (auto s = add.run(); !s) return invalid("change record refused: " + s.error().message);
@@ -715,7 +719,8 @@ Expected<bool> ArchiveStore::apply_observation(const Record& r) {
     auto ins =
         use("INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at,"
             " url, origin) VALUES (?, ?, ?, ?, ?, 'sync')");
-    ins->bind(1, document_id).bind(2, **local).bind(3, body_id).bind(4, *seen_at).bind(5, *url);
+    ins->bind(1, document_id).bind(2, **local).bind(3, body_id).bind_time(4, *seen_at);
+    ins->bind(5, *url);
     if (auto s = ins->run(); !s) return s.error();
   }
   if (sqlite3_changes(db) == 0) return false;
@@ -899,10 +904,10 @@ Expected<std::string> archive_content_summary(sqlite3* db) {
     }
   }
   {
-    archive::sql::Statement st(
-        db,
-        "SELECT o.version_id, b.raw_hash, o.seen_at, o.url FROM observations o"
-        " JOIN bodies b ON b.id = o.body_id");
+    archive::sql::Statement st(db, std::string("SELECT o.version_id, b.raw_hash, ") +
+                                       archive::sql::kObservationTime +
+                                       ", o.url FROM observations o"
+                                       " JOIN bodies b ON b.id = o.body_id");
     for (;;) {
       auto row = st.step();
       if (!row) return row.error();

@@ -1,7 +1,9 @@
-// Compact storage (schema migrations 5 and 6): packed findings with the rule text stored once and
+// Compact storage (schema migrations 5 to 9): packed findings with the rule text stored once and
 // quotes read back from the body, compressed against the previous version's findings; change
 // records compressed; bodies whose prefix is several texts back along their chain.
 #define BOOST_TEST_MODULE archive_storage
+#include <algorithm>
+
 #include <boost/test/unit_test.hpp>
 #include <sqlite3.h>
 
@@ -9,6 +11,7 @@
 #include "archive/body_codec.h"
 #include "archive/finding_store.h"
 #include "archive/schema.h"
+#include "archive/sql.h"
 #include "test_support.h"
 
 using cw::archive::Archive;
@@ -408,4 +411,130 @@ BOOST_AUTO_TEST_CASE(keyframes_use_a_trained_dictionary_and_read_back_from_a_col
   BOOST_TEST(scalar(db, "SELECT max(length(data)) FROM bodies") <
              static_cast<std::int64_t>(alone.size()) * 3 / 4);
   BOOST_TEST(scalar(db, "PRAGMA page_size") == cw::archive::kPageSize);
+}
+
+BOOST_AUTO_TEST_CASE(observation_times_are_stored_as_seconds_and_read_back_as_recorded) {
+  cw::test::TempDir dir;
+  const auto path = dir.path() / "a.sqlite3";
+  auto archive = open_ok(path);
+  // The canonical form becomes Unix seconds (migration 8); any other text is kept as it is.
+  const std::vector<std::string> times = {"2025-11-19T18:09:52Z", "2025-11-19T18:09:53.250Z",
+                                          "2025-02-30T07:00:02Z", "2024-02-29T23:59:59Z"};
+  for (const auto& t : times) BOOST_REQUIRE(archive->record(capture(kText, t)).ok());
+  BOOST_TEST(cw::archive::sql::canonical_seconds("2025-11-19T18:09:52Z").value() == 1763575792);
+  BOOST_TEST(!cw::archive::sql::canonical_seconds("2025-02-30T07:00:02Z").has_value());
+  BOOST_TEST(!cw::archive::sql::canonical_seconds("2025-11-19 18:09:52Z").has_value());
+  archive.reset();
+  auto cold = open_ok(path);
+  sqlite3* db = cold->handle();
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM observations WHERE typeof(seen_at) = 'integer'") ==
+             2);
+  auto docs = cold->documents();
+  BOOST_REQUIRE(docs.ok());
+  BOOST_REQUIRE(docs->size() == 1U);
+  auto obs = cold->observations((*docs)[0].id);
+  BOOST_REQUIRE(obs.ok());
+  std::vector<std::string> seen;
+  for (const auto& o : *obs) seen.push_back(o.seen_at);
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::string> expected = times;
+  std::sort(expected.begin(), expected.end());
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+  BOOST_TEST((*docs)[0].first_seen == "2024-02-29T23:59:59Z");
+  for (const auto& t : times) {
+    BOOST_TEST(cold->has_sighting({"Storage AI", "", "Terms of Service", ""}, t, kText).value());
+    // The same sighting again adds nothing.
+    auto again = cold->record(capture(kText, t));
+    BOOST_REQUIRE(again.ok());
+    BOOST_TEST(!again->is_new_observation);
+  }
+  BOOST_TEST(
+      !cold->has_sighting({"Storage AI", "", "Terms of Service", ""}, "2025-11-19T18:09:54Z", kText)
+           .value());
+}
+
+BOOST_AUTO_TEST_CASE(change_records_get_a_trained_dictionary_and_read_back_the_same) {
+  cw::test::TempDir dir;
+  const auto path = dir.path() / "a.sqlite3";
+  auto archive = open_ok(path);
+  std::string text = kText;
+  std::vector<std::int64_t> versions;
+  auto add_version = [&](int i) {
+    // A new clause each time, and a different old one dropped every few: every version is a
+    // meaningful change with its own record.
+    text += "\n\nClause " + std::to_string(i) + ": we keep records for " + std::to_string(i * 3) +
+            " days and may share them with partner number " + std::to_string(i * 7) + ".";
+    char when[32];
+    std::snprintf(when, sizeof when, "2025-03-%02dT%02d:00:00Z", 1 + i / 24, i % 24);
+    auto r = archive->record(capture(text, when));
+    BOOST_REQUIRE(r.ok());
+    BOOST_REQUIRE(r->change_id.has_value());
+    versions.push_back(r->version_id);
+  };
+  BOOST_REQUIRE(archive->record(capture(text, "2025-02-01T00:00:00Z")).ok());  // the first
+  for (int i = 0; i < 8; ++i) add_version(i);
+  BOOST_TEST(!archive->train_record_dictionary().value());  // too few records
+  for (int i = 8; i < 90; ++i) add_version(i);
+  auto before = archive->changes({"", "", std::nullopt, 0, 1000});
+  BOOST_REQUIRE(before.ok());
+  BOOST_REQUIRE(before->changes.size() == 90U);
+  sqlite3* db = archive->handle();
+  const auto size_before = scalar(db, "SELECT sum(length(json)) FROM change_records");
+  BOOST_REQUIRE(archive->train_record_dictionary().value());
+  BOOST_TEST(!archive->train_record_dictionary().value());  // one is enough
+  // A record dictionary is not a keyframe dictionary.
+  BOOST_TEST(!archive->has_body_dictionary().value());
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM body_dictionaries WHERE purpose = 'records'") == 1);
+  const auto size_after = scalar(db, "SELECT sum(length(json)) FROM change_records");
+  BOOST_TEST(size_after < size_before / 2);
+  add_version(90);  // written with the dictionary
+  archive.reset();
+  auto cold = open_ok(path);
+  auto after = cold->changes({"", "", std::nullopt, 0, 1000});
+  BOOST_REQUIRE(after.ok());
+  BOOST_REQUIRE(after->changes.size() == 91U);
+  for (std::size_t i = 0; i < before->changes.size(); ++i) {
+    BOOST_TEST(after->changes[i + 1].to_json().dump() == before->changes[i].to_json().dump());
+  }
+  auto newest = cold->change_for_version(versions.back());
+  BOOST_REQUIRE(newest.ok());
+  BOOST_REQUIRE(newest->has_value());
+  BOOST_TEST((*newest)->record.is_object());
+  BOOST_TEST(scalar(cold->handle(), "SELECT length(json) FROM change_records ORDER BY id DESC") <
+             scalar(cold->handle(), "SELECT length(json) FROM change_records ORDER BY id") + 40);
+}
+
+BOOST_AUTO_TEST_CASE(a_drifting_document_restarts_its_chain_on_recent_text) {
+  cw::test::TempDir dir;
+  const auto path = dir.path() / "a.sqlite3";
+  auto archive = open_ok(path);
+  std::string text;
+  for (int i = 0; i < 40; ++i)
+    text += "Opening clause " + std::to_string(i) + " about what the provider keeps.\n\n";
+  std::vector<std::pair<std::int64_t, std::string>> recorded;
+  for (int i = 0; i < 200; ++i) {
+    // Each version rewrites one clause for good: after 100 versions little of the first is left.
+    const std::string from = "Opening clause " + std::to_string(i % 40) + " ";
+    if (auto at = text.find(from); at != std::string::npos)
+      text.replace(at, from.size(),
+                   "Rewritten clause " + std::to_string(i) + " (v" + std::to_string(i * 13) + ") ");
+    text += "Added clause " + std::to_string(i) + ": notice of " + std::to_string(i % 29 + 1) +
+            " days.\n\n";
+    char when[32];
+    std::snprintf(when, sizeof when, "2025-04-%02dT%02d:00:00Z", 1 + i / 24, i % 24);
+    auto r = archive->record(capture(text, when));
+    BOOST_REQUIRE(r.ok());
+    recorded.emplace_back(r->version_id, text);
+  }
+  archive.reset();
+  auto cold = open_ok(path);
+  for (const auto& [id, t] : recorded) BOOST_TEST(cold->version_text(id).value() == t);
+  sqlite3* db = cold->handle();
+  BOOST_TEST(scalar(db, "SELECT max(depth) FROM bodies") < cw::archive::kKeyframeInterval);
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM bodies WHERE base_id IS NULL") == 1);
+  // Some restart builds on an earlier restart (or the bodies just after one), not the keyframe.
+  BOOST_TEST(scalar(db,
+                    "SELECT count(*) FROM bodies b JOIN bodies p ON p.id = b.base_id WHERE "
+                    "p.depth >= 1 AND b.id <> (SELECT min(id) FROM bodies x WHERE x.id > p.id)") >
+             0);
 }
