@@ -15,10 +15,71 @@ constexpr std::size_t kMaxClause = 512;  // literals of one OR-clause
 
 using Clause = std::vector<std::string>;  // sorted, unique
 
+// Inside a literal while it is read: "no word character on this side" (from \b next to a word
+// character, or \s after one). In a clause only short literals keep it, on both ends, as
+// "\x01us\x01": a whole word, checked by the automaton at the match (see LiteralPrefilter).
+// normalize() turns control characters into spaces, so the byte never occurs in the text.
+constexpr char kWordEdge = '\x01';
+
+bool is_word_byte(char c) {  // RE2's \w and \b: ASCII only
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+std::size_t core_size(const std::string& literal) {
+  return literal.size() -
+         static_cast<std::size_t>(std::count(literal.begin(), literal.end(), kWordEdge));
+}
+
+// The literal as a clause holds it: without edge marks when it is long enough to filter on
+// (`min_len`), as a whole word when it is shorter but at least `min_word_len` and bounded on both
+// sides; nullopt when it is of no use.
+std::optional<std::string> usable_literal(const std::string& s, std::size_t min_len,
+                                          std::size_t min_word_len) {
+  std::size_t b = 0;
+  std::size_t e = s.size();
+  bool before = false;
+  bool after = false;
+  while (b < e && s[b] == kWordEdge) {
+    before = true;
+    ++b;
+  }
+  while (e > b && s[e - 1] == kWordEdge) {
+    after = true;
+    --e;
+  }
+  std::string core;
+  core.reserve(e - b);
+  for (std::size_t i = b; i < e; ++i) {
+    if (s[i] != kWordEdge) core += s[i];  // an edge inside asserts nothing the core lacks
+  }
+  if (core.size() >= min_len) return core;
+  if (core.size() < std::max<std::size_t>(min_word_len, 1) || !before || !after ||
+      !is_word_byte(core.front()) || !is_word_byte(core.back())) {
+    return std::nullopt;
+  }
+  return std::string(1, kWordEdge) + core + kWordEdge;
+}
+
+std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::size_t min_len,
+                                    std::size_t min_word_len) {
+  if (set.empty() || set.size() > kMaxClause) return std::nullopt;
+  Clause clause;
+  clause.reserve(set.size());
+  for (const auto& s : set) {
+    auto literal = usable_literal(s, min_len, min_word_len);
+    if (!literal) return std::nullopt;
+    clause.push_back(std::move(*literal));
+  }
+  std::sort(clause.begin(), clause.end());
+  clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
+  return clause;
+}
+
 // What is known about the strings a piece of pattern matches. `exact`: the piece matches exactly
 // the (lower-cased) strings of `set`. Otherwise every match contains one literal of each clause.
 struct Info {
   bool exact = false;
+  bool starts_nonword = false;  // every match starts with a non-word character (\s, \W)
   std::vector<std::string> set;
   std::vector<Clause> clauses;
 
@@ -48,7 +109,8 @@ bool is_ascii_punct(char c) {
 // gets no clauses). Case flags are irrelevant: literals and text are both lower-cased.
 class Reader {
  public:
-  Reader(std::string_view pattern, std::size_t min_len) : p_(pattern), min_len_(min_len) {}
+  Reader(std::string_view pattern, std::size_t min_len, std::size_t min_word_len)
+      : p_(pattern), min_len_(min_len), min_word_len_(min_word_len) {}
 
   std::optional<Info> read() {
     Info info = alternation();
@@ -67,11 +129,7 @@ class Reader {
   }
 
   std::optional<Clause> clause_of_set(const std::vector<std::string>& set) const {
-    if (set.empty() || set.size() > kMaxClause) return std::nullopt;
-    for (const auto& s : set) {
-      if (s.size() < min_len_) return std::nullopt;
-    }
-    return set;
+    return engine::clause_of_set(set, min_len_, min_word_len_);
   }
   std::vector<Clause> clauses_of(const Info& info) const {
     if (!info.exact) return info.clauses;
@@ -83,7 +141,7 @@ class Reader {
     std::optional<Clause> best;
     auto shortest = [](const Clause& c) {
       std::size_t n = kMaxLiteral;
-      for (const auto& s : c) n = std::min(n, s.size());
+      for (const auto& s : c) n = std::min(n, core_size(s));
       return n;
     };
     for (auto& clause : clauses_of(info)) {
@@ -159,6 +217,11 @@ class Reader {
           run = item.set;
         }
       } else {
+        if (item.starts_nonword) {
+          for (auto& literal : run) {
+            if (!literal.empty() && is_word_byte(literal.back())) literal += kWordEdge;
+          }
+        }
         flush();
         clauses.insert(clauses.end(), item.clauses.begin(), item.clauses.end());
       }
@@ -241,6 +304,7 @@ class Reader {
     if (min == 1 && max == 1 && !unbounded) return info;
     Info out;
     out.clauses = clauses_of(info);
+    out.starts_nonword = info.starts_nonword;
     return out;
   }
 
@@ -420,7 +484,7 @@ class Reader {
         ++at_;
         const auto hi = class_char();
         if (failed_) break;
-        if (!lo || !hi || *hi < *lo || *hi - *lo > 8) {
+        if (!lo || !hi || *hi < *lo || *hi - *lo > 9) {
           wide = true;
           continue;
         }
@@ -436,7 +500,7 @@ class Reader {
     if (failed_) return Info::unknown();
     if (negated || wide) return Info::unknown();
     Info info = Info::strings(std::move(chars));
-    if (info.set.size() > 6) return Info::unknown();
+    if (info.set.size() > 10) return Info::unknown();  // [0-9] still spelled out
     return info;
   }
 
@@ -445,16 +509,21 @@ class Reader {
     at_ += 2;
     switch (e) {
       case 'b':
+        return Info::strings({std::string(1, kWordEdge)});
       case 'B':
       case 'A':
       case 'z':
         return Info::empty();
+      case 's':
+      case 'W': {
+        Info info;
+        info.starts_nonword = true;
+        return info;
+      }
       case 'd':
       case 'D':
-      case 's':
       case 'S':
       case 'w':
-      case 'W':
       case 'C':
         return Info::unknown();
       case 'p':
@@ -487,21 +556,24 @@ class Reader {
 
   std::string_view p_;
   std::size_t min_len_;
+  std::size_t min_word_len_;
   std::size_t at_ = 0;
   bool failed_ = false;
 };
 
 }  // namespace
 
-RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len) {
+RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len,
+                                   std::size_t min_word_len) {
   RequiredLiterals out;
-  Reader reader(pattern, std::max<std::size_t>(min_len, 1));
+  min_len = std::max<std::size_t>(min_len, 1);
+  Reader reader(pattern, min_len, min_word_len);
   auto info = reader.read();
   if (!info) return out;
   if (info->exact) {
-    bool long_enough = !info->set.empty();
-    for (const auto& s : info->set) long_enough = long_enough && s.size() >= min_len;
-    if (long_enough) out.clauses.push_back(info->set);
+    if (auto clause = clause_of_set(info->set, min_len, min_word_len)) {
+      out.clauses.push_back(std::move(*clause));
+    }
     return out;
   }
   out.clauses = std::move(info->clauses);
@@ -542,9 +614,22 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     literal_clause_begin_.push_back(static_cast<std::uint32_t>(literal_clauses_.size()));
   }
 
+  // Whole words ("\x01us\x01") are looked for as their core, checked at the match.
+  word_length_.assign(literal_ids.size(), 0);
+  std::vector<std::pair<std::string, std::uint32_t>> cores;
+  cores.reserve(literal_ids.size());
+  for (const auto& [literal, id] : literal_ids) {
+    if (literal.size() > 2 && literal.front() == kWordEdge && literal.back() == kWordEdge) {
+      cores.emplace_back(literal.substr(1, literal.size() - 2), id);
+      word_length_[id] = static_cast<std::uint8_t>(literal.size() - 2);
+    } else {
+      cores.emplace_back(literal, id);
+    }
+  }
+
   // Byte classes: each byte used by a literal gets its own class (upper case shares the lower
   // case one); every other byte is class 0 and leads back towards the root.
-  for (const auto& [literal, id] : literal_ids) {
+  for (const auto& [literal, id] : cores) {
     for (char c : literal) {
       const auto b = static_cast<unsigned char>(c);
       if (byte_class_[b] == 0) byte_class_[b] = static_cast<std::uint8_t>(classes_++);
@@ -556,7 +641,7 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   // Trie.
   std::vector<std::int32_t> go(classes_, -1);  // state 0 = root
   std::vector<std::vector<std::uint32_t>> out(1);
-  for (const auto& [literal, id] : literal_ids) {
+  for (const auto& [literal, id] : cores) {
     std::size_t state = 0;
     for (char c : literal) {
       const std::size_t k = byte_class_[static_cast<unsigned char>(c)];
@@ -654,6 +739,11 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
   const std::uint8_t* klass = byte_class_.data();
   const std::size_t classes = classes_;
   std::int32_t state = 0;  // an offset into the table: state number * classes
+  bool folded = false;     // a multi-byte character was read as one letter: lengths do not add up
+  // Is there a word character at byte `at` (none outside the text)?
+  auto word_at = [&](std::size_t at) {
+    return at < size && is_word_byte(static_cast<char>(bytes[at]));
+  };
   for (std::size_t i = 0; i < size; ++i) {
     unsigned char b = bytes[i];
     // Case-insensitive RE2 also matches KELVIN SIGN for 'k' and LONG S for 's': fold them here.
@@ -661,9 +751,11 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
       if (b == 0xE2 && i + 2 < size && bytes[i + 1] == 0x84 && bytes[i + 2] == 0xAA) {
         b = 'k';
         i += 2;
+        folded = true;
       } else if (b == 0xC5 && i + 1 < size && bytes[i + 1] == 0xBF) {
         b = 's';
         i += 1;
+        folded = true;
       }
     }
     state = table[static_cast<std::size_t>(state) + klass[b]];
@@ -671,6 +763,11 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
       const std::size_t s = static_cast<std::size_t>(state) / classes;
       for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
         const std::uint32_t literal = outputs_[k];
+        if (const std::size_t length = word_length_[literal]; length != 0 && !folded) {
+          // A whole word: no word character right after it, nor right before it. (After a
+          // folded character the start is not known; the word is then let through.)
+          if (word_at(i + 1) || (i + 1 > length && word_at(i - length))) continue;
+        }
         if (!seen[literal]) {
           seen[literal] = 1;
           found.push_back(literal);

@@ -26,8 +26,12 @@ struct RequiredLiterals {
 };
 
 // `min_len`: a literal shorter than this is not worth filtering on (it occurs nearly everywhere),
-// so a clause that would need one is dropped.
-RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len = 3);
+// so a clause that would need one is dropped, unless the literal is a whole word of at least
+// `min_word_len` bytes (word boundaries on both sides: `\b(us|uk)\b`, `\b(1[2-9])\s`). Such a
+// literal is written "\x01us\x01" and found only where the text has no word character
+// (RE2's ASCII \w) on either side.
+RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len = 3,
+                                   std::size_t min_word_len = 2);
 
 class LiteralPrefilter {
  public:
@@ -48,6 +52,8 @@ class LiteralPrefilter {
   std::vector<std::int32_t> transitions_;
   std::vector<std::uint32_t> output_begin_;  // per state, into outputs_ (size states + 1)
   std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
+  // Whole-word literals: their length (0 for the others), checked against the text around them.
+  std::vector<std::uint8_t> word_length_;
   // Literal -> the clauses it satisfies; clause -> its pattern; pattern -> its clause count.
   std::vector<std::uint32_t> literal_clause_begin_;
   std::vector<std::uint32_t> literal_clauses_;

@@ -39,12 +39,48 @@ BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
   BOOST_TEST((required_literals("\\x41bc\\x{2e}").clauses == Clauses{{"abc."}}));
   BOOST_TEST((required_literals("smile\\x{263a}").clauses == Clauses{{"smile"}}));
   BOOST_TEST(required_literals("bad\\xZZ").clauses.empty());
-  // Short literals are not worth filtering on.
-  BOOST_TEST(required_literals("(?i)\\bus\\b").clauses.empty());
+  // Short literals are not worth filtering on, unless they are whole words (\b or \s around).
+  BOOST_TEST(required_literals("(?i)us").clauses.empty());
+  BOOST_TEST(required_literals("(?i)\\bus").clauses.empty());
+  BOOST_TEST((required_literals("(?i)\\bus\\b").clauses == Clauses{{"\x01us\x01"}}));
+  BOOST_TEST(
+      (required_literals("(?i)\\b(1[2-4]|thirteen)\\s+years").clauses == Clauses{{"\x01"
+                                                                                  "12\x01",
+                                                                                  "\x01"
+                                                                                  "13\x01",
+                                                                                  "\x01"
+                                                                                  "14\x01",
+                                                                                  "thirteen"},
+                                                                                 {"years"}}));
+  BOOST_TEST((required_literals("(?i)\\bus\\b", 3, 3).clauses.empty()));
+  // \b next to a non-word character says nothing about that side.
+  BOOST_TEST(required_literals("\\b\\$5\\b").clauses.empty());
   // What the reader does not know contributes nothing (never a wrong requirement).
   BOOST_TEST(required_literals("\\Qa.b\\E").clauses.empty());
   BOOST_TEST(required_literals("(unclosed").clauses.empty());
   BOOST_TEST((required_literals("[|(]{2}pipe|x").clauses.empty()));
+}
+
+BOOST_AUTO_TEST_CASE(whole_word_literals) {
+  LiteralPrefilter filter({required_literals("(?i)\\b(us|uk)\\b\\s+law"),
+                           required_literals("(?i)\\b(1[2-4])\\s+years")});
+  std::vector<int> hits;
+  filter.candidates("US law applies", &hits);
+  BOOST_TEST(hits == std::vector<int>({0}), boost::test_tools::per_element());
+  hits.clear();
+  filter.candidates("use of law", &hits);  // "us" inside a word
+  BOOST_TEST(hits.empty());
+  filter.candidates("bus law; 120 years", &hits);
+  BOOST_TEST(hits.empty());
+  filter.candidates("(uk) law, _12 years", &hits);
+  BOOST_TEST(hits == std::vector<int>({0}), boost::test_tools::per_element());
+  hits.clear();
+  filter.candidates("aged 13 years", &hits);
+  BOOST_TEST(hits == std::vector<int>({1}), boost::test_tools::per_element());
+  hits.clear();
+  filter.candidates("13", &hits);  // the word at both ends of the text
+  filter.candidates("us", &hits);
+  BOOST_TEST(hits.empty());  // a clause is still missing
 }
 
 BOOST_AUTO_TEST_CASE(candidates_need_every_clause) {
@@ -69,9 +105,9 @@ namespace {
 // Random patterns over a small alphabet, so matches and near-misses are frequent.
 std::string random_pattern(std::mt19937& rng, int depth = 0) {
   static const std::vector<std::string> atoms{
-      "a",       "b", "ab",   "abc",  "ba",       "c",      "\\bab",  "\\s",
-      "\\w",     ".", "[ab]", "[^a]", "[a-c]",    "\\.",    "x y",    "(?i)B",
-      "(?i:ca)", "^", "$",    "\\d",  "[.\\x1f]", "\\x61b", "\\x{43}"};
+      "a", "b",    "ab",       "abc",    "ba",      "c",   "\\bab", "\\s",     "\\w",
+      ".", "[ab]", "[^a]",     "[a-c]",  "\\.",     "x y", "(?i)B", "(?i:ca)", "^",
+      "$", "\\d",  "[.\\x1f]", "\\x61b", "\\x{43}", "\\b", "\\s+",  "\\W"};
   std::string out;
   const int parts = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < parts; ++i) {
@@ -96,7 +132,7 @@ std::string random_pattern(std::mt19937& rng, int depth = 0) {
 }
 
 std::string random_text(std::mt19937& rng) {
-  static const std::string alphabet = std::string("aAbBcC xy.1") + '\x1f';
+  static const std::string alphabet = std::string("aAbBcC xy.1_,") + '\x1f';
   std::string out;
   const std::size_t size = rng() % 16;
   for (std::size_t i = 0; i < size; ++i) out += alphabet[rng() % alphabet.size()];
@@ -106,8 +142,9 @@ std::string random_text(std::mt19937& rng) {
 }  // namespace
 
 // The one property that matters: whenever RE2 finds a pattern, the prefilter lets it through.
-BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
-  std::mt19937 rng(20261125);
+// Run with plain literals of 2+ bytes, and with 3+ bytes or whole words of 1+ (word checks).
+static void never_loses_a_match(std::size_t min_len, std::size_t min_word_len) {
+  std::mt19937 rng(20261125 + static_cast<unsigned>(min_len));
   std::size_t checked = 0;
   std::size_t filtered_out = 0;
   for (int round = 0; round < 200; ++round) {
@@ -118,7 +155,7 @@ BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
       std::string p = random_pattern(rng);
       auto re = std::make_unique<RE2>(p, RE2::Quiet);
       if (!re->ok()) continue;
-      required.push_back(required_literals(p, 2));
+      required.push_back(required_literals(p, min_len, min_word_len));
       regexes.push_back(std::move(re));
       patterns.push_back(std::move(p));
     }
@@ -141,6 +178,11 @@ BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
   }
   BOOST_TEST(checked > 1000U);
   BOOST_TEST(filtered_out > 1000U);  // the filter does filter
+}
+
+BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
+  never_loses_a_match(2, 2);
+  never_loses_a_match(3, 1);
 }
 
 BOOST_AUTO_TEST_CASE(deferred_compilation_in_a_pattern_set) {
