@@ -166,7 +166,7 @@ void register_sync(CLI::App& app, CliState& state) {
         state.exit_code = report_error(secret.error());
         return;
       }
-      auto r = sync::sync_join(store, o->folder, std::move(*secret), o->name);
+      auto r = sync::sync_join(store, o->folder, *secret, o->name);
       if (!r) {
         state.exit_code = report_error(r.error());
         return;
@@ -218,7 +218,7 @@ void register_sync(CLI::App& app, CliState& state) {
         state.exit_code = report_error(secret.error());
         return;
       }
-      auto r = sync::sync_revoke(store, std::move(*secret), o->device);
+      auto r = sync::sync_revoke(store, *secret, o->device);
       if (!r) {
         state.exit_code = report_error(r.error());
         return;
