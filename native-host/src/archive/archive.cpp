@@ -713,8 +713,8 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     sql::Statement known(
         db_,
         "SELECT v.hash FROM bodies b JOIN documents d ON d.id = b.document_id "
-        "JOIN services s ON s.id = d.service_id JOIN observations o ON o.body_id = b.id "
-        "JOIN versions v ON v.id = o.version_id WHERE s.name = ? AND d.terms_type = ? "
+        "JOIN services s ON s.id = d.service_id "
+        "JOIN versions v ON v.id = b.version_id WHERE s.name = ? AND d.terms_type = ? "
         "AND d.variant = ? AND b.raw_hash = ? LIMIT 1");
     known.bind(1, capture.document.service).bind(2, capture.document.terms_type);
     known.bind(3, capture.document.variant).bind_blob(4, raw_hash);
@@ -917,6 +917,10 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   observe.bind(5, capture.url).bind(6, origin);
   if (auto s = observe.run(); !s) return s.error();
   result.is_new_observation = sqlite3_changes(db_) > 0;
+  // The body's version, for the fast path above (bodies written by sync get it here).
+  sql::Statement link(db_, "UPDATE bodies SET version_id = ? WHERE id = ? AND version_id IS NULL");
+  link.bind(1, result.version_id).bind(2, *body_id);
+  if (auto s = link.run(); !s) return s.error();
   if (result.is_new_observation) {
     sql::Statement touch(
         db_,

@@ -538,3 +538,31 @@ BOOST_AUTO_TEST_CASE(a_drifting_document_restarts_its_chain_on_recent_text) {
                     "p.depth >= 1 AND b.id <> (SELECT min(id) FROM bodies x WHERE x.id > p.id)") >
              0);
 }
+
+BOOST_AUTO_TEST_CASE(a_body_names_its_version_and_one_without_it_still_records) {
+  cw::test::TempDir dir;
+  const auto path = dir.path() / "a.sqlite3";
+  auto archive = open_ok(path);
+  auto first = archive->record(capture(kText, "2025-06-01T00:00:00Z"));
+  BOOST_REQUIRE(first.ok());
+  sqlite3* db = archive->handle();
+  BOOST_TEST(scalar(db, "SELECT version_id FROM bodies") == first->version_id);
+  // As sync writes a body: no version named. The same text recorded again finds its version
+  // the slow way, and names it.
+  BOOST_REQUIRE(sqlite3_exec(db, "UPDATE bodies SET version_id = NULL", nullptr, nullptr,
+                             nullptr) == SQLITE_OK);
+  auto again = archive->record(capture(kText, "2025-06-02T00:00:00Z"));
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST(again->version_id == first->version_id);
+  BOOST_TEST(!again->is_new_version);
+  BOOST_TEST(scalar(db, "SELECT version_id FROM bodies") == first->version_id);
+  // Another raw text of the same version (other spacing) is its own body, naming the same version.
+  auto spaced = archive->record(capture(kText + "\n\n", "2025-06-03T00:00:00Z"));
+  BOOST_REQUIRE(spaced.ok());
+  BOOST_TEST(spaced->version_id == first->version_id);
+  const std::string named =
+      "SELECT count(*) FROM bodies WHERE version_id = " + std::to_string(first->version_id);
+  BOOST_TEST(scalar(db, named.c_str()) == 2);
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'observations_by_body'") ==
+             0);
+}
