@@ -57,7 +57,12 @@ std::optional<std::string> usable_literal(const std::string& s, std::size_t min_
       !is_word_byte(core.front()) || !is_word_byte(core.back())) {
     return std::nullopt;
   }
-  return std::string(1, kWordEdge) + core + kWordEdge;
+  std::string word;
+  word.reserve(core.size() + 2);
+  word += kWordEdge;
+  word += core;
+  word += kWordEdge;
+  return word;
 }
 
 std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::size_t min_len,
@@ -711,6 +716,9 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   }
   output_begin_[states] = static_cast<std::uint32_t>(outputs_.size());
   first_output_offset_ = static_cast<std::int32_t>(first_output * classes_);
+  // ceil(2^32 / classes): offset * it >> 32 is offset / classes for every offset of the table
+  // (offsets are exact multiples of classes and the table has far fewer than 2^24 states).
+  class_reciprocal_ = ((std::uint64_t{1} << 32) + classes_ - 1) / classes_;
   state_count_ = states;
 }
 
@@ -737,7 +745,6 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
   const std::size_t size = text.size();
   const std::int32_t* table = transitions_.data();
   const std::uint8_t* klass = byte_class_.data();
-  const std::size_t classes = classes_;
   std::int32_t state = 0;  // an offset into the table: state number * classes
   bool folded = false;     // a multi-byte character was read as one letter: lengths do not add up
   // Is there a word character at byte `at` (none outside the text)?
@@ -760,7 +767,9 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
     }
     state = table[static_cast<std::size_t>(state) + klass[b]];
     if (state >= first_output_offset_) [[unlikely]] {
-      const std::size_t s = static_cast<std::size_t>(state) / classes;
+      // The state number without a division in the scan loop (see class_reciprocal_).
+      const auto s =
+          static_cast<std::size_t>((static_cast<std::uint64_t>(state) * class_reciprocal_) >> 32);
       for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
         const std::uint32_t literal = outputs_[k];
         if (const std::size_t length = word_length_[literal]; length != 0 && !folded) {

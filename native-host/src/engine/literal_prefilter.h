@@ -60,6 +60,7 @@ class LiteralPrefilter {
   std::vector<std::uint32_t> clause_pattern_;
   std::vector<std::uint32_t> pattern_clauses_;
   std::int32_t first_output_offset_ = 0;  // states from here on have outputs
+  std::uint64_t class_reciprocal_ = 0;    // turns a table offset into its state number
   std::vector<int> always_;               // patterns without clauses
   std::size_t literal_count_ = 0;
   std::size_t state_count_ = 0;

@@ -185,6 +185,37 @@ BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
   never_loses_a_match(3, 1);
 }
 
+// A large automaton (more states than 16 bits count) finds the same literals as a plain substring
+// search.
+BOOST_AUTO_TEST_CASE(large_automaton_finds_every_literal) {
+  std::mt19937 rng(7);
+  std::vector<std::string> literals;
+  std::vector<cw::engine::RequiredLiterals> required;
+  for (int i = 0; i < 9000; ++i) {
+    std::string literal;
+    for (int k = 0; k < 12; ++k) literal += static_cast<char>('a' + rng() % 26);
+    required.push_back(required_literals(literal));
+    literals.push_back(std::move(literal));
+  }
+  const LiteralPrefilter filter(required);
+  BOOST_TEST(filter.state_count() > 65536U);
+  for (int t = 0; t < 200; ++t) {
+    std::string text;
+    for (int part = 0; part < 4; ++part) {
+      const std::string& literal = literals[rng() % literals.size()];
+      text += literal.substr(rng() % 3, 10 + rng() % 3);  // sometimes whole, sometimes cut
+      text += ' ';
+    }
+    std::vector<int> hits;
+    filter.candidates(text, &hits);
+    std::vector<int> expected;
+    for (std::size_t i = 0; i < literals.size(); ++i) {
+      if (text.find(literals[i]) != std::string::npos) expected.push_back(static_cast<int>(i));
+    }
+    BOOST_TEST(hits == expected, boost::test_tools::per_element());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(deferred_compilation_in_a_pattern_set) {
   PatternSet::Options options;
   options.defer_compile = true;
