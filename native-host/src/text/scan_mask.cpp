@@ -4,19 +4,11 @@
 #include <array>
 #include <cctype>
 
+#include "text/abbreviations.h"
+
 namespace cw::text {
 namespace {
 
-// The abbreviations that segment.cpp joins across (lower case, with the final dot). Kept in step
-// with its list so that a dot the segmenter reads as "not a sentence end" is masked here too.
-constexpr std::array<std::string_view, 44> kAbbreviations{
-    "no.",     "nos.",  "inc.",   "ltd.",   "co.",   "corp.",  "llc.",  "plc.",  "u.s.",
-    "u.k.",    "e.u.",  "e.g.",   "i.e.",   "mr.",   "mrs.",   "ms.",   "dr.",   "st.",
-    "sec.",    "secs.", "art.",   "arts.",  "para.", "paras.", "vs.",   "v.",    "cf.",
-    "approx.", "fig.",  "p.",     "pp.",    "ch.",   "cal.",   "civ.",  "proc.", "reg.",
-    "regs.",   "stat.", "u.s.c.", "c.f.r.", "jr.",   "sr.",    "dept.", "ave."};
-
-constexpr std::size_t kLongestAbbreviation = 7;  // "approx."
 // No abbreviation or run of dotted initials is longer; the look-back stops here, so a long token
 // full of dots costs linear time, not quadratic.
 constexpr std::size_t kLongestWord = 16;

@@ -9,18 +9,10 @@
 #include <unicode/brkiter.h>
 #include <unicode/utext.h>
 
+#include "text/abbreviations.h"
+
 namespace cw::text {
 namespace {
-
-// Abbreviations after which ICU breaks but legal text continues the sentence (lower case, with the
-// final dot). ICU itself handles a following lower-case word, so these matter before
-// capitals/digits.
-constexpr std::array<std::string_view, 44> kAbbreviations{
-    "no.",     "nos.",  "inc.",   "ltd.",   "co.",   "corp.",  "llc.",  "plc.",  "u.s.",
-    "u.k.",    "e.u.",  "e.g.",   "i.e.",   "mr.",   "mrs.",   "ms.",   "dr.",   "st.",
-    "sec.",    "secs.", "art.",   "arts.",  "para.", "paras.", "vs.",   "v.",    "cf.",
-    "approx.", "fig.",  "p.",     "pp.",    "ch.",   "cal.",   "civ.",  "proc.", "reg.",
-    "regs.",   "stat.", "u.s.c.", "c.f.r.", "jr.",   "sr.",    "dept.", "ave."};
 
 class IcuSentences {
  public:
