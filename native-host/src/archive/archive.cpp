@@ -27,6 +27,14 @@ namespace {
 
 using changes::Verdict;
 
+// Bodies are found by their raw hash through an index of its first 8 bytes (migration 11); ?1 is
+// the document, ?2 the hash.
+constexpr const char* kBodyHashMatch =
+    "substr(raw_hash, 1, 8) = substr(?2, 1, 8) AND raw_hash = ?2";
+// observations.origin as its name (stored as the Origin value since migration 11).
+constexpr const char* kOriginText =
+    "CASE o.origin WHEN 0 THEN 'browser' WHEN 1 THEN 'import' WHEN 2 THEN 'sync' ELSE o.origin END";
+
 // Meaning and layout hashes are compared only between versions of one document (migration 8).
 constexpr std::size_t kMeaningHashBytes = 8;
 
@@ -273,10 +281,11 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& pa
   // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction
   // across a process crash (kill -9), which is the failure the host faces.
   if (auto s = enable_wal(db); !s) return s.error();
-  if (auto s = sql::exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s) {
-    return s.error();
-  }
+  if (auto s = sql::exec(db, "PRAGMA synchronous=NORMAL;"); !s) return s.error();
+  // Migrations run before foreign keys are enforced: some rebuild a table that others refer to
+  // (create, copy with the same ids, drop, rename), which enforcement would refuse.
   if (auto s = migrate(db); !s) return s.error();
+  if (auto s = sql::exec(db, "PRAGMA foreign_keys=ON;"); !s) return s.error();
   return archive;
 }
 
@@ -284,7 +293,8 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
                                                   std::int64_t document_id,
                                                   const std::string& raw_hash,
                                                   std::string_view text) {
-  sql::Statement find(db, "SELECT id FROM bodies WHERE document_id = ? AND raw_hash = ?");
+  sql::Statement find(
+      db, std::string("SELECT id FROM bodies WHERE document_id = ?1 AND ") + kBodyHashMatch);
   find.bind(1, document_id).bind_blob(2, raw_hash);
   auto found = find.step();
   if (!found) return found.error();
@@ -715,7 +725,8 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
         "SELECT v.hash FROM bodies b JOIN documents d ON d.id = b.document_id "
         "JOIN services s ON s.id = d.service_id "
         "JOIN versions v ON v.id = b.version_id WHERE s.name = ? AND d.terms_type = ? "
-        "AND d.variant = ? AND b.raw_hash = ? LIMIT 1");
+        "AND d.variant = ? AND substr(b.raw_hash, 1, 8) = substr(?4, 1, 8) AND b.raw_hash = ?4 "
+        "LIMIT 1");
     known.bind(1, capture.document.service).bind(2, capture.document.terms_type);
     known.bind(3, capture.document.variant).bind_blob(4, raw_hash);
     auto row = known.step();
@@ -896,7 +907,8 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
           db_,
           "INSERT INTO change_records(document_id, from_version_id, to_version_id, "
           "detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
-      add.bind(1, document_id).bind(2, *ref_id).bind(3, result.version_id).bind(4, capture.seen_at);
+      add.bind(1, document_id).bind(2, *ref_id).bind(3, result.version_id);
+      add.bind_time(4, capture.seen_at);
       add.bind(5, std::int64_t{record.source.changed ? 1 : 0});
       auto stored = encode_change_json(db_, json.dump());
       if (!stored) return stored.error();
@@ -914,7 +926,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
       .bind(2, result.version_id)
       .bind(3, *body_id)
       .bind_time(4, capture.seen_at);
-  observe.bind(5, capture.url).bind(6, origin);
+  observe.bind(5, capture.url).bind(6, static_cast<std::int64_t>(capture.origin));
   if (auto s = observe.run(); !s) return s.error();
   result.is_new_observation = sqlite3_changes(db_) > 0;
   // The body's version, for the fast path above (bodies written by sync get it here).
@@ -1014,7 +1026,8 @@ Expected<HistoryPage> Archive::history(const HistoryQuery& query) {
 Expected<ChangesPage> Archive::changes(const ChangeQuery& query) {
   ChangesPage page;
   const std::string where =
-      "WHERE c.detected_at >= ?1 AND (?2 = '' OR s.name = ?2) AND (?3 IS NULL OR c.document_id = "
+      "WHERE " + sql::time_text("c.detected_at") +
+      " >= ?1 AND (?2 = '' OR s.name = ?2) AND (?3 IS NULL OR c.document_id = "
       "?3) ";
   const std::string from =
       "FROM change_records c JOIN documents d ON d.id = c.document_id JOIN services s ON s.id = "
@@ -1026,9 +1039,9 @@ Expected<ChangesPage> Archive::changes(const ChangeQuery& query) {
   page.total = count.int64(0);
   sql::Statement get(
       db_,
-      "SELECT c.id, c.document_id, s.name, d.terms_type, c.from_version_id, c.to_version_id, "
-      "c.detected_at, c.json " +
-          from + where + "ORDER BY c.detected_at DESC, c.id DESC LIMIT ?4 OFFSET ?5");
+      "SELECT c.id, c.document_id, s.name, d.terms_type, c.from_version_id, c.to_version_id, " +
+          sql::time_text("c.detected_at") + ", c.json " + from + where +
+          "ORDER BY c.detected_at DESC, c.id DESC LIMIT ?4 OFFSET ?5");
   get.bind(1, query.since).bind(2, query.service).bind(3, query.document_id);
   get.bind(4, query.limit).bind(5, query.offset);
   for (;;) {
@@ -1061,9 +1074,10 @@ Expected<ChangesPage> Archive::changes(const ChangeQuery& query) {
 Expected<std::optional<StoredChange>> Archive::change_for_version(std::int64_t version_id) {
   sql::Statement get(
       db_,
-      "SELECT c.id, c.document_id, s.name, d.terms_type, c.from_version_id, c.to_version_id, "
-      "c.detected_at, c.json FROM change_records c JOIN documents d ON d.id = c.document_id "
-      "JOIN services s ON s.id = d.service_id WHERE c.to_version_id = ?");
+      "SELECT c.id, c.document_id, s.name, d.terms_type, c.from_version_id, c.to_version_id, " +
+          sql::time_text("c.detected_at") +
+          ", c.json FROM change_records c JOIN documents d ON d.id = c.document_id "
+          "JOIN services s ON s.id = d.service_id WHERE c.to_version_id = ?");
   get.bind(1, version_id);
   auto row = get.step();
   if (!row) return row.error();
@@ -1085,8 +1099,8 @@ Expected<std::optional<StoredChange>> Archive::change_for_version(std::int64_t v
 Expected<std::vector<Observation>> Archive::observations(std::int64_t document_id) {
   std::vector<Observation> out;
   sql::Statement get(db_, std::string("SELECT o.id, o.version_id, o.body_id, ") +
-                              sql::kObservationTime +
-                              ", o.url, o.origin FROM observations o "
+                              sql::kObservationTime + ", o.url, " + kOriginText +
+                              " FROM observations o "
                               "WHERE o.document_id = ? ORDER BY o.seen_at, o.id");
   get.bind(1, document_id);
   for (;;) {

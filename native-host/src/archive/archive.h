@@ -41,7 +41,8 @@ inline constexpr int kPageSize = 1024;
 // The newest schema this build knows (PRAGMA user_version). See schema.cpp.
 int latest_schema_version();
 
-enum class Origin { kBrowser, kImport, kSync };
+// Observations store these numbers (migration 11).
+enum class Origin { kBrowser = 0, kImport = 1, kSync = 2 };
 std::string_view to_string(Origin origin);
 std::optional<Origin> origin_from_string(std::string_view s);
 

@@ -220,9 +220,72 @@ UPDATE bodies SET version_id = (SELECT o.version_id FROM observations o WHERE o.
 DROP INDEX observations_by_body;
 )sql";
 
-constexpr std::array kMigrations = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                    kMigration5, kMigration6, kMigration7, kMigration8,
-                                    kMigration9, kMigration10};
+// Migration 11: three tables rebuilt with the same ids (archive.cpp runs migrations before it
+// enforces foreign keys). bodies: the UNIQUE (document_id, raw_hash) key, 32 bytes a row, becomes
+// an index of the hash's first 8 bytes (lookups compare the whole hash; a writer checks before it
+// inserts, inside its write transaction). observations: origin as the Origin number.
+// change_records: detected_at as Unix seconds when canonical, like observation times.
+constexpr const char* kMigration11 = R"sql(
+CREATE TABLE bodies_v11(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  raw_hash BLOB NOT NULL,
+  base_id INTEGER REFERENCES bodies(id),
+  depth INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  prefix_texts INTEGER NOT NULL DEFAULT 1,
+  dictionary_id INTEGER REFERENCES body_dictionaries(id),
+  version_id INTEGER REFERENCES versions(id)
+);
+INSERT INTO bodies_v11(id, document_id, raw_hash, base_id, depth, size, data, prefix_texts,
+                       dictionary_id, version_id)
+  SELECT id, document_id, raw_hash, base_id, depth, size, data, prefix_texts, dictionary_id,
+         version_id FROM bodies ORDER BY id;
+DROP TABLE bodies;
+ALTER TABLE bodies_v11 RENAME TO bodies;
+CREATE INDEX bodies_by_hash ON bodies(document_id, substr(raw_hash, 1, 8));
+CREATE TABLE observations_v11(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  body_id INTEGER NOT NULL REFERENCES bodies(id),
+  seen_at NOT NULL,
+  url TEXT NOT NULL DEFAULT '',
+  origin INTEGER NOT NULL CHECK(origin IN (0, 1, 2)),
+  UNIQUE(document_id, seen_at, version_id, body_id, url)
+);
+INSERT INTO observations_v11(id, document_id, version_id, body_id, seen_at, url, origin)
+  SELECT id, document_id, version_id, body_id, seen_at, url,
+    CASE origin WHEN 'browser' THEN 0 WHEN 'import' THEN 1 ELSE 2 END FROM observations ORDER BY id;
+DROP TABLE observations;
+ALTER TABLE observations_v11 RENAME TO observations;
+CREATE TABLE change_records_v11(
+  id INTEGER PRIMARY KEY,
+  document_id INTEGER NOT NULL REFERENCES documents(id),
+  from_version_id INTEGER REFERENCES versions(id),
+  to_version_id INTEGER NOT NULL UNIQUE REFERENCES versions(id),
+  detected_at NOT NULL,
+  source_changed INTEGER NOT NULL DEFAULT 0,
+  item_count INTEGER NOT NULL DEFAULT 0,
+  json NOT NULL
+);
+INSERT INTO change_records_v11(id, document_id, from_version_id, to_version_id, detected_at,
+                               source_changed, item_count, json)
+  SELECT id, document_id, from_version_id, to_version_id,
+    CASE WHEN detected_at GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'
+      AND strftime('%Y-%m-%dT%H:%M:%SZ', CAST(strftime('%s', detected_at) AS INTEGER), 'unixepoch')
+        = detected_at
+      THEN CAST(strftime('%s', detected_at) AS INTEGER) ELSE detected_at END,
+    source_changed, item_count, json FROM change_records ORDER BY id;
+DROP TABLE change_records;
+ALTER TABLE change_records_v11 RENAME TO change_records;
+CREATE INDEX change_records_by_time ON change_records(detected_at);
+)sql";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2,  kMigration3, kMigration4,
+                                    kMigration5, kMigration6,  kMigration7, kMigration8,
+                                    kMigration9, kMigration10, kMigration11};
 
 }  // namespace
 

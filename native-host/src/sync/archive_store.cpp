@@ -356,7 +356,9 @@ Expected<Record> ArchiveStore::read_record(RecordKind kind, const std::string& i
     if (!rule_texts.empty()) meta["finding_rules"] = std::move(rule_texts);
     meta["change"] = nullptr;
     auto use_cs =
-        use("SELECT from_version_id, detected_at, source_changed, item_count, json"
+        use("SELECT from_version_id, (CASE WHEN typeof(detected_at) = 'integer' THEN "
+            "strftime('%Y-%m-%dT%H:%M:%SZ', detected_at, 'unixepoch') ELSE detected_at END),"
+            " source_changed, item_count, json"
             " FROM change_records WHERE to_version_id = ?");
     auto& cs = *use_cs;
     cs.bind(1, it->second);
@@ -503,7 +505,9 @@ Expected<std::int64_t> ArchiveStore::ensure_body(std::int64_t document_id, std::
   sqlite3* db = archive_.handle();
   const std::string raw_hash = blake(text, 32);
   {
-    auto find = use("SELECT id FROM bodies WHERE document_id = ? AND raw_hash = ?");
+    auto find =
+        use("SELECT id FROM bodies WHERE document_id = ?1 AND substr(raw_hash, 1, 8) = "
+            "substr(?2, 1, 8) AND raw_hash = ?2");
     find->bind(1, document_id).bind_blob(2, raw_hash);
     auto found = find->step();
     if (!found) return found.error();
@@ -678,7 +682,7 @@ Expected<bool> ArchiveStore::apply_version(const Record& r) {
         use("INSERT OR IGNORE INTO change_records(document_id, from_version_id, to_version_id,"
             " detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
     auto& add = *use_add;
-    add.bind(1, *doc).bind(2, from).bind(3, version_row).bind(4, *detected);
+    add.bind(1, *doc).bind(2, from).bind(3, version_row).bind_time(4, *detected);
     auto stored = archive::encode_change_json(db, *json);
     if (!stored) return stored.error();
     add.bind(5, *source_changed).bind(6, *items).bind_blob(7, *stored);
@@ -718,7 +722,7 @@ Expected<bool> ArchiveStore::apply_observation(const Record& r) {
   {
     auto ins =
         use("INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at,"
-            " url, origin) VALUES (?, ?, ?, ?, ?, 'sync')");
+            " url, origin) VALUES (?, ?, ?, ?, ?, 2)");
     ins->bind(1, document_id).bind(2, **local).bind(3, body_id).bind_time(4, *seen_at);
     ins->bind(5, *url);
     if (auto s = ins->run(); !s) return s.error();
@@ -875,7 +879,9 @@ Expected<std::string> archive_content_summary(sqlite3* db) {
         db,
         "SELECT v.id, v.first_seen, v.last_seen, v.times_seen, v.verdict, v.compared_to,"
         " v.normalization, v.url, b.size, v.analyzed, NULL,"
-        " c.from_version_id, c.detected_at, c.json"
+        " c.from_version_id, (CASE WHEN typeof(c.detected_at) = 'integer' THEN"
+        " strftime('%Y-%m-%dT%H:%M:%SZ', c.detected_at, 'unixepoch') ELSE c.detected_at END),"
+        " c.json"
         " FROM versions v JOIN bodies b ON b.id = v.body_id"
         " LEFT JOIN change_records c ON c.to_version_id = v.id");
     for (;;) {

@@ -429,6 +429,7 @@ BOOST_AUTO_TEST_CASE(observation_times_are_stored_as_seconds_and_read_back_as_re
   sqlite3* db = cold->handle();
   BOOST_TEST(scalar(db, "SELECT count(*) FROM observations WHERE typeof(seen_at) = 'integer'") ==
              2);
+  BOOST_TEST(scalar(db, "SELECT count(*) FROM observations WHERE origin = 1") == 4);  // import
   auto docs = cold->documents();
   BOOST_REQUIRE(docs.ok());
   BOOST_REQUIRE(docs->size() == 1U);
@@ -496,6 +497,13 @@ BOOST_AUTO_TEST_CASE(change_records_get_a_trained_dictionary_and_read_back_the_s
   for (std::size_t i = 0; i < before->changes.size(); ++i) {
     BOOST_TEST(after->changes[i + 1].to_json().dump() == before->changes[i].to_json().dump());
   }
+  BOOST_TEST(scalar(cold->handle(),
+                    "SELECT count(*) FROM change_records WHERE "
+                    "typeof(detected_at) = 'integer'") == 91);
+  // Clauses 48..90 were recorded from 2025-03-03 on.
+  BOOST_TEST(cold->changes({"2025-03-03", "", std::nullopt, 0, 1000}).value().total == 43);
+  BOOST_TEST(cold->changes({"2025-03-02T23:00:00Z", "", std::nullopt, 0, 1000}).value().total ==
+             44);
   auto newest = cold->change_for_version(versions.back());
   BOOST_REQUIRE(newest.ok());
   BOOST_REQUIRE(newest->has_value());
