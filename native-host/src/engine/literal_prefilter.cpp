@@ -593,24 +593,42 @@ RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len
 
 LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns) {
   std::map<std::string, std::uint32_t> literal_ids;
-  std::vector<std::vector<std::uint32_t>> literal_to_clauses;
-  pattern_clauses_.assign(patterns.size(), 0);
+  std::vector<std::vector<std::uint32_t>> literal_to_clauses;  // anchor clauses only
+  // Each pattern is triggered by one clause, its anchor: the one with the longest shortest
+  // literal (then the fewest literals), i.e. the rarest words. A common word ("the", "may") found
+  // in a sentence then costs nothing for the many patterns that also require it; their other
+  // clauses are looked up only once the anchor is found.
+  auto shortest = [](const std::vector<std::string>& clause) {
+    std::size_t n = kMaxLiteral;
+    for (const auto& s : clause) n = std::min(n, core_size(s));
+    return n;
+  };
+  pattern_clause_begin_.push_back(0);
+  clause_literal_begin_.push_back(0);
   for (std::size_t p = 0; p < patterns.size(); ++p) {
-    if (patterns[p].clauses.empty()) {
-      always_.push_back(static_cast<int>(p));
-      continue;
+    const auto& clauses = patterns[p].clauses;
+    if (clauses.empty()) always_.push_back(static_cast<int>(p));
+    std::size_t anchor = 0;
+    for (std::size_t c = 1; c < clauses.size(); ++c) {
+      if (shortest(clauses[c]) > shortest(clauses[anchor]) ||
+          (shortest(clauses[c]) == shortest(clauses[anchor]) &&
+           clauses[c].size() < clauses[anchor].size())) {
+        anchor = c;
+      }
     }
-    for (const auto& clause : patterns[p].clauses) {
+    for (std::size_t c = 0; c < clauses.size(); ++c) {
       const auto clause_id = static_cast<std::uint32_t>(clause_pattern_.size());
       clause_pattern_.push_back(static_cast<std::uint32_t>(p));
-      ++pattern_clauses_[p];
-      for (const auto& literal : clause) {
+      for (const auto& literal : clauses[c]) {
         auto [it, added] =
             literal_ids.emplace(literal, static_cast<std::uint32_t>(literal_ids.size()));
         if (added) literal_to_clauses.emplace_back();
-        literal_to_clauses[it->second].push_back(clause_id);
+        if (c == anchor) literal_to_clauses[it->second].push_back(clause_id);
+        clause_literals_.push_back(it->second);
       }
+      clause_literal_begin_.push_back(static_cast<std::uint32_t>(clause_literals_.size()));
     }
+    pattern_clause_begin_.push_back(static_cast<std::uint32_t>(clause_pattern_.size()));
   }
   literal_count_ = literal_ids.size();
   literal_clause_begin_.push_back(0);
@@ -727,9 +745,8 @@ namespace {
 struct Scratch {
   std::vector<std::uint8_t> literal_seen;
   std::vector<std::uint32_t> literals;
-  std::vector<std::uint8_t> clause_seen;
-  std::vector<std::uint32_t> clauses;
-  std::vector<std::uint32_t> pattern_hits;
+  std::vector<std::uint8_t> pattern_tried;
+  std::vector<std::uint32_t> patterns;
 };
 
 }  // namespace
@@ -787,30 +804,37 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
 
   candidates->insert(candidates->end(), always_.begin(), always_.end());
   if (!found.empty()) {
-    auto& clause_seen = scratch.clause_seen;
-    if (clause_seen.size() < clause_pattern_.size()) clause_seen.resize(clause_pattern_.size(), 0);
-    auto& hits = scratch.pattern_hits;
-    if (hits.size() < pattern_clauses_.size()) hits.resize(pattern_clauses_.size(), 0);
-    auto& clauses = scratch.clauses;
-    clauses.clear();
+    auto& tried = scratch.pattern_tried;
+    if (tried.size() + 1 < pattern_clause_begin_.size())
+      tried.resize(pattern_clause_begin_.size(), 0);
+    auto& patterns = scratch.patterns;
+    patterns.clear();
+    // Does the text hold a literal of every clause of pattern p other than `anchor`?
+    auto rest_found = [&](std::uint32_t p, std::uint32_t anchor) {
+      for (std::uint32_t c = pattern_clause_begin_[p]; c < pattern_clause_begin_[p + 1]; ++c) {
+        if (c == anchor) continue;
+        bool any = false;
+        for (std::uint32_t k = clause_literal_begin_[c]; k < clause_literal_begin_[c + 1] && !any;
+             ++k) {
+          any = seen[clause_literals_[k]] != 0;
+        }
+        if (!any) return false;
+      }
+      return true;
+    };
     for (std::uint32_t literal : found) {
-      seen[literal] = 0;
       for (std::uint32_t k = literal_clause_begin_[literal]; k < literal_clause_begin_[literal + 1];
            ++k) {
         const std::uint32_t clause = literal_clauses_[k];
-        if (clause_seen[clause]) continue;
-        clause_seen[clause] = 1;
-        clauses.push_back(clause);
         const std::uint32_t pattern = clause_pattern_[clause];
-        if (++hits[pattern] == pattern_clauses_[pattern]) {
-          candidates->push_back(static_cast<int>(pattern));
-        }
+        if (tried[pattern]) continue;
+        tried[pattern] = 1;
+        patterns.push_back(pattern);
+        if (rest_found(pattern, clause)) candidates->push_back(static_cast<int>(pattern));
       }
     }
-    for (std::uint32_t clause : clauses) {
-      clause_seen[clause] = 0;
-      hits[clause_pattern_[clause]] = 0;
-    }
+    for (std::uint32_t pattern : patterns) tried[pattern] = 0;
+    for (std::uint32_t literal : found) seen[literal] = 0;
   }
   std::sort(candidates->begin(), candidates->end());
 }

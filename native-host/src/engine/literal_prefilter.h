@@ -54,11 +54,14 @@ class LiteralPrefilter {
   std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
   // Whole-word literals: their length (0 for the others), checked against the text around them.
   std::vector<std::uint8_t> word_length_;
-  // Literal -> the clauses it satisfies; clause -> its pattern; pattern -> its clause count.
+  // Literal -> the anchor clauses it satisfies (one anchor per pattern, see the constructor);
+  // clause -> its pattern and its literals; pattern -> its clauses (consecutive ids).
   std::vector<std::uint32_t> literal_clause_begin_;
   std::vector<std::uint32_t> literal_clauses_;
   std::vector<std::uint32_t> clause_pattern_;
-  std::vector<std::uint32_t> pattern_clauses_;
+  std::vector<std::uint32_t> clause_literal_begin_;
+  std::vector<std::uint32_t> clause_literals_;
+  std::vector<std::uint32_t> pattern_clause_begin_;
   std::int32_t first_output_offset_ = 0;  // states from here on have outputs
   std::uint64_t class_reciprocal_ = 0;    // turns a table offset into its state number
   std::vector<int> always_;               // patterns without clauses
