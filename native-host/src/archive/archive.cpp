@@ -281,7 +281,9 @@ Expected<std::unique_ptr<Archive>> Archive::open(const std::filesystem::path& pa
   // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction
   // across a process crash (kill -9), which is the failure the host faces.
   if (auto s = enable_wal(db); !s) return s.error();
-  if (auto s = sql::exec(db, "PRAGMA synchronous=NORMAL;"); !s) return s.error();
+  if (auto s = sql::exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"); !s) {
+    return s.error();
+  }
   // Migrations run before foreign keys are enforced: some rebuild a table that others refer to
   // (create, copy with the same ids, drop, rename), which enforcement would refuse.
   if (auto s = migrate(db); !s) return s.error();
@@ -537,6 +539,28 @@ Expected<bool> Archive::train_body_dictionary(const std::vector<std::string_view
   if (auto s = add.run(); !s) return s.error();
   if (auto s = tx.commit(); !s) return s.error();
   return true;
+}
+
+Expected<Archive::Keyframe> Archive::fast_keyframe(std::string_view text) {
+  Keyframe out;
+  {
+    sql::Statement newest(db_, "SELECT max(id) FROM body_dictionaries WHERE purpose = 'bodies'");
+    auto row = newest.step();
+    if (!row) return row.error();
+    out.dictionary_id = newest.opt_int64(0);
+  }
+  if (out.dictionary_id) {
+    auto dictionary = impl_->dictionary(db_, *out.dictionary_id);
+    if (!dictionary) return dictionary.error();
+    auto frame = (*dictionary)->compress_fast(text);
+    if (!frame) return frame.error();
+    out.frame = std::move(*frame);
+    return out;
+  }
+  auto frame = compress_body(text, "", 1);
+  if (!frame) return frame.error();
+  out.frame = std::move(*frame);
+  return out;
 }
 
 Expected<bool> Archive::train_record_dictionary() {

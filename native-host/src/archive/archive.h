@@ -207,6 +207,13 @@ class Archive {
   // samples, or nothing worth a dictionary.
   Expected<bool> train_body_dictionary(const std::vector<std::string_view>& samples);
   Expected<bool> has_body_dictionary();
+  // A keyframe for `text` written quickly (sync): a zstd frame with the archive's newest keyframe
+  // dictionary, named by `dictionary_id` (nullopt: the archive has none, the frame is plain).
+  struct Keyframe {
+    std::string frame;
+    std::optional<std::int64_t> dictionary_id;
+  };
+  Expected<Keyframe> fast_keyframe(std::string_view text);
   // Once an archive holds kRecordDictionaryMinSamples change records and no record dictionary,
   // trains one on them and stores every record again with it (body_codec.h); import-ota calls it
   // when it ends. False: not (yet) worth one, or the archive has one.

@@ -121,9 +121,11 @@ Expected<std::string> train_dictionary(const std::vector<std::string_view>& samp
 struct BodyDictionary::Handles {
   std::string content;
   ZSTD_CDict* cdict = nullptr;
+  ZSTD_CDict* fast_cdict = nullptr;
   ZSTD_DDict* ddict = nullptr;
   ~Handles() {
     ZSTD_freeCDict(cdict);
+    ZSTD_freeCDict(fast_cdict);
     ZSTD_freeDDict(ddict);
   }
 };
@@ -160,6 +162,29 @@ Expected<std::string> BodyDictionary::compress(std::string_view text) const {
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
   // A body row names its dictionary; a record's frame does (4 bytes).
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, use_ == Use::kRecords ? 1 : 0);
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  const std::size_t n =
+      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
+  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
+  out.resize(n);
+  return out;
+}
+
+Expected<std::string> BodyDictionary::compress_fast(std::string_view text) const {
+  thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
+  if (!cctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
+  if (handles_->fast_cdict == nullptr) {
+    handles_->fast_cdict =
+        ZSTD_createCDict(handles_->content.data(), handles_->content.size(), kFastKeyframeLevel);
+    if (handles_->fast_cdict == nullptr) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "a stored zstd dictionary is not usable"}});
+    }
+  }
+  ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_refCDict(cctx.get(), handles_->fast_cdict);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, use_ == Use::kRecords ? 1 : 0);
   std::string out(ZSTD_compressBound(text.size()), '\0');
   const std::size_t n =

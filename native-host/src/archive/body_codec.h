@@ -64,6 +64,9 @@ inline constexpr std::size_t kDictionarySampleBytes = std::size_t{16} << 20U;
 // Keyframes are written once and read often: the level above which the gain stops (OTA: level 15
 // 1.005 MB, 19 0.999 MB, 12 1.05 MB).
 inline constexpr int kKeyframeCompressionLevel = 15;
+// Keyframes that must be written quickly (sync): with the dictionary, a low level still keeps most
+// of its gain.
+inline constexpr int kFastKeyframeLevel = 3;
 
 // Trains a dictionary on sample texts. Errors: ARCHIVE_IO when training fails (too few or too
 // small samples).
@@ -72,9 +75,10 @@ Expected<std::string> train_dictionary(const std::vector<std::string_view>& samp
 // Change records (migration 9): an archive's first import that writes at least
 // kRecordDictionaryMinSamples of them trains a dictionary on them and stores them again with it.
 // Records share their keys, rule titles, law references and summaries: on the OTA corpus (1,069
-// records, 0.77 MB of JSON) the frames go from 326 KB alone to ~85 KB plus the 32 KB dictionary
-// (~9 KB stored). Their frames carry the dictionary's id, so a reader finds it without a column.
-inline constexpr std::size_t kRecordDictionaryBytes = 32768;
+// records, 0.77 MB of JSON) the frames go from 326 KB alone to ~67 KB plus a 64 KB dictionary
+// (~15 KB stored; 16 KB: 107 + 5 KB, 32 KB: 85 + 9 KB). Their frames carry the dictionary's id,
+// so a reader finds it without a column.
+inline constexpr std::size_t kRecordDictionaryBytes = 65536;
 inline constexpr std::size_t kRecordDictionaryMinSamples = 64;
 
 // Trains a dictionary of `bytes` on sample texts. Errors: ARCHIVE_IO when training fails (too
@@ -100,6 +104,8 @@ class BodyDictionary {
   BodyDictionary(const BodyDictionary&) = delete;
   BodyDictionary& operator=(const BodyDictionary&) = delete;
   Expected<std::string> compress(std::string_view text) const;
+  // At kFastKeyframeLevel (keyframes written by sync, which must be quick).
+  Expected<std::string> compress_fast(std::string_view text) const;
   Expected<std::string> decompress(std::string_view frame, std::size_t expected_size) const;
 
  private:

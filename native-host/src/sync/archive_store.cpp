@@ -539,13 +539,24 @@ Expected<std::int64_t> ArchiveStore::ensure_body(std::int64_t document_id, std::
       prefix = committed;
     }
   }
-  auto frame = archive::compress_body(text, prefix, kSyncBodyLevel);
+  // A keyframe uses the archive's keyframe dictionary, as the archive's own keyframes do.
+  std::optional<std::int64_t> dictionary_id;
+  Expected<std::string> frame = std::string();
+  if (base_id) {
+    frame = archive::compress_body(text, prefix, kSyncBodyLevel);
+  } else {
+    auto keyframe = archive_.fast_keyframe(text);
+    if (!keyframe) return keyframe.error();
+    dictionary_id = keyframe->dictionary_id;
+    frame = std::move(keyframe->frame);
+  }
   if (!frame) return frame.error();
   auto ins =
-      use("INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data)"
-          " VALUES (?, ?, ?, ?, ?, ?)");
+      use("INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data, dictionary_id)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?)");
   ins->bind(1, document_id).bind_blob(2, raw_hash).bind(3, base_id).bind(4, depth);
   ins->bind(5, static_cast<std::int64_t>(text.size())).bind_blob(6, *frame);
+  ins->bind(7, dictionary_id);
   if (auto s = ins->run(); !s) return s.error();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
   if (base_id) new_bodies_.erase(*base_id);  // keep one text per document chain

@@ -411,6 +411,29 @@ BOOST_AUTO_TEST_CASE(keyframes_use_a_trained_dictionary_and_read_back_from_a_col
   BOOST_TEST(scalar(db, "SELECT max(length(data)) FROM bodies") <
              static_cast<std::int64_t>(alone.size()) * 3 / 4);
   BOOST_TEST(scalar(db, "PRAGMA page_size") == cw::archive::kPageSize);
+
+  // A keyframe written quickly (as sync writes one) uses the dictionary too, and reads back.
+  const std::string synced = document(200);
+  auto fast = cold->fast_keyframe(synced);
+  BOOST_REQUIRE(fast.ok());
+  BOOST_REQUIRE(fast->dictionary_id.has_value());
+  BOOST_TEST(*fast->dictionary_id == 1);
+  BOOST_TEST(fast->frame.size() < synced.size() / 4);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "INSERT INTO bodies(document_id, raw_hash, base_id, depth, size, data, "
+                     "dictionary_id) VALUES (1, x'05', NULL, 0, ?, ?, ?)",
+                     -1, &st, nullptr);
+  sqlite3_bind_int64(st, 1, static_cast<sqlite3_int64>(synced.size()));
+  sqlite3_bind_blob(st, 2, fast->frame.data(), static_cast<int>(fast->frame.size()),
+                    SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 3, *fast->dictionary_id);
+  BOOST_REQUIRE(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  const auto synced_id = sqlite3_last_insert_rowid(db);
+  cold.reset();
+  auto again = open_ok(path);
+  BOOST_TEST(again->body_text(synced_id).value() == synced);
 }
 
 BOOST_AUTO_TEST_CASE(observation_times_are_stored_as_seconds_and_read_back_as_recorded) {
