@@ -75,10 +75,10 @@ Expected<std::string> train_dictionary(const std::vector<std::string_view>& samp
 // Change records (migration 9): an archive's first import that writes at least
 // kRecordDictionaryMinSamples of them trains a dictionary on them and stores them again with it.
 // Records share their keys, rule titles, law references and summaries: on the OTA corpus (1,069
-// records, 0.77 MB of JSON) the frames go from 326 KB alone to ~67 KB plus a 64 KB dictionary
-// (~15 KB stored; 16 KB: 107 + 5 KB, 32 KB: 85 + 9 KB). Their frames carry the dictionary's id,
-// so a reader finds it without a column.
-inline constexpr std::size_t kRecordDictionaryBytes = 65536;
+// records, 0.77 MB of JSON) the frames go from 326 KB alone to 86 KB plus the 32 KB dictionary
+// (8.6 KB stored); asking for 64 KB gave a 36 KB dictionary and 106 KB of frames. Their frames
+// carry the dictionary's id, so a reader finds it without a column.
+inline constexpr std::size_t kRecordDictionaryBytes = 32768;
 inline constexpr std::size_t kRecordDictionaryMinSamples = 64;
 
 // Trains a dictionary of `bytes` on sample texts. Errors: ARCHIVE_IO when training fails (too
