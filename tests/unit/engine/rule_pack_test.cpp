@@ -161,6 +161,55 @@ BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
   BOOST_TEST(findings.value()[0].quote == "All claims are settled by binding\u00a0arbitration.");
 }
 
+// A long page (400 blocks, over 32 KB): its findings are, block by block, exactly those of each
+// block analysed alone, in page order (offsets within the block, the same quotes).
+BOOST_AUTO_TEST_CASE(long_page_gives_each_blocks_own_findings) {
+  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  BOOST_REQUIRE(engine.ok());
+  const std::vector<std::string> kinds{
+      "Intro text number {} with nothing in it, long enough to make the page grow.",
+      "Something first. All claims ({}) are settled by binding arbitration. Done.",
+      "We may sell your personal data ({}). You may opt out of arbitration; otherwise binding "
+      "arbitration applies.",
+      "Section {}. We may sell personal information. All claims are settled by binding "
+      "arbitration."};
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < 400; ++i) {
+    std::string t = kinds[(i * 7) % kinds.size()];
+    t.replace(t.find("{}"), 2, std::to_string(i));
+    texts.push_back(std::move(t));
+  }
+  std::vector<PageBlock> blocks;
+  std::size_t bytes = 0;
+  for (const auto& t : texts) {
+    blocks.push_back({t, false});
+    bytes += t.size();
+  }
+  BOOST_TEST_REQUIRE(bytes > 32 * 1024U);
+  {
+    auto page = engine->analyze(blocks, "Terms of Service");
+    BOOST_REQUIRE(page.ok());
+    std::vector<std::string> got;
+    for (const auto& f : page.value()) {
+      if (f.missing_protection) continue;
+      got.push_back(std::to_string(f.block) + " " + f.rule_id + " " + std::to_string(f.start) +
+                    "-" + std::to_string(f.end) + " " + f.quote);
+    }
+    std::vector<std::string> want;
+    for (std::size_t b = 0; b < texts.size(); ++b) {
+      auto alone = engine->analyze_text(texts[b], "Terms of Service");
+      BOOST_REQUIRE(alone.ok());
+      for (const auto& f : alone.value()) {
+        if (f.missing_protection) continue;
+        want.push_back(std::to_string(b) + " " + f.rule_id + " " + std::to_string(f.start) + "-" +
+                       std::to_string(f.end) + " " + f.quote);
+      }
+    }
+    BOOST_TEST(want.size() > 300U);
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+  }
+}
+
 // The rule helper's examples are executable: every `match` example fires its rule and no
 // `no_match` example does. Runs over the built-in pack.
 BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
