@@ -5,6 +5,7 @@
 //
 // Seeds: CW_RELIABILITY_SEED=<n> replays one run of the kill test (every round's seed is printed).
 #define BOOST_TEST_MODULE host_archive_reliability
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -430,5 +431,95 @@ BOOST_AUTO_TEST_CASE(kill_9_during_recording_keeps_every_acknowledged_version) {
   for (const auto& ack : acknowledged) {
     BOOST_CHECK_MESSAGE(listed.count(ack.version_id) == 1,
                         "archive.history misses acknowledged version " << ack.version_id);
+  }
+}
+
+// One browser crashes while the other records: host B is SIGKILLed at a random moment (possibly
+// holding the write lock, or mid-commit) while host A keeps sending. A sees no error and loses
+// nothing; what B acknowledged survives.
+BOOST_AUTO_TEST_CASE(kill_9_of_one_host_while_another_records) {
+  cw::testing::TempDir home;
+  const std::uint64_t seed = seed_from_env_or_random();
+  BOOST_TEST_MESSAGE("crash-while-sharing seed " << seed << " (CW_RELIABILITY_SEED to replay)");
+  std::mt19937_64 r(seed);
+  constexpr int kRequests = 40;
+  // A alone writes lanternmail, B alone quillnotes, both harborcloud.
+  const std::vector<std::vector<std::size_t>> host_docs = {{0, 1, 2, 3}, {2, 3, 4, 5}};
+  std::vector<std::vector<Sent>> sent(2);
+  std::vector<std::string> input(2);
+  for (int h = 0; h < 2; ++h) {
+    for (int i = 0; i < kRequests; ++i) {
+      const std::size_t d = host_docs[h][static_cast<std::size_t>(i) % 4];
+      const auto blocks = page_blocks(d, i / 4 / 2, 60);
+      const std::string id = std::string(1, static_cast<char>('a' + h)) + std::to_string(i);
+      sent[h].push_back({id, d, joined(blocks)});
+      input[h] += analyze_frame(id, d, blocks, id);
+    }
+  }
+  std::vector<std::vector<std::string>> replies(2);
+  int exit_a = -2;
+  // B dies after a random number of its replies, plus a random moment into the next ones.
+  const int b_settled = static_cast<int>(r() % (kRequests - 4));
+  const auto delay = std::chrono::microseconds(r() % 20'000);
+  std::atomic<int> b_replies{0};
+  {
+    std::vector<std::unique_ptr<cw::testing::HostSession>> hosts;
+    for (int h = 0; h < 2; ++h) {
+      hosts.push_back(std::make_unique<cw::testing::HostSession>(
+          std::vector<std::string>{kHost, cw::kChromiumOrigin}, host_options(home.path())));
+    }
+    std::vector<std::thread> threads;
+    for (int h = 0; h < 2; ++h) {
+      threads.emplace_back([&, h] {
+        hosts[h]->send(input[h]);  // B's fails with EPIPE after the kill
+        hosts[h]->close_input();
+      });
+      threads.emplace_back([&, h] {
+        while (auto body = hosts[h]->read_frame()) {
+          replies[h].push_back(std::move(*body));
+          if (h == 1) ++b_replies;
+        }
+      });
+    }
+    while (b_replies < b_settled) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    std::this_thread::sleep_for(delay);
+    ::kill(hosts[1]->pid(), SIGKILL);
+    for (auto& t : threads) t.join();
+    exit_a = hosts[0]->finish();
+  }
+  BOOST_TEST_MESSAGE("  B killed " << delay.count() << " us after reply " << b_settled
+                                   << ", having acknowledged " << replies[1].size() << " of "
+                                   << kRequests);
+
+  BOOST_CHECK_EQUAL(exit_a, 0);
+  BOOST_REQUIRE_EQUAL(replies[0].size(), sent[0].size());
+  auto archive = open_archive(home.path());
+  BOOST_TEST(archive->integrity_check().value() == "ok");
+  std::map<std::size_t, int> acknowledged_of_doc;
+  for (int h = 0; h < 2; ++h) {
+    for (std::size_t i = 0; i < replies[h].size(); ++i) {
+      const Ack ack = read_ack(replies[h][i]);
+      BOOST_TEST_CONTEXT("host " << h << " request " << sent[h][i].id) {
+        BOOST_REQUIRE_MESSAGE(ack.problem.empty(), ack.problem);
+        BOOST_CHECK_EQUAL(ack.id, sent[h][i].id);
+      }
+      check_acknowledged(*archive, ack, sent[h][i]);
+      ++acknowledged_of_doc[sent[h][i].doc];
+    }
+  }
+  // Documents only A wrote hold exactly A's sightings; the shared ones at least every
+  // acknowledged one, and no more than were sent.
+  for (std::size_t d = 0; d < docs().size(); ++d) {
+    BOOST_TEST_CONTEXT(docs()[d].domain << " " << docs()[d].terms_type) {
+      const auto info = find_document(*archive, d);
+      if (acknowledged_of_doc[d] == 0) continue;
+      BOOST_REQUIRE(info.has_value());
+      if (d < 2) {
+        BOOST_CHECK_EQUAL(info->observations, acknowledged_of_doc[d]);
+      } else {
+        BOOST_CHECK_GE(info->observations, acknowledged_of_doc[d]);
+        BOOST_CHECK_LE(info->observations, d < 4 ? 2 * kRequests / 4 : kRequests / 4);
+      }
+    }
   }
 }
