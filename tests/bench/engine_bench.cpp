@@ -40,6 +40,7 @@
 #include "engine/literal_prefilter.h"
 #include "engine/pack_store.h"
 #include "protocol/dispatch.h"
+#include "protocol/envelope.h"
 #include "text/normalize.h"
 #include "text/scan_mask.h"
 #include "text/segment.h"
@@ -539,6 +540,31 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
       runs_cpu.push_back(cpu_ms() - start_cpu);
     }
   }
+  if (const char* dump =
+          std::getenv("CW_BENCH_DUMP_REPLY")) {  // the whole reply, to compare builds
+    std::ofstream(dump) << cw::handle_message(request, ctx) << '\n';
+  }
+  // The dispatch path in its parts (CPU ms, medians): parsing the request, the action (engine,
+  // reply building, archive), serialising the reply.
+  std::vector<double> parse_cpu;
+  std::vector<double> action_cpu;
+  std::vector<double> dump_cpu;
+  const cw::ActionSpec* page_action = cw::find_action("page.analyze");
+  for (int i = 0; i < 10 + runs_wanted; ++i) {
+    nlohmann::json id;
+    double t0 = cpu_ms();
+    auto parsed = cw::parse_request(request, id);
+    double t1 = cpu_ms();
+    auto result = page_action->handler(parsed->payload, ctx);
+    double t2 = cpu_ms();
+    const std::string text = cw::serialize_reply(cw::make_ok_reply(id, std::move(*result)));
+    double t3 = cpu_ms();
+    if (i >= 10) {
+      parse_cpu.push_back(t1 - t0);
+      action_cpu.push_back(t2 - t1);
+      dump_cpu.push_back(t3 - t2);
+    }
+  }
   // The engine alone on the same blocks (page.analyze above also records the page in the archive).
   auto active = cw::engine::load_active_pack({}, anchor);
   std::vector<cw::engine::PageBlock> page_blocks;
@@ -629,7 +655,10 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
                                   {"median_ms", percentile(runs, 0.5)},
                                   {"p99_ms", percentile(runs, 0.99)},
                                   {"median_cpu_ms", percentile(runs_cpu, 0.5)},
-                                  {"min_cpu_ms", percentile(runs_cpu, 0)}};
+                                  {"min_cpu_ms", percentile(runs_cpu, 0)},
+                                  {"parse_request_cpu_ms", percentile(parse_cpu, 0.5)},
+                                  {"action_cpu_ms", percentile(action_cpu, 0.5)},
+                                  {"serialize_reply_cpu_ms", percentile(dump_cpu, 0.5)}};
 }
 
 }  // namespace
