@@ -1,5 +1,8 @@
 #include "common/bounded_json.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <utf8proc.h>
 
 namespace cw {
@@ -60,7 +63,261 @@ int json_nesting_depth(std::string_view text, int stop_above) {
   return deepest;
 }
 
+namespace {
+
+// One walk over a request that parses, checks UTF-8 and counts depth at once, copying each string
+// once (runs of plain bytes are appended whole). It covers what requests contain and gives up
+// (nullopt) on anything else: a number with a fraction or exponent or beyond 18 digits, a \u
+// surrogate escape, any syntax or encoding error. parse_bounded_json then takes the slow path,
+// which gives the same result or the positioned error. Accepts only what nlohmann/json accepts,
+// with the same values and number types (fuzz_bounded_json compares the two).
+class OneWalkParser {
+ public:
+  OneWalkParser(std::string_view text, int max_depth)
+      : p_(reinterpret_cast<const unsigned char*>(text.data())),
+        end_(p_ + text.size()),
+        max_depth_(max_depth) {}
+
+  std::optional<nlohmann::json> parse() {
+    nlohmann::json out;
+    skip_space();
+    if (!value(out)) return std::nullopt;
+    skip_space();
+    if (p_ != end_) return std::nullopt;
+    return out;
+  }
+
+ private:
+  void skip_space() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  bool value(nlohmann::json& out) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{':
+        return object(out);
+      case '[':
+        return array(out);
+      case '"': {
+        std::string text;
+        if (!string(text)) return false;
+        out = std::move(text);
+        return true;
+      }
+      case 't':
+        out = true;
+        return literal("true");
+      case 'f':
+        out = false;
+        return literal("false");
+      case 'n':
+        out = nullptr;
+        return literal("null");
+      default:
+        return number(out);
+    }
+  }
+
+  bool object(nlohmann::json& out) {
+    if (++depth_ > max_depth_) return false;
+    ++p_;
+    out = nlohmann::json::object();
+    auto& members = out.get_ref<nlohmann::json::object_t&>();
+    skip_space();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      --depth_;
+      return true;
+    }
+    while (true) {
+      skip_space();
+      std::string key;
+      if (p_ == end_ || *p_ != '"' || !string(key)) return false;
+      skip_space();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      skip_space();
+      nlohmann::json member;
+      if (!value(member)) return false;
+      members.insert_or_assign(std::move(key), std::move(member));  // the last duplicate wins
+      skip_space();
+      if (p_ == end_) return false;
+      if (*p_ == '}') break;
+      if (*p_ != ',') return false;
+      ++p_;
+    }
+    ++p_;
+    --depth_;
+    return true;
+  }
+
+  bool array(nlohmann::json& out) {
+    if (++depth_ > max_depth_) return false;
+    ++p_;
+    out = nlohmann::json::array();
+    auto& items = out.get_ref<nlohmann::json::array_t&>();
+    skip_space();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      --depth_;
+      return true;
+    }
+    while (true) {
+      skip_space();
+      items.emplace_back();
+      if (!value(items.back())) return false;
+      skip_space();
+      if (p_ == end_) return false;
+      if (*p_ == ']') break;
+      if (*p_ != ',') return false;
+      ++p_;
+    }
+    ++p_;
+    --depth_;
+    return true;
+  }
+
+  static int hex(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  // Length of the well-formed UTF-8 sequence at p_ (RFC 3629, as nlohmann/json and utf8proc
+  // check it), or 0.
+  std::size_t utf8_length() const {
+    const auto left = static_cast<std::size_t>(end_ - p_);
+    const unsigned char c = p_[0];
+    auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+      return i < left && p_[i] >= lo && p_[i] <= hi;
+    };
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+  }
+
+  bool string(std::string& out) {
+    ++p_;  // the opening quote
+    while (true) {
+      const unsigned char* run = p_;
+      while (p_ != end_ && *p_ >= 0x20 && *p_ != '"' && *p_ != '\\') {
+        if (*p_ < 0x80) {
+          ++p_;
+          continue;
+        }
+        const std::size_t n = utf8_length();
+        if (n == 0) return false;
+        p_ += n;
+      }
+      out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p_ - run));
+      if (p_ == end_ || *p_ < 0x20) return false;
+      if (*p_ == '"') {
+        ++p_;
+        return true;
+      }
+      if (++p_ == end_) return false;  // after the backslash
+      switch (*p_++) {
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u': {
+          if (end_ - p_ < 4) return false;
+          int code = 0;
+          for (int i = 0; i < 4; ++i) {
+            const int digit = hex(p_[i]);
+            if (digit < 0) return false;
+            code = code * 16 + digit;
+          }
+          p_ += 4;
+          if (code >= 0xD800 && code <= 0xDFFF) return false;  // pairs: the slow path
+          if (code < 0x80) {
+            out.push_back(static_cast<char>(code));
+          } else if (code < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+          } else {
+            out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+          }
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+  }
+
+  // Integers only: nlohmann/json makes a non-negative one unsigned and a negative one signed.
+  bool number(nlohmann::json& out) {
+    const bool negative = *p_ == '-';
+    if (negative) ++p_;
+    const unsigned char* digits = p_;
+    while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    const auto count = p_ - digits;
+    if (count == 0 || count > 18 || (count > 1 && *digits == '0')) return false;
+    if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    std::uint64_t magnitude = 0;
+    for (const unsigned char* d = digits; d != p_; ++d) magnitude = magnitude * 10 + (*d - '0');
+    if (negative) {
+      out = -static_cast<std::int64_t>(magnitude);
+    } else {
+      out = magnitude;
+    }
+    return true;
+  }
+
+  const unsigned char* p_;
+  const unsigned char* end_;
+  int depth_ = 0;
+  int max_depth_;
+};
+
+}  // namespace
+
+std::optional<nlohmann::json> parse_json_one_walk(std::string_view text, int max_depth) {
+  return OneWalkParser(text, max_depth).parse();
+}
+
 Expected<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth) {
+  if (auto parsed = parse_json_one_walk(text, max_depth)) return std::move(*parsed);
   if (auto bad = find_invalid_utf8(text)) {
     return Error::make(ErrorCode::INVALID_UTF8, {{"offset", *bad}});
   }

@@ -1,5 +1,6 @@
-// Parsing JSON from outside the process with its limits checked first: size, UTF-8 and nesting
-// depth are checked by linear scans before nlohmann/json builds anything.
+// Parsing JSON from outside the process with its limits checked: a one-walk parser takes the
+// common case; anything else has size, UTF-8 and nesting depth checked by linear scans before
+// nlohmann/json builds anything.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,12 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
 // Deepest nesting of arrays and objects, stopping early once it exceeds `stop_above`.
 int json_nesting_depth(std::string_view text, int stop_above);
+
+// The common case in one walk: the document `parse_bounded_json` would return, or nullopt when it
+// needs the slow path (not valid, too deep, or holding what this walk leaves to nlohmann/json: a
+// number with a fraction or exponent or over 18 digits, a \u escape of a surrogate).
+std::optional<nlohmann::json> parse_json_one_walk(std::string_view text,
+                                                  int max_depth = limits::kMaxJsonDepth);
 
 // Parses `text` into JSON if it is valid UTF-8, nests at most `max_depth` levels and is valid JSON.
 // Errors: INVALID_UTF8, JSON_TOO_DEEP, INVALID_JSON.
