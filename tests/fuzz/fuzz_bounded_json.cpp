@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/bounded_json.h"
+#include "protocol/envelope.h"
 
 namespace {
 
@@ -56,6 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A parsed document serialises and reads back to itself.
     const auto again = nlohmann::json::parse(parsed.value().dump());
     if (again != parsed.value()) std::abort();
+    // The reply writer's one-pass dump is exactly nlohmann/json's.
+    if (cw::dump_compact(parsed.value()) !=
+        parsed.value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
+      std::abort();
+    }
   }
   return 0;
 }

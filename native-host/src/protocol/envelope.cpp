@@ -1,5 +1,9 @@
 #include "protocol/envelope.h"
 
+#include <array>
+#include <charconv>
+#include <cstdint>
+
 #include "common/bounded_json.h"
 #include "common/limits.h"
 
@@ -14,6 +18,130 @@ bool valid_id(const nlohmann::json& id) {
 
 Error envelope_error(const char* detail) {
   return Error::make(ErrorCode::INVALID_ENVELOPE, {{"detail", detail}});
+}
+
+// Length of the well-formed UTF-8 sequence (RFC 3629, as nlohmann/json checks it) that starts with
+// the byte at `i`, a byte of 0x80 or more; 0 if it is not one.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+  const std::size_t left = text.size() - i;
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < left && at(k) >= lo && at(k) <= hi;
+  };
+  const unsigned char c = at(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// Appends `text` as a JSON string the way nlohmann/json's dump does with ensure_ascii off: only
+// '"', '\\' and control characters are escaped, runs of other bytes are copied whole. False if
+// `text` is not valid UTF-8 (checked in the same walk).
+bool append_string(std::string_view text, std::string& out) {
+  out.push_back('"');
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_length(text, i);
+      if (n == 0) return false;
+      i += n - 1;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        out.append("\\u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+      }
+    }
+  }
+  out.append(text.data() + run, text.size() - run);
+  out.push_back('"');
+  return true;
+}
+
+// False when the value holds what is left to nlohmann/json: a float (its shortest round-trip
+// form), binary, or a string that is not valid UTF-8 (replaced by U+FFFD there).
+bool append_compact(const nlohmann::json& value, std::string& out) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, member] : value.get_ref<const nlohmann::json::object_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!append_string(key, out)) return false;
+        out.push_back(':');
+        if (!append_compact(member, out)) return false;
+      }
+      out.push_back('}');
+      return true;
+    }
+    case nlohmann::json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value.get_ref<const nlohmann::json::array_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        if (!append_compact(item, out)) return false;
+      }
+      out.push_back(']');
+      return true;
+    }
+    case nlohmann::json::value_t::string: {
+      return append_string(value.get_ref<const std::string&>(), out);
+    }
+    case nlohmann::json::value_t::boolean:
+      out.append(value.get<bool>() ? "true" : "false");
+      return true;
+    case nlohmann::json::value_t::null:
+      out.append("null");
+      return true;
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: {
+      std::array<char, 24> digits{};
+      const auto end = value.is_number_unsigned()
+                           ? std::to_chars(digits.data(), digits.data() + digits.size(),
+                                           value.get<std::uint64_t>())
+                           : std::to_chars(digits.data(), digits.data() + digits.size(),
+                                           value.get<std::int64_t>());
+      out.append(digits.data(), end.ptr);
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -61,9 +189,15 @@ nlohmann::json make_error_reply(const nlohmann::json& id, const Error& error) {
   return nlohmann::json{{"id", id}, {"ok", false}, {"error", error.to_json()}};
 }
 
-std::string serialize_reply(const nlohmann::json& reply) {
+std::string dump_compact(const nlohmann::json& value) {
+  std::string text;
+  if (append_compact(value, text)) return text;
   // Replace invalid UTF-8 rather than throw: quotes come from pages and must never kill the host.
-  std::string text = reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string serialize_reply(const nlohmann::json& reply) {
+  std::string text = dump_compact(reply);
   if (text.size() <= limits::kMaxOutboundFrameBytes) return text;
   const auto error =
       Error::make(ErrorCode::REPLY_TOO_LARGE,

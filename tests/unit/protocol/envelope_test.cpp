@@ -77,3 +77,29 @@ BOOST_AUTO_TEST_CASE(oversized_reply_is_replaced_by_an_error) {
   BOOST_TEST(parsed["id"].get<int>() == 1);
   BOOST_TEST(parsed["error"]["name"].get<std::string>() == "REPLY_TOO_LARGE");
 }
+
+BOOST_AUTO_TEST_CASE(compact_dump_is_exactly_nlohmanns) {
+  std::string controls;
+  for (int c = 0; c < 0x20; ++c) controls.push_back(static_cast<char>(c));
+  controls += "\x7f \"q\" \\ / caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80";
+  const nlohmann::json values[] = {
+      nlohmann::json{{"id", 1},
+                     {"ok", true},
+                     {"result",
+                      {{"controls", controls},
+                       {"", nullptr},
+                       {"z", false},
+                       {"n", {-9223372036854775807LL - 1, 0, -1, 18446744073709551615ULL}},
+                       {"empty", {{"o", nlohmann::json::object()}, {"a", nlohmann::json::array()}}},
+                       {"key \"\n\x01", "v"}}}},
+      nlohmann::json{{"float", 0.1}, {"text", "a"}},  // left to nlohmann
+      nlohmann::json{{"bad", std::string("ok \xff\xc3 then \xed\xa0\x80 end")}},  // replaced
+      nlohmann::json{{std::string("k\xc0"), 1}},
+      nlohmann::json("plain"),
+      nlohmann::json(42U),
+      nlohmann::json::array()};
+  for (const auto& value : values) {
+    BOOST_TEST(cw::dump_compact(value) ==
+               value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+}
