@@ -119,3 +119,23 @@ BOOST_AUTO_TEST_CASE(one_walk_parser_agrees_with_nlohmann_on_mutated_requests) {
   }
   BOOST_TEST(fast_answers > 100);
 }
+
+// Long strings are skipped 8 bytes at a time: a special byte at every position of a 40-byte string
+// must still be seen (end of the string, escape, control character, UTF-8 valid or not).
+BOOST_AUTO_TEST_CASE(one_walk_parser_sees_special_bytes_at_every_position_of_a_long_string) {
+  const std::string specials[] = {"\"",       "\\n",          "\\\"",
+                                  "\x01",     "\x1f",         "\x7f",
+                                  "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80",
+                                  "\xff",     "\xc3",         "\xed\xa0\x80"};
+  for (const auto& special : specials) {
+    for (std::size_t at = 0; at <= 40; ++at) {
+      std::string body(40, 'a');
+      body.insert(at, special);
+      const std::string text = "[\"" + body + "\",1]";
+      const auto fast = cw::parse_json_one_walk(text);
+      const auto reference = nlohmann::json::parse(text, nullptr, false);
+      BOOST_TEST(fast.has_value() == !reference.is_discarded(), text);
+      if (fast && !reference.is_discarded()) BOOST_TEST(identical(*fast, reference), text);
+    }
+  }
+}
