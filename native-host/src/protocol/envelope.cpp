@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 #include "common/bounded_json.h"
 #include "common/limits.h"
@@ -39,6 +40,19 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return 0;
 }
 
+// True if none of the 8 bytes at `at` needs a look: no control character, quote, backslash or
+// non-ASCII byte (the byte loop decides for any that may be one).
+bool plain_ascii8(const char* at) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::uint64_t w = 0;
+  std::memcpy(&w, at, sizeof w);
+  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
+         0;
+}
+
 // Appends `text` as a JSON string the way nlohmann/json's dump does with ensure_ascii off: only
 // '"', '\\' and control characters are escaped, runs of other bytes are copied whole. False if
 // `text` is not valid UTF-8 (checked in the same walk).
@@ -46,6 +60,8 @@ bool append_string(std::string_view text, std::string& out) {
   out.push_back('"');
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
+    while (text.size() - i >= 8 && plain_ascii8(text.data() + i)) i += 8;
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       const std::size_t n = utf8_length(text, i);

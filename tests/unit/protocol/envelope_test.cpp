@@ -103,3 +103,22 @@ BOOST_AUTO_TEST_CASE(compact_dump_is_exactly_nlohmanns) {
                value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 }
+
+// Long strings are copied 8 bytes at a time: a byte that needs escaping or checking at every
+// position of a 40-byte string is still written as nlohmann/json writes it.
+BOOST_AUTO_TEST_CASE(compact_dump_sees_special_bytes_at_every_position_of_a_long_string) {
+  const std::string specials[] = {"\"",       "\\",           "\n",
+                                  "\x01",     "\x1f",         "\x7f",
+                                  "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80",
+                                  "\xff",     "\xc3",         "\xed\xa0\x80"};
+  for (const auto& special : specials) {
+    for (std::size_t at = 0; at <= 40; ++at) {
+      std::string text(40, 'a');
+      text.insert(at, special);
+      const nlohmann::json value{{"t", text}, {text, 1}};
+      BOOST_TEST(cw::dump_compact(value) ==
+                     value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                 text);
+    }
+  }
+}
