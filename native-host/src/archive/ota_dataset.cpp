@@ -372,7 +372,7 @@ Expected<std::int64_t> export_ota(Archive& archive, const fs::path& dir) {
     // component each, so an export never writes outside `dir`.
     auto safe = [](std::string name) {
       std::replace(name.begin(), name.end(), '/', '_');
-      if (name.empty() || name == "." || name == "..") name = "_" + name;
+      if (name.empty() || name == "." || name == "..") name.insert(0, 1, '_');
       return name;
     };
     const std::string type =

@@ -658,8 +658,7 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
       if (byte_class_[b] == 0) byte_class_[b] = static_cast<std::uint8_t>(classes_++);
     }
   }
-  for (int c = 'A'; c <= 'Z'; ++c)
-    byte_class_[static_cast<std::size_t>(c)] = byte_class_[static_cast<std::size_t>(c - 'A' + 'a')];
+  for (std::size_t c = 'A'; c <= 'Z'; ++c) byte_class_[c] = byte_class_[c - 'A' + 'a'];
 
   // Trie.
   std::vector<std::int32_t> go(classes_, -1);  // state 0 = root

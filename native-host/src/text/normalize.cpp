@@ -412,11 +412,10 @@ class MarkdownStripper {
       bool only_rule = i < end;
       for (std::size_t k = i; k < end && only_rule; ++k) {
         const char32_t c = in_[k].cp;
-        if (in_[k].literal)
-          only_rule = false;
-        else if (c == U'-' || c == U'*' || c == U'_' || c == U'=')
+        const bool markup_char = !in_[k].literal;
+        if (markup_char && (c == U'-' || c == U'*' || c == U'_' || c == U'='))
           ++rule_chars;
-        else if (c != U'|' && c != U':' && c != U' ')
+        else if (!markup_char || (c != U'|' && c != U':' && c != U' '))
           only_rule = false;
       }
       if (only_rule && rule_chars >= 3) {
