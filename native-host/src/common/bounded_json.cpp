@@ -25,6 +25,23 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
   return std::nullopt;
 }
 
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  const std::size_t left = text.size() - i;
+  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return k < left && at(k) >= lo && at(k) <= hi;
+  };
+  const unsigned char c = at(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
 int json_nesting_depth(std::string_view text, int stop_above) {
   int depth = 0;
   int deepest = 0;
@@ -207,22 +224,10 @@ class OneWalkParser {
     return -1;
   }
 
-  // Length of the well-formed UTF-8 sequence at p_ (RFC 3629, as nlohmann/json and utf8proc
-  // check it), or 0.
   std::size_t utf8_length() const {
-    const auto left = static_cast<std::size_t>(end_ - p_);
-    const unsigned char c = p_[0];
-    auto cont = [&](std::size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-      return i < left && p_[i] >= lo && p_[i] <= hi;
-    };
-    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
+    return utf8_sequence_length(
+        std::string_view(reinterpret_cast<const char*>(p_), static_cast<std::size_t>(end_ - p_)),
+        0);
   }
 
   bool string(std::string& out) {

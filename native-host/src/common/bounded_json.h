@@ -17,6 +17,10 @@ namespace cw {
 // Offset of the first byte that is not part of well-formed UTF-8, or nullopt if all of it is.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
+// Length of the well-formed UTF-8 sequence (RFC 3629) that starts at text[i], a byte of 0x80 or
+// more; 0 if it is not one. The hot loops of the request walk and the reply writer share it.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
 // Deepest nesting of arrays and objects, stopping early once it exceeds `stop_above`.
 int json_nesting_depth(std::string_view text, int stop_above);
 

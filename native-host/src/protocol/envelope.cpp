@@ -21,25 +21,6 @@ Error envelope_error(const char* detail) {
   return Error::make(ErrorCode::INVALID_ENVELOPE, {{"detail", detail}});
 }
 
-// Length of the well-formed UTF-8 sequence (RFC 3629, as nlohmann/json checks it) that starts with
-// the byte at `i`, a byte of 0x80 or more; 0 if it is not one.
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-  const std::size_t left = text.size() - i;
-  const auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const auto cont = [&](std::size_t k, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return k < left && at(k) >= lo && at(k) <= hi;
-  };
-  const unsigned char c = at(0);
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
-
 // True if none of the 8 bytes at `at` needs a look: no control character, quote, backslash or
 // non-ASCII byte (the byte loop decides for any that may be one).
 bool plain_ascii8(const char* at) {
@@ -64,7 +45,7 @@ bool append_string(std::string_view text, std::string& out) {
     if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      const std::size_t n = utf8_length(text, i);
+      const std::size_t n = utf8_sequence_length(text, i);
       if (n == 0) return false;
       i += n - 1;
       continue;
