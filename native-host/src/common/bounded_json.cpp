@@ -204,19 +204,6 @@ class OneWalkParser {
     return true;
   }
 
-  // True if none of the 8 bytes at `at` ends a run of plain string bytes: none is a control
-  // character, a quote, a backslash or non-ASCII (the byte loop decides for any that may be).
-  static bool plain_ascii8(const unsigned char* at) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-    std::uint64_t w = 0;
-    std::memcpy(&w, at, sizeof w);
-    const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-    const std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
-    return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) |
-            has_zero(w ^ ('\\' * kOnes))) == 0;
-  }
-
   static int hex(unsigned char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

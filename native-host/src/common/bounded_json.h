@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -20,6 +22,20 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 // Length of the well-formed UTF-8 sequence (RFC 3629) that starts at text[i], a byte of 0x80 or
 // more; 0 if it is not one. The hot loops of the request walk and the reply writer share it.
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+
+// True if none of the 8 bytes at `at` ends a run of plain JSON string bytes: none is a control
+// character, a quote, a backslash or non-ASCII (the byte loop decides for any that may be).
+// Inline: both string loops call it every 8 bytes.
+inline bool plain_ascii8(const void* at) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::uint64_t w = 0;
+  std::memcpy(&w, at, sizeof w);
+  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
+         0;
+}
 
 // Deepest nesting of arrays and objects, stopping early once it exceeds `stop_above`.
 int json_nesting_depth(std::string_view text, int stop_above);

@@ -21,19 +21,6 @@ Error envelope_error(const char* detail) {
   return Error::make(ErrorCode::INVALID_ENVELOPE, {{"detail", detail}});
 }
 
-// True if none of the 8 bytes at `at` needs a look: no control character, quote, backslash or
-// non-ASCII byte (the byte loop decides for any that may be one).
-bool plain_ascii8(const char* at) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  std::uint64_t w = 0;
-  std::memcpy(&w, at, sizeof w);
-  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  const std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
-  return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) ==
-         0;
-}
-
 // Appends `text` as a JSON string the way nlohmann/json's dump does with ensure_ascii off: only
 // '"', '\\' and control characters are escaped, runs of other bytes are copied whole. False if
 // `text` is not valid UTF-8 (checked in the same walk).
