@@ -28,6 +28,33 @@ int window_log_for(std::size_t reach) {
   return log;
 }
 
+// One frame of `text` against `cdict`, created from `content` at `level` on first use. A record's
+// frame names its dictionary (4 bytes); a body row names its own.
+Expected<std::string> compress_with_cdict(ZSTD_CDict*& cdict, const std::string& content, int level,
+                                          bool set_level, bool name_dictionary,
+                                          std::string_view text) {
+  thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
+  if (!cctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
+  if (cdict == nullptr) {
+    cdict = ZSTD_createCDict(content.data(), content.size(), level);
+    if (cdict == nullptr) {
+      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
+                         {{"detail", "a stored zstd dictionary is not usable"}});
+    }
+  }
+  ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_refCDict(cctx.get(), cdict);
+  if (set_level) ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, name_dictionary ? 1 : 0);
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  const std::size_t n =
+      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
+  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
+  out.resize(n);
+  return out;
+}
+
 }  // namespace
 
 Expected<std::string> compress_body(std::string_view text, std::string_view prefix, int level) {
@@ -147,51 +174,14 @@ Expected<std::unique_ptr<BodyDictionary>> BodyDictionary::load(const std::string
 }
 
 Expected<std::string> BodyDictionary::compress(std::string_view text) const {
-  thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
-  if (!cctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
   const int level = use_ == Use::kRecords ? kRecordCompressionLevel : kKeyframeCompressionLevel;
-  if (handles_->cdict == nullptr) {
-    handles_->cdict = ZSTD_createCDict(handles_->content.data(), handles_->content.size(), level);
-    if (handles_->cdict == nullptr) {
-      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
-                         {{"detail", "a stored zstd dictionary is not usable"}});
-    }
-  }
-  ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
-  ZSTD_CCtx_refCDict(cctx.get(), handles_->cdict);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
-  // A body row names its dictionary; a record's frame does (4 bytes).
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, use_ == Use::kRecords ? 1 : 0);
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  const std::size_t n =
-      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
-  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
-  out.resize(n);
-  return out;
+  return compress_with_cdict(handles_->cdict, handles_->content, level, /*set_level=*/true,
+                             use_ == Use::kRecords, text);
 }
 
 Expected<std::string> BodyDictionary::compress_fast(std::string_view text) const {
-  thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
-  if (!cctx) return Error::make(ErrorCode::ARCHIVE_IO, {{"detail", "out of memory (zstd)"}});
-  if (handles_->fast_cdict == nullptr) {
-    handles_->fast_cdict =
-        ZSTD_createCDict(handles_->content.data(), handles_->content.size(), kFastKeyframeLevel);
-    if (handles_->fast_cdict == nullptr) {
-      return Error::make(ErrorCode::ARCHIVE_CORRUPT,
-                         {{"detail", "a stored zstd dictionary is not usable"}});
-    }
-  }
-  ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
-  ZSTD_CCtx_refCDict(cctx.get(), handles_->fast_cdict);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, use_ == Use::kRecords ? 1 : 0);
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  const std::size_t n =
-      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
-  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
-  out.resize(n);
-  return out;
+  return compress_with_cdict(handles_->fast_cdict, handles_->content, kFastKeyframeLevel,
+                             /*set_level=*/false, use_ == Use::kRecords, text);
 }
 
 Expected<std::string> BodyDictionary::decompress(std::string_view frame,
