@@ -118,8 +118,19 @@ async function waitForBadge(ext, tabId, predicate, timeoutMs = 30000) {
 }
 
 async function openPopup(ext, tabId) {
-  await ext.welcome.evaluate((id) => browser.tabs.create({ url: `/popup/popup.html?tab=${id}` }), tabId);
-  const popup = await findExtensionPage(ext.browser, `${ext.origin}popup/popup.html?tab=${tabId}`);
+  const prefix = `${ext.origin}popup/popup.html?tab=${tabId}`;
+  const create = () =>
+    ext.welcome.evaluate((id) => browser.tabs.create({ url: `/popup/popup.html?tab=${id}` }), tabId);
+  await create();
+  // On a loaded 2-core machine a new extension tab is now and then never listed over BiDi; a
+  // second tab for the same popup is harmless, so ask once more before giving up.
+  let popup;
+  try {
+    popup = await findExtensionPage(ext.browser, prefix, 15000);
+  } catch {
+    await create();
+    popup = await findExtensionPage(ext.browser, prefix);
+  }
   await popup.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   return popup;
 }
