@@ -465,17 +465,42 @@ void prefilter_report(const std::vector<std::string>& sentences, const cw::engin
   std::vector<std::size_t> confirmed(patterns.size(), 0);
   std::vector<std::unique_ptr<RE2>> each;
   for (const auto& p : patterns) each.push_back(std::make_unique<RE2>(p));
+  std::vector<double> cost_us(patterns.size(), 0);  // CPU per pattern, warm (best of 5 rounds)
   std::vector<int> hits;
   std::string masked;
-  for (const auto& s : page) {
-    const std::string_view view = cw::text::scan_view(s, masked);
-    hits.clear();
-    prefilter.candidates(view, &hits);
-    for (int h : hits) {
-      ++candidate[static_cast<std::size_t>(h)];
-      if (RE2::PartialMatch(re2::StringPiece(view.data(), view.size()),
-                            *each[static_cast<std::size_t>(h)]))
-        ++confirmed[static_cast<std::size_t>(h)];
+  for (int round = 0; round < 6; ++round) {
+    std::vector<double> round_us(patterns.size(), 0);
+    for (const auto& s : page) {
+      const std::string_view view = cw::text::scan_view(s, masked);
+      hits.clear();
+      prefilter.candidates(view, &hits);
+      for (int h : hits) {
+        const auto index = static_cast<std::size_t>(h);
+        const double start = cpu_ms();
+        const bool matched =
+            RE2::PartialMatch(re2::StringPiece(view.data(), view.size()), *each[index]);
+        round_us[index] += (cpu_ms() - start) * 1e3;
+        if (round > 0) continue;
+        ++candidate[index];
+        if (matched) ++confirmed[index];
+      }
+    }
+    if (round == 0) continue;  // the first round builds the DFAs
+    for (std::size_t i = 0; i < patterns.size(); ++i)
+      cost_us[i] = round == 1 ? round_us[i] : std::min(cost_us[i], round_us[i]);
+  }
+  {
+    std::vector<std::size_t> by_cost(patterns.size());
+    for (std::size_t i = 0; i < by_cost.size(); ++i) by_cost[i] = i;
+    std::sort(by_cost.begin(), by_cost.end(),
+              [&](std::size_t a, std::size_t b) { return cost_us[a] > cost_us[b]; });
+    double total_us = 0;
+    for (double c : cost_us) total_us += c;
+    std::cout << "RE2 confirm cost, warm, whole page: " << total_us << " us; costliest:\n";
+    for (std::size_t k = 0; k < 25 && k < by_cost.size(); ++k) {
+      const std::size_t i = by_cost[k];
+      std::cout << "  " << cost_us[i] << " us, " << candidate[i] << " cand, " << confirmed[i]
+                << " match: " << patterns[i].substr(0, 140) << "\n";
     }
   }
   std::vector<std::size_t> order(patterns.size());
