@@ -234,13 +234,14 @@ class Front {
  public:
   explicit Front(Units& out) : out_(out) {}
 
-  // Returns true if stage 4 may have something to strip.
-  bool run(std::string_view s, Units& group) {
+  // Decodes s[first, last) (a chunk that starts a line and ends after a line break or at the end,
+  // see normalize()). Returns true if stage 4 may have something to strip.
+  bool run(std::string_view s, std::size_t first, std::size_t last, Units& group) {
     out_.clear();
-    out_.reserve(s.size());
+    out_.reserve(last - first);
     const std::size_t size = s.size();
-    std::size_t i = 0;
-    while (i < size) {
+    std::size_t i = first;
+    while (i < last) {
       const auto c = static_cast<unsigned char>(s[i]);
       // An ASCII character followed by one: a group of its own, which NFKC leaves alone.
       if (c < 0x80 && c != '&' &&
@@ -561,8 +562,219 @@ class MarkdownStripper {
   std::vector<std::size_t> item_lines_;
 };
 
+// --- Chunks and plain lines ------------------------------------------------------------------
+
+// Stages 1-4 never look across a line break that is a group of its own, so normalize() runs them
+// per chunk of lines. A line break at s[at] ends a chunk when nothing after it can join its group
+// (a combining mark, also one written as a character reference).
+bool line_break_ends_chunk(std::string_view s, std::size_t at) {
+  if (at + 1 == s.size()) return true;
+  const auto next = static_cast<unsigned char>(s[at + 1]);
+  return next < 0x80 && next != '&';
+}
+
+// Bytes that stages 1-4 pass through unchanged as one unit each: printable ASCII but '&' (a
+// character reference) and the characters stage 4 acts on anywhere in a line. A line of these
+// whose first non-space byte is not in kLineStartMarkup needs no stage 1-4 work at all.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7F; ++c) plain[static_cast<std::size_t>(c)] = true;
+  for (const char c : std::string_view("&\\*`~_|[<")) plain[static_cast<unsigned char>(c)] = false;
+  return plain;
+}();
+constexpr std::array<unsigned char, 256> kSpace = [] {
+  std::array<unsigned char, 256> space{};
+  space[' '] = 1;
+  space['\n'] = 1;
+  return space;
+}();
+constexpr std::array<bool, 256> kLineStartMarkup = [] {
+  std::array<bool, 256> markup{};
+  for (const char c : std::string_view("-+=:>#")) markup[static_cast<unsigned char>(c)] = true;
+  return markup;
+}();
+
 // --- Stage 5: whitespace and encoding
 // --------------------------------------------------------------
+
+// Collapses whitespace and writes the text and its origin arrays, unit by unit, across chunks.
+// A whitespace run is written only when a non-space follows it, so it never ends the text.
+class Output {
+ public:
+  Output(NormalizedText& out, std::size_t size_hint) : out_(out) { grow(size_hint + 16); }
+
+  // Original bytes s[first, last), all of them kPlain or '\n': one unit each.
+  void ascii(const char* s, std::size_t first, std::size_t last) {
+    reserve(last - first);
+    auto is_space = [](char c) { return c == ' ' || c == '\n'; };
+    std::size_t k = first;
+    while (k < last) {
+      if (pending_ || pending_items_ > 0 || is_space(s[k])) {
+        one(s[k], static_cast<std::uint32_t>(k));
+        ++k;
+        continue;
+      }
+      // After a non-space, a lone space or line break before another non-space is written as
+      // itself with its own origin, so up to the next run of two (or a trailing one) the output is
+      // the input byte for byte.
+      std::size_t e = k;
+      // One branch per byte, rarely taken: spaces are frequent and unpredictable.
+      unsigned here = kSpace[static_cast<unsigned char>(s[e])];
+      while (e + 1 < last) {
+        const unsigned next = kSpace[static_cast<unsigned char>(s[e + 1])];
+        if ((here & next) != 0) break;
+        here = next;
+        ++e;
+      }
+      if (e + 1 == last && here == 0) e = last;
+      std::memcpy(text_ + n_, s + k, e - k);
+      std::uint32_t* from = from_ + n_;
+      std::uint32_t* to = to_ + n_;
+      const auto base = static_cast<std::uint32_t>(k);
+      const std::size_t count = e - k;
+      for (std::size_t j = 0; j < count; ++j) {
+        from[j] = base + static_cast<std::uint32_t>(j);
+        to[j] = base + static_cast<std::uint32_t>(j) + 1;
+      }
+      n_ += count;
+      k = e;
+    }
+  }
+
+  // One chunk's stage-4 output, with its headings (unit indices) and list items.
+  void chunk(const Units& units, const std::vector<HeadingUnits>& headings,
+             const std::vector<std::size_t>& items, std::vector<std::uint32_t>& unit_pos) {
+    // Each unit gives at most its UTF-8 length (a whitespace run at most one byte per unit).
+    std::size_t bound = 0;
+    for (const Unit& u : units) {
+      bound += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
+    }
+    reserve(bound);
+    // Byte position in the text of each unit (for heading spans), when there are any.
+    const bool positions = !headings.empty();
+    if (positions) unit_pos.assign(units.size() + 1, 0);
+    auto item = items.begin();
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const Unit& u = units[i];
+      for (; item != items.end() && *item == i; ++item) ++pending_items_;
+      if (u.cp == U' ' || u.cp == U'\n') {
+        if (positions) unit_pos[i] = static_cast<std::uint32_t>(n_);
+        space(u.cp, u.begin, u.end);
+        continue;
+      }
+      flush();
+      if (positions) unit_pos[i] = static_cast<std::uint32_t>(n_);
+      put(u.cp, u.begin, u.end);
+    }
+    for (; item != items.end(); ++item) ++pending_items_;
+    if (positions) unit_pos[units.size()] = static_cast<std::uint32_t>(n_);
+    for (const auto& h : headings) {
+      // Trim whitespace units at both ends so the span covers just the heading's words.
+      std::size_t first = h.first;
+      std::size_t last = h.last;
+      while (first < last && (units[first].cp == U' ' || units[first].cp == U'\n')) ++first;
+      while (last > first && (units[last - 1].cp == U' ' || units[last - 1].cp == U'\n')) --last;
+      if (first == last) continue;
+      std::size_t end = unit_pos[last - 1];
+      // Past the last unit's UTF-8 bytes (what follows in later chunks is whitespace from its
+      // line break, with another origin).
+      while (end < n_ && from_[end] == units[last - 1].begin && to_[end] == units[last - 1].end) {
+        ++end;
+      }
+      out_.headings.push_back({{unit_pos[first], end}, h.level});
+    }
+  }
+
+  void finish() {
+    resolve_items();
+    out_.text.resize(n_);
+    out_.origin_begin.resize(n_);
+    out_.origin_end.resize(n_);
+  }
+
+ private:
+  // One plain byte or line break at original offset `at`.
+  void one(char c, std::uint32_t at) {
+    if (c == ' ' || c == '\n') {
+      space(static_cast<char32_t>(c), at, at + 1);
+      return;
+    }
+    flush();
+    text_[n_] = c;
+    from_[n_] = at;
+    to_[n_] = at + 1;
+    ++n_;
+  }
+  void space(char32_t c, std::uint32_t begin, std::uint32_t end) {
+    if (!pending_) {
+      pending_ = true;
+      ws_begin_ = begin;
+      newlines_ = 0;
+    }
+    ws_end_ = end;
+    if (c == U'\n') ++newlines_;
+  }
+  // Before a non-space unit: the whitespace run before it, then the list items that start here.
+  void flush() {
+    if (pending_) {
+      if (n_ > 0) {
+        if (newlines_ >= 2) {
+          put(U'\n', ws_begin_, ws_end_);
+          put(U'\n', ws_begin_, ws_end_);
+        } else {
+          put(newlines_ == 1 ? U'\n' : U' ', ws_begin_, ws_end_);
+        }
+      }
+      pending_ = false;
+    }
+    if (pending_items_ > 0) resolve_items();
+  }
+  // A list item starts at its first non-space character (or the end of the text).
+  void resolve_items() {
+    for (; pending_items_ > 0; --pending_items_) out_.list_items.push_back(n_);
+  }
+  void put(char32_t cp, std::uint32_t begin, std::uint32_t end) {
+    if (cp < 0x80) {
+      text_[n_] = static_cast<char>(cp);
+      from_[n_] = begin;
+      to_[n_] = end;
+      ++n_;
+      return;
+    }
+    const auto length = static_cast<std::size_t>(utf8proc_encode_char(
+        static_cast<utf8proc_int32_t>(cp), reinterpret_cast<utf8proc_uint8_t*>(text_ + n_)));
+    for (std::size_t k = 0; k < length; ++k) {
+      from_[n_ + k] = begin;
+      to_[n_ + k] = end;
+    }
+    n_ += length;
+  }
+  // Room for `units` more units (+2: a pending run of line breaks may become two bytes).
+  void reserve(std::size_t units) {
+    if (n_ + units + 2 > capacity_) grow(std::max(n_ + units + 2, 2 * capacity_));
+  }
+  void grow(std::size_t capacity) {
+    capacity_ = capacity;
+    out_.text.resize(capacity);
+    out_.origin_begin.resize(capacity);
+    out_.origin_end.resize(capacity);
+    text_ = out_.text.data();
+    from_ = out_.origin_begin.data();
+    to_ = out_.origin_end.data();
+  }
+
+  NormalizedText& out_;
+  char* text_ = nullptr;
+  std::uint32_t* from_ = nullptr;
+  std::uint32_t* to_ = nullptr;
+  std::size_t n_ = 0;
+  std::size_t capacity_ = 0;
+  bool pending_ = false;
+  std::size_t newlines_ = 0;
+  std::uint32_t ws_begin_ = 0;
+  std::uint32_t ws_end_ = 0;
+  std::size_t pending_items_ = 0;
+};
 
 }  // namespace
 
@@ -578,103 +790,60 @@ ByteSpan NormalizedText::to_original(ByteSpan normalized) const {
 }
 
 NormalizedText normalize(std::string_view original) {
-  std::vector<HeadingUnits> heading_units;
-  std::vector<std::size_t> item_units;
-  thread_local Buffers buffers;
-  Units& units = buffers.units;
-  if (Front(units).run(original, buffers.group)) {
-    MarkdownStripper(units, buffers.new_index).run(heading_units, item_units);
-  }
-
   NormalizedText out;
   out.original_size = original.size();
-  // Each unit gives at most its UTF-8 length (a whitespace run at most one byte per unit), so the
-  // output is sized once and written through pointers, then trimmed.
-  std::size_t bound = 0;
-  for (const Unit& u : units) bound += u.cp < 0x80 ? 1 : u.cp < 0x800 ? 2 : u.cp < 0x10000 ? 3 : 4;
-  out.text.resize(bound);
-  out.origin_begin.resize(bound);
-  out.origin_end.resize(bound);
-  char* text = out.text.data();
-  std::uint32_t* from = out.origin_begin.data();
-  std::uint32_t* to = out.origin_end.data();
-  std::size_t n = 0;
-  auto put = [&](char32_t cp, std::uint32_t begin, std::uint32_t end) {
-    if (cp < 0x80) {
-      text[n] = static_cast<char>(cp);
-      from[n] = begin;
-      to[n] = end;
-      ++n;
-      return;
-    }
-    const auto length = static_cast<std::size_t>(utf8proc_encode_char(
-        static_cast<utf8proc_int32_t>(cp), reinterpret_cast<utf8proc_uint8_t*>(text + n)));
-    for (std::size_t k = 0; k < length; ++k) {
-      from[n + k] = begin;
-      to[n + k] = end;
-    }
-    n += length;
-  };
-  // Byte position in `out.text` of each unit (for heading and list-item spans), when there are any.
-  const bool positions = !heading_units.empty() || !item_units.empty();
-  std::vector<std::uint32_t>& unit_pos = buffers.unit_pos;
-  if (positions) unit_pos.assign(units.size() + 1, 0);
-
-  std::size_t newlines = 0;
-  bool pending = false;
-  std::uint32_t ws_begin = 0;
-  std::uint32_t ws_end = 0;
-  for (std::size_t i = 0; i < units.size(); ++i) {
-    const Unit& u = units[i];
-    if (u.cp == U' ' || u.cp == U'\n') {
-      if (!pending) {
-        pending = true;
-        ws_begin = u.begin;
-        newlines = 0;
+  Output output(out, original.size());
+  thread_local Buffers buffers;
+  Units& units = buffers.units;
+  std::vector<HeadingUnits> heading_units;
+  const std::size_t size = original.size();
+  const char* s = original.data();
+  std::size_t i = 0;
+  while (i < size) {
+    // Plain lines go straight to stage 5; see kPlain for why that gives the same result.
+    std::size_t e = i;
+    while (e < size && s[e] == ' ') ++e;
+    const bool plain_start = e == size || !kLineStartMarkup[static_cast<unsigned char>(s[e])];
+    if (plain_start) {
+      while (e < size && kPlain[static_cast<unsigned char>(s[e])]) ++e;
+      if (e == size) {
+        output.ascii(s, i, size);
+        break;
       }
-      ws_end = u.end;
-      if (u.cp == U'\n') ++newlines;
-      if (positions) unit_pos[i] = static_cast<std::uint32_t>(n);
-      continue;
-    }
-    if (pending && n > 0) {
-      if (newlines >= 2) {
-        put(U'\n', ws_begin, ws_end);
-        put(U'\n', ws_begin, ws_end);
-      } else {
-        put(newlines == 1 ? U'\n' : U' ', ws_begin, ws_end);
+      if (s[e] == '\n') {
+        if (line_break_ends_chunk(original, e)) {
+          output.ascii(s, i, e + 1);
+          i = e + 1;
+          continue;
+        }
+        output.ascii(s, i, e);  // the break starts a chunk of its own (marks or '&' follow it)
+        i = e;
       }
     }
-    pending = false;
-    if (positions) unit_pos[i] = static_cast<std::uint32_t>(n);
-    put(u.cp, u.begin, u.end);
-  }
-  if (positions) unit_pos[units.size()] = static_cast<std::uint32_t>(n);
-  out.text.resize(n);
-  out.origin_begin.resize(n);
-  out.origin_end.resize(n);
-
-  for (const auto& h : heading_units) {
-    // Trim whitespace units at both ends so the span covers just the heading's words.
-    std::size_t first = h.first;
-    std::size_t last = h.last;
-    while (first < last && (units[first].cp == U' ' || units[first].cp == U'\n')) ++first;
-    while (last > first && (units[last - 1].cp == U' ' || units[last - 1].cp == U'\n')) --last;
-    if (first == last) continue;
-    std::size_t end = unit_pos[last - 1];
-    // Advance past the last unit's UTF-8 bytes.
-    while (end < out.text.size() && out.origin_begin[end] == units[last - 1].begin &&
-           out.origin_end[end] == units[last - 1].end) {
-      ++end;
+    // The general path, for the chunk of lines up to a line break that ends one.
+    std::size_t last = i;
+    for (;;) {
+      const void* nl = std::memchr(s + last, '\n', size - last);
+      if (nl == nullptr) {
+        last = size;
+        break;
+      }
+      last = static_cast<std::size_t>(static_cast<const char*>(nl) - s);
+      if (line_break_ends_chunk(original, last)) {
+        ++last;
+        break;
+      }
+      ++last;
     }
-    out.headings.push_back({{unit_pos[first], end}, h.level});
+    heading_units.clear();
+    std::vector<std::size_t> item_units;
+    if (Front(units).run(original, i, last, buffers.group)) {
+      MarkdownStripper(units, buffers.new_index).run(heading_units, item_units);
+    }
+    output.chunk(units, heading_units, item_units, buffers.unit_pos);
+    i = last;
   }
-  for (std::size_t unit : item_units) {
-    // Skip whitespace after the dropped bullet so the offset is the item's first character.
-    std::size_t at = unit;
-    while (at < units.size() && (units[at].cp == U' ' || units[at].cp == U'\n')) ++at;
-    out.list_items.push_back(unit_pos[at]);
-  }
+  output.finish();
   return out;
 }
 
