@@ -25,9 +25,23 @@ bool is_word_byte(char c) {  // RE2's \w and \b: ASCII only
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+bool is_space_byte(char c) {  // RE2's \s, and \v
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// a + b, with no two spaces in a row where they meet (the automaton never sees two).
+std::string join_collapsed(const std::string& a, const std::string& b) {
+  if (!a.empty() && !b.empty() && a.back() == ' ' && b.front() == ' ') return a + b.substr(1);
+  return a + b;
+}
+
+// Whitespace in a literal: the automaton reads every whitespace byte as one space and a run of
+// them as one, so `\s+` between two words is a single ' ' in a literal ("age of 13").
+constexpr char kSpace = ' ';
+
 std::size_t core_size(const std::string& literal) {
-  return literal.size() -
-         static_cast<std::size_t>(std::count(literal.begin(), literal.end(), kWordEdge));
+  return static_cast<std::size_t>(std::count_if(
+      literal.begin(), literal.end(), [](char c) { return c != kWordEdge && c != kSpace; }));
 }
 
 // The literal as a clause holds it: without edge marks when it is long enough to filter on
@@ -50,9 +64,21 @@ std::optional<std::string> usable_literal(const std::string& s, std::size_t min_
   std::string core;
   core.reserve(e - b);
   for (std::size_t i = b; i < e; ++i) {
-    if (s[i] != kWordEdge) core += s[i];  // an edge inside asserts nothing the core lacks
+    if (s[i] == kWordEdge) continue;  // an edge inside asserts nothing the core lacks
+    if (s[i] == kSpace && !core.empty() && core.back() == kSpace) continue;  // runs are one space
+    core += s[i];
   }
-  if (core.size() >= min_len) return core;
+  if (core_size(core) >= min_len) return core;
+  // Too short to filter on: a whole word at best, where a space at an end is also an edge.
+  while (!core.empty() && core.front() == kSpace) {
+    before = true;
+    core.erase(core.begin());
+  }
+  while (!core.empty() && core.back() == kSpace) {
+    after = true;
+    core.pop_back();
+  }
+  if (core.find(kSpace) != std::string::npos) return std::nullopt;
   if (core.size() < std::max<std::size_t>(min_word_len, 1) || !before || !after ||
       !is_word_byte(core.front()) || !is_word_byte(core.back())) {
     return std::nullopt;
@@ -212,7 +238,7 @@ class Reader {
               fits = false;
               break;
             }
-            product.push_back(run[a] + b);
+            product.push_back(join_collapsed(run[a], b));
           }
         }
         if (fits) {
@@ -299,6 +325,10 @@ class Reader {
   }
 
   Info repeat(Info info, std::size_t min, std::size_t max, bool unbounded) {
+    if (info.exact && info.set.size() == 1 && info.set.front() == std::string(1, kSpace)) {
+      // A run of whitespace is one space to the automaton, however long the run.
+      return min == 0 ? Info::strings({"", info.set.front()}) : info;
+    }
     if (min == 0) {
       if (!unbounded && max == 1 && info.exact && info.set.size() < kMaxSet) {
         info.set.emplace_back();
@@ -338,6 +368,7 @@ class Reader {
     }
     ++at_;
     if (static_cast<unsigned char>(c) >= 0x80) return Info::unknown();  // part of a UTF-8 character
+    if (is_space_byte(c)) return Info::strings({std::string(1, kSpace)});
     return Info::strings({std::string(1, lower(c))});
   }
 
@@ -520,6 +551,12 @@ class Reader {
       case 'z':
         return Info::empty();
       case 's':
+      case 'n':
+      case 't':
+      case 'r':
+      case 'f':
+      case 'v':
+        return Info::strings({std::string(1, kSpace)});
       case 'W': {
         Info info;
         info.starts_nonword = true;
@@ -535,16 +572,6 @@ class Reader {
       case 'P':
         skip_property();
         return Info::unknown();
-      case 'n':
-        return Info::strings({"\n"});
-      case 't':
-        return Info::strings({"\t"});
-      case 'r':
-        return Info::strings({"\r"});
-      case 'f':
-        return Info::strings({"\f"});
-      case 'v':
-        return Info::strings({"\v"});
       case 'a':
         return Info::strings({"\a"});
       case 'x': {
@@ -659,10 +686,15 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     }
   }
   for (std::size_t c = 'A'; c <= 'Z'; ++c) byte_class_[c] = byte_class_[c - 'A' + 'a'];
+  // Every whitespace byte reads as a space (literals hold only ' ' for whitespace).
+  const std::uint8_t space_class = byte_class_[static_cast<unsigned char>(kSpace)];
+  for (char c : {'\n', '\t', '\r', '\f', '\v'})
+    byte_class_[static_cast<unsigned char>(c)] = space_class;
 
   // Trie.
   std::vector<std::int32_t> go(classes_, -1);  // state 0 = root
   std::vector<std::vector<std::uint32_t>> out(1);
+  std::vector<bool> after_space(1, false);  // the state's trie string ends with a space
   for (const auto& [literal, id] : cores) {
     std::size_t state = 0;
     for (char c : literal) {
@@ -670,6 +702,7 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
       if (go[state * classes_ + k] < 0) {
         go[state * classes_ + k] = static_cast<std::int32_t>(out.size());
         out.emplace_back();
+        after_space.push_back(c == kSpace);
         go.resize(out.size() * classes_, -1);
       }
       state = static_cast<std::size_t>(go[state * classes_ + k]);
@@ -704,6 +737,13 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
         fail[static_cast<std::size_t>(next)] = static_cast<std::size_t>(go[fail[s] * classes_ + k]);
         queue.push_back(static_cast<std::size_t>(next));
       }
+    }
+  }
+  // A run of whitespace reads as one space: a state just past a space stays put on another one.
+  // (The root is never reached by a space when a literal starts with one, so it needs no loop.)
+  if (space_class != 0) {
+    for (std::size_t s = 1; s < states; ++s) {
+      if (after_space[s]) go[s * classes_ + space_class] = static_cast<std::int32_t>(s);
     }
   }
   // Renumber so that states with outputs come last (the scan loop then tests one comparison),

@@ -3,7 +3,9 @@
 // required_literals() reads an RE2 pattern and derives, conservatively, literals that every match
 // must contain: a list of clauses, where each clause is a set of lower-case literals and every
 // match contains at least one literal of every clause. "(?i)\bwaive\b[^.;]{0,80}\bjury" gives
-// {"waive"} AND {"jury"}; "(sell|rent)s?" gives {"sell","sells","rent","rents"}. Anything the
+// {"waive"} AND {"jury"}; "(sell|rent)s?" gives {"sell","sells","rent","rents"}. Whitespace is
+// one space ("ages?\s+of\s+13" gives {"age of 13","ages of 13"}): the automaton reads any run of
+// whitespace bytes as a single space, so words joined by \s make one phrase. Anything the
 // reader does not understand contributes no clause, so a pattern it cannot read at all simply has
 // no clauses and is always a candidate: the prefilter may let through too much, never too little.
 //

@@ -44,14 +44,14 @@ BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
   BOOST_TEST(required_literals("(?i)\\bus").clauses.empty());
   BOOST_TEST((required_literals("(?i)\\bus\\b").clauses == Clauses{{"\x01us\x01"}}));
   BOOST_TEST(
-      (required_literals("(?i)\\b(1[2-4]|thirteen)\\s+years").clauses == Clauses{{"\x01"
-                                                                                  "12\x01",
-                                                                                  "\x01"
-                                                                                  "13\x01",
-                                                                                  "\x01"
-                                                                                  "14\x01",
-                                                                                  "thirteen"},
-                                                                                 {"years"}}));
+      (required_literals("(?i)\\b(1[2-4]|thirteen)\\b.{0,9}years").clauses == Clauses{{"\x01"
+                                                                                       "12\x01",
+                                                                                       "\x01"
+                                                                                       "13\x01",
+                                                                                       "\x01"
+                                                                                       "14\x01",
+                                                                                       "thirteen"},
+                                                                                      {"years"}}));
   BOOST_TEST((required_literals("(?i)\\bus\\b", 3, 3).clauses.empty()));
   // \b next to a non-word character says nothing about that side.
   BOOST_TEST(required_literals("\\b\\$5\\b").clauses.empty());
@@ -61,9 +61,30 @@ BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
   BOOST_TEST((required_literals("[|(]{2}pipe|x").clauses.empty()));
 }
 
+// Whitespace in a pattern is one space in a literal, whatever the run in the text: words joined
+// by \s+ make one phrase.
+BOOST_AUTO_TEST_CASE(phrases_across_whitespace) {
+  BOOST_TEST((required_literals("(?i)\\bages?\\s+of\\s+(13|thirteen)\\b").clauses ==
+              Clauses{{"age of 13", "age of thirteen", "ages of 13", "ages of thirteen"}}));
+  BOOST_TEST((required_literals("(?i)provided\\s*\"?as  is").clauses ==
+              Clauses{{"provided \"as is", "provided as is", "provided\"as is", "providedas is"}}));
+  BOOST_TEST((required_literals("(?i)log\\n?\\toff").clauses == Clauses{{"log off"}}));
+  LiteralPrefilter filter(
+      {required_literals("(?i)\\bages?\\s+of\\s+13\\b"), required_literals("(?i)opt\\s+out")});
+  std::vector<int> hits;
+  filter.candidates("Users between the AGES\n of   13 and 17", &hits);
+  BOOST_TEST(hits == std::vector<int>({0}), boost::test_tools::per_element());
+  hits.clear();
+  filter.candidates("ages of 1 3; opt-out; opt \t\r\n out", &hits);
+  BOOST_TEST(hits == std::vector<int>({1}), boost::test_tools::per_element());
+  hits.clear();
+  filter.candidates("age of majority; optout", &hits);
+  BOOST_TEST(hits.empty());
+}
+
 BOOST_AUTO_TEST_CASE(whole_word_literals) {
-  LiteralPrefilter filter({required_literals("(?i)\\b(us|uk)\\b\\s+law"),
-                           required_literals("(?i)\\b(1[2-4])\\s+years")});
+  LiteralPrefilter filter({required_literals("(?i)\\b(us|uk)\\b.{0,9}law"),
+                           required_literals("(?i)\\b(1[2-4])\\b.{0,3}years")});
   std::vector<int> hits;
   filter.candidates("US law applies", &hits);
   BOOST_TEST(hits == std::vector<int>({0}), boost::test_tools::per_element());
@@ -105,9 +126,10 @@ namespace {
 // Random patterns over a small alphabet, so matches and near-misses are frequent.
 std::string random_pattern(std::mt19937& rng, int depth = 0) {
   static const std::vector<std::string> atoms{
-      "a", "b",    "ab",       "abc",    "ba",      "c",   "\\bab", "\\s",     "\\w",
-      ".", "[ab]", "[^a]",     "[a-c]",  "\\.",     "x y", "(?i)B", "(?i:ca)", "^",
-      "$", "\\d",  "[.\\x1f]", "\\x61b", "\\x{43}", "\\b", "\\s+",  "\\W"};
+      "a",       "b",   "ab",   "abc",  "ba",       "c",      "\\bab",   "\\s",
+      "\\w",     ".",   "[ab]", "[^a]", "[a-c]",    "\\.",    "x y",     "(?i)B",
+      "(?i:ca)", "^",   "$",    "\\d",  "[.\\x1f]", "\\x61b", "\\x{43}", "\\b",
+      "\\s+",    "\\W", "a b",  "\\s*", "\\n",      "b\\s?c", " ",       "\\t"};
   std::string out;
   const int parts = 1 + static_cast<int>(rng() % 4);
   for (int i = 0; i < parts; ++i) {
@@ -132,7 +154,7 @@ std::string random_pattern(std::mt19937& rng, int depth = 0) {
 }
 
 std::string random_text(std::mt19937& rng) {
-  static const std::string alphabet = std::string("aAbBcC xy.1_,") + '\x1f';
+  static const std::string alphabet = std::string("aAbBcC xy.1_,  \n\t") + '\x1f';
   std::string out;
   const std::size_t size = rng() % 16;
   for (std::size_t i = 0; i < size; ++i) out += alphabet[rng() % alphabet.size()];
