@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -13,6 +14,14 @@
 
 namespace cw::text {
 namespace {
+
+// Per byte: 1 a sentence terminator (. ! ?), 2 not printable ASCII, 0 anything else.
+constexpr std::array<unsigned char, 256> kClass = [] {
+  std::array<unsigned char, 256> cls{};
+  for (std::size_t c = 0; c < 256; ++c) cls[c] = c < 0x20 || c >= 0x7F ? 2 : 0;
+  cls['.'] = cls['!'] = cls['?'] = 1;
+  return cls;
+}();
 
 class IcuSentences {
  public:
@@ -31,26 +40,70 @@ class IcuSentences {
   std::vector<std::size_t> breaks(std::string_view text) {
     std::vector<std::size_t> out;
     if (text.empty()) return out;
-    UErrorCode status = U_ZERO_ERROR;
-    if (iterator_) {
-      utext_ = utext_openUTF8(utext_, text.data(), static_cast<int64_t>(text.size()), &status);
-      if (U_SUCCESS(status)) iterator_->setText(utext_, status);
+    // ICU always breaks after a line break (UAX #29 SB4) and starts each sentence afresh, so a line
+    // that cannot break inside gets one break at its end and ICU runs only on the other lines.
+    std::size_t run = 0;  // start of the lines ICU still has to split
+    std::size_t at = 0;
+    while (at < text.size()) {
+      const void* nl = std::memchr(text.data() + at, '\n', text.size() - at);
+      const std::size_t end =
+          nl == nullptr ? text.size()
+                        : static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) + 1;
+      if (unbreakable_line(text.substr(at, end - at))) {
+        if (run < at) icu_breaks(text, run, at, out);
+        out.push_back(end);
+        run = end;
+      }
+      at = end;
     }
-    if (!iterator_ || U_FAILURE(status)) {  // no ICU data: paragraphs only
-      for (std::size_t i = 0; i < text.size(); ++i)
-        if (text[i] == '\n') out.push_back(i + 1);
-      out.push_back(text.size());
-      return out;
-    }
-    iterator_->first();
-    for (int32_t at = iterator_->next(); at != icu::BreakIterator::DONE; at = iterator_->next()) {
-      out.push_back(static_cast<std::size_t>(at));
-    }
-    if (out.empty() || out.back() != text.size()) out.push_back(text.size());
+    if (run < text.size()) icu_breaks(text, run, text.size(), out);
     return out;
   }
 
  private:
+  // Printable ASCII in which the only sentence terminators (. ! ?) end the line, followed at most
+  // by closing punctuation and spaces: the only sentence break is after the line (SB9-SB11).
+  static bool unbreakable_line(std::string_view line) {
+    std::size_t end = line.size();
+    if (end > 0 && line[end - 1] == '\n') --end;
+    std::size_t k = end;
+    while (k > 0 && line[k - 1] == ' ') --k;
+    while (k > 0 && std::string_view("\"')]}").find(line[k - 1]) != std::string_view::npos) --k;
+    const std::size_t tail = k;
+    while (k > 0 && (line[k - 1] == '.' || line[k - 1] == '!' || line[k - 1] == '?')) --k;
+    if (k == tail) k = end;  // no terminator at the end: none anywhere then
+    for (std::size_t i = 0; i < k; ++i) {
+      if (kClass[static_cast<unsigned char>(line[i])] != 0) return false;
+    }
+    for (std::size_t i = k; i < end; ++i) {
+      if (kClass[static_cast<unsigned char>(line[i])] == 2) return false;
+    }
+    return true;
+  }
+
+  // ICU's breaks in text[first, last) (which starts a line and ends one or the text), appended.
+  void icu_breaks(std::string_view text, std::size_t first, std::size_t last,
+                  std::vector<std::size_t>& out) {
+    const std::string_view part = text.substr(first, last - first);
+    UErrorCode status = U_ZERO_ERROR;
+    if (iterator_) {
+      utext_ = utext_openUTF8(utext_, part.data(), static_cast<int64_t>(part.size()), &status);
+      if (U_SUCCESS(status)) iterator_->setText(utext_, status);
+    }
+    if (!iterator_ || U_FAILURE(status)) {  // no ICU data: paragraphs only
+      for (std::size_t i = 0; i < part.size(); ++i)
+        if (part[i] == '\n') out.push_back(first + i + 1);
+      out.push_back(last);
+      return;
+    }
+    const std::size_t before = out.size();
+    iterator_->first();
+    for (int32_t at = iterator_->next(); at != icu::BreakIterator::DONE; at = iterator_->next()) {
+      out.push_back(first + static_cast<std::size_t>(at));
+    }
+    if (out.size() == before || out.back() != last) out.push_back(last);
+  }
+
   std::unique_ptr<icu::BreakIterator> iterator_;
   UText* utext_ = nullptr;
 };
@@ -130,7 +183,10 @@ std::vector<ByteSpan> split_before_clause_markers(std::string_view text,
   std::vector<ByteSpan> out;
   for (ByteSpan piece : pieces) {
     for (std::size_t i = piece.begin + 1; i + 4 < piece.end; ++i) {
-      if (text[i] != '(' || text[i - 1] != ' ') continue;
+      const void* open = std::memchr(text.data() + i, '(', piece.end - 4 - i);
+      if (open == nullptr) break;
+      i = static_cast<std::size_t>(static_cast<const char*>(open) - text.data());
+      if (text[i - 1] != ' ') continue;
       std::size_t j = i - 1;
       while (j > piece.begin && text[j] == ' ') --j;
       if (text[j] != '.' && text[j] != '!' && text[j] != '?') continue;
