@@ -77,3 +77,45 @@ BOOST_AUTO_TEST_CASE(empty_and_whitespace_only_text) {
   BOOST_TEST(sentences("").empty());
   BOOST_TEST(sentences(" \n\n \t ").empty());
 }
+
+// Lines whose only terminators end them are not given to ICU; these sit at that line's edges.
+BOOST_AUTO_TEST_CASE(lines_ending_in_terminators_closers_and_spaces) {
+  const auto got = sentences(
+      "You waive \"all claims.\"\n\nFees (if any.) \n\nReally?!\n\nNo terminator here\n\n"
+      "Two here. And here.\n\nAn initial J.\n\nSpaces before the end .  \n\ndone");
+  const std::vector<std::string> want{"You waive \"all claims.\"",
+                                      "Fees (if any.)",
+                                      "Really?!",
+                                      "No terminator here",
+                                      "Two here.",
+                                      "And here.",
+                                      "An initial J.",
+                                      "Spaces before the end .",
+                                      "done"};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(hard_wrapped_lines_and_clause_numbers_still_join) {
+  const auto got = sentences(
+      "We may change\nthese terms at any time.\nSection 4.\nFees apply.\n(a)\nThe first case.\n"
+      "Caf\u00e9 terms\u3002 More text.\nLast line without end");
+  const std::vector<std::string> want{"We may change\nthese terms at any time.",
+                                      "Section 4.",
+                                      "Fees apply.",
+                                      "(a)",
+                                      "The first case.",
+                                      "Caf\u00e9 terms\u3002",
+                                      "More text.",
+                                      "Last line without end"};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(split_sentences_of_raw_text_with_controls) {
+  const std::string text = "First line.\r\nSecond\tline. Third one.\x01 Fourth.\nend.";
+  std::vector<std::string> got;
+  for (const auto& s : cw::text::split_sentences(text))
+    got.push_back(text.substr(s.begin, s.end - s.begin));
+  BOOST_REQUIRE(got.size() >= 4U);
+  BOOST_TEST(got.front().substr(0, 11) == "First line.");  // a line with a control goes to ICU
+  BOOST_TEST(got.back() == "end.");
+}
