@@ -567,15 +567,51 @@ class MarkdownStripper {
 // Stages 1-4 never look across a line break that is a group of its own, so normalize() runs them
 // per chunk of lines. A line break at s[at] ends a chunk when nothing after it can join its group
 // (a combining mark, also one written as a character reference).
+bool line_break_ends_chunk(std::string_view s, std::size_t at);
+
+// Common punctuation that stages 1-3 turn into one ASCII unit when it stands alone (no combining
+// mark after it): NFKC keeps it (U+00A0 becomes U+0020), stage 3 maps it, stage 4 never acts on
+// the result inside a line.
+struct Simple {
+  std::size_t length = 0;  // 0: not one
+  char ascii = 0;
+};
+Simple simple_at(std::string_view s, std::size_t at) {
+  if (at + 1 >= s.size()) return {};
+  const auto b0 = static_cast<unsigned char>(s[at]);
+  const auto b1 = static_cast<unsigned char>(s[at + 1]);
+  if (b0 == 0xC2) return b1 == 0xA0 ? Simple{2, ' '} : Simple{};  // no-break space
+  if (b0 != 0xE2 || b1 != 0x80 || at + 2 >= s.size()) return {};
+  switch (static_cast<unsigned char>(s[at + 2])) {
+    case 0x93:  // en dash
+    case 0x94:  // em dash
+      return {3, '-'};
+    case 0x98:  // single quotation marks
+    case 0x99:
+      return {3, '\''};
+    case 0x9C:  // double quotation marks
+    case 0x9D:
+      return {3, '"'};
+    default:
+      return {};
+  }
+}
+
+// Whether the character at s[at] (if any) cannot be a combining mark, so the one before it is a
+// group of its own. Conservative: ASCII but '&' (a reference may be a mark), or a kSimple one.
+bool alone(std::string_view s, std::size_t at) {
+  if (at == s.size()) return true;
+  const auto next = static_cast<unsigned char>(s[at]);
+  return (next < 0x80 && next != '&') || simple_at(s, at).length != 0;
+}
+
 bool line_break_ends_chunk(std::string_view s, std::size_t at) {
-  if (at + 1 == s.size()) return true;
-  const auto next = static_cast<unsigned char>(s[at + 1]);
-  return next < 0x80 && next != '&';
+  return alone(s, at + 1);
 }
 
 // Bytes that stages 1-4 pass through unchanged as one unit each: printable ASCII but '&' (a
 // character reference) and the characters stage 4 acts on anywhere in a line. A line of these
-// whose first non-space byte is not in kLineStartMarkup needs no stage 1-4 work at all.
+// (and kSimple characters) whose first non-space byte is kPlainLineStart needs no stage 1-4 work.
 constexpr std::array<bool, 256> kPlain = [] {
   std::array<bool, 256> plain{};
   for (int c = 0x20; c < 0x7F; ++c) plain[static_cast<std::size_t>(c)] = true;
@@ -588,10 +624,13 @@ constexpr std::array<unsigned char, 256> kSpace = [] {
   space['\n'] = 1;
   return space;
 }();
-constexpr std::array<bool, 256> kLineStartMarkup = [] {
-  std::array<bool, 256> markup{};
-  for (const char c : std::string_view("-+=:>#")) markup[static_cast<unsigned char>(c)] = true;
-  return markup;
+// The first non-space byte of a plain line: ASCII, and not markup at a line start (a kSimple
+// character there could be a space or a bullet-like dash).
+constexpr std::array<bool, 256> kPlainLineStart = [] {
+  std::array<bool, 256> start{};
+  for (int c = 0; c < 0x80; ++c) start[static_cast<std::size_t>(c)] = true;
+  for (const char c : std::string_view("-+=:>#")) start[static_cast<unsigned char>(c)] = false;
+  return start;
 }();
 
 // --- Stage 5: whitespace and encoding
@@ -638,6 +677,34 @@ class Output {
       }
       n_ += count;
       k = e;
+    }
+  }
+
+  // A plain line s[first, last) (see normalize()), with kSimple characters if `mixed`.
+  void line(const char* s, std::size_t first, std::size_t last, bool mixed) {
+    if (!mixed) {
+      ascii(s, first, last);
+      return;
+    }
+    reserve(last - first);
+    const std::string_view view(s, last);
+    std::size_t k = first;
+    while (k < last) {
+      if (static_cast<unsigned char>(s[k]) < 0x80) {
+        one(s[k], static_cast<std::uint32_t>(k));
+        ++k;
+        continue;
+      }
+      const Simple simple = simple_at(view, k);
+      const auto begin = static_cast<std::uint32_t>(k);
+      const auto end = static_cast<std::uint32_t>(k + simple.length);
+      if (simple.ascii == ' ') {
+        space(U' ', begin, end);
+      } else {
+        flush();
+        put(static_cast<char32_t>(simple.ascii), begin, end);
+      }
+      k += simple.length;
     }
   }
 
@@ -803,20 +870,27 @@ NormalizedText normalize(std::string_view original) {
     // Plain lines go straight to stage 5; see kPlain for why that gives the same result.
     std::size_t e = i;
     while (e < size && s[e] == ' ') ++e;
-    const bool plain_start = e == size || !kLineStartMarkup[static_cast<unsigned char>(s[e])];
+    const bool plain_start = e == size || kPlainLineStart[static_cast<unsigned char>(s[e])];
     if (plain_start) {
-      while (e < size && kPlain[static_cast<unsigned char>(s[e])]) ++e;
+      bool mixed = false;  // has a kSimple character
+      for (;;) {
+        while (e < size && kPlain[static_cast<unsigned char>(s[e])]) ++e;
+        const Simple simple = simple_at(original, e);
+        if (simple.length == 0 || !alone(original, e + simple.length)) break;
+        e += simple.length;
+        mixed = true;
+      }
       if (e == size) {
-        output.ascii(s, i, size);
+        output.line(s, i, size, mixed);
         break;
       }
       if (s[e] == '\n') {
         if (line_break_ends_chunk(original, e)) {
-          output.ascii(s, i, e + 1);
+          output.line(s, i, e + 1, mixed);
           i = e + 1;
           continue;
         }
-        output.ascii(s, i, e);  // the break starts a chunk of its own (marks or '&' follow it)
+        output.line(s, i, e, mixed);  // the break starts a chunk of its own (a mark follows it)
         i = e;
       }
     }

@@ -215,6 +215,23 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_and_controls_where_plain_lines_meet) {
   check_offsets(in);
 }
 
+BOOST_AUTO_TEST_CASE(curly_quotes_dashes_and_nbsp_in_plain_lines) {
+  const std::string in =
+      "We don\u2019t \u201csell\u201d data \u2013 ever\u00a0\u2014 really.\n"
+      "\u2014 dash bullet\n\u00a0# heading after a no-break space\nx\u2019\u0301y \u2019&#769;z";
+  const auto n = normalize(in);
+  BOOST_TEST(n.text ==
+             "We don't \"sell\" data - ever - really.\ndash bullet\nheading after a no-break "
+             "space\nx'\u0301y '\u0301z");
+  BOOST_TEST(original_of(n, in, {6, 7}) == "\u2019");
+  BOOST_TEST(original_of(n, in, {27, 28}) == "\u00a0");
+  BOOST_TEST(original_of(n, in, {28, 29}) == "\u2014");
+  BOOST_REQUIRE_EQUAL(n.list_items.size(), 1U);  // a dash at a line start is a bullet
+  BOOST_TEST(n.text.substr(n.list_items[0], 11) == "dash bullet");
+  BOOST_REQUIRE_EQUAL(n.headings.size(), 1U);
+  check_offsets(in);
+}
+
 #ifdef CW_HAVE_LIBARCHIVE
 // Real OTA Markdown (with its non-breaking spaces and escapes), read from the tarball in place.
 BOOST_AUTO_TEST_CASE(offset_map_property_on_real_ota_markdown) {
