@@ -686,25 +686,24 @@ class Output {
       ascii(s, first, last);
       return;
     }
-    reserve(last - first);
     const std::string_view view(s, last);
     std::size_t k = first;
     while (k < last) {
-      if (static_cast<unsigned char>(s[k]) < 0x80) {
-        one(s[k], static_cast<std::uint32_t>(k));
-        ++k;
-        continue;
-      }
-      const Simple simple = simple_at(view, k);
-      const auto begin = static_cast<std::uint32_t>(k);
-      const auto end = static_cast<std::uint32_t>(k + simple.length);
+      std::size_t ascii_end = k;
+      while (ascii_end < last && static_cast<unsigned char>(s[ascii_end]) < 0x80) ++ascii_end;
+      ascii(s, k, ascii_end);
+      if (ascii_end == last) break;
+      const Simple simple = simple_at(view, ascii_end);
+      const auto begin = static_cast<std::uint32_t>(ascii_end);
+      const auto end = static_cast<std::uint32_t>(ascii_end + simple.length);
+      reserve(1);
       if (simple.ascii == ' ') {
         space(U' ', begin, end);
       } else {
         flush();
         put(static_cast<char32_t>(simple.ascii), begin, end);
       }
-      k += simple.length;
+      k = ascii_end + simple.length;
     }
   }
 
