@@ -160,18 +160,26 @@ const PatternSet& Engine::patterns() const {
   return impl_->set;
 }
 
+Error Engine::match_error(PatternSet::MatchError why) const {
+  if (why == PatternSet::MatchError::kPatternError) {
+    if (auto status = ensure_compiled(); !status) return status.error();
+  }
+  return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", std::string(to_string(why))}});
+}
+
 Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view sentence,
                                                                std::string_view doc_type) const {
   thread_local std::string masked;  // rules scan with in-word dots masked (text/scan_mask.h)
   sentence = text::scan_view(sentence, masked);
   thread_local std::vector<int> hits;
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
-  if (!impl_->set.Match(sentence, &hits, &why)) {
-    if (why == PatternSet::MatchError::kPatternError) {
-      if (auto status = ensure_compiled(); !status) return status.error();
-    }
-    return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", std::string(to_string(why))}});
-  }
+  if (!impl_->set.Match(sentence, &hits, &why)) return match_error(why);
+  return provisions_of(sentence, hits, doc_type);
+}
+
+Expected<std::vector<const Provision*>> Engine::provisions_of(std::string_view sentence,
+                                                              const std::vector<int>& hits,
+                                                              std::string_view doc_type) const {
   std::vector<const Provision*> out;
   std::size_t previous = static_cast<std::size_t>(-1);
   for (int hit : hits) {  // sorted, and a rule's patterns have adjacent indices
@@ -221,12 +229,34 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   join_blocks(blocks, joined, block_begin);
   const text::NormalizedText normalized = text::normalize(joined);
   const text::Segments segments = text::segment(normalized);
+  // Every sentence as the rules scan it (text/scan_mask.h), then all of them matched together.
+  thread_local std::string masked;  // masked copies, one after another; never reallocated below
+  thread_local std::string buffer;
+  thread_local std::vector<std::string_view> views;
+  thread_local std::vector<std::vector<int>> hits;
+  masked.clear();
+  masked.reserve(normalized.text.size());
+  views.clear();
+  for (const auto& sentence : segments.sentences) {
+    const std::string_view plain(normalized.text.data() + sentence.span.begin,
+                                 sentence.span.end - sentence.span.begin);
+    const std::string_view view = text::scan_view(plain, buffer);
+    if (view.data() == plain.data()) {
+      views.push_back(view);
+    } else {
+      const std::size_t at = masked.size();
+      masked.append(view);
+      views.push_back(std::string_view(masked).substr(at, view.size()));
+    }
+  }
+  PatternSet::MatchError why = PatternSet::MatchError::kNone;
+  if (!impl_->set.MatchEach(views, &hits, &why)) return match_error(why);
   std::vector<Finding> findings;
   std::unordered_set<std::string_view> found;
-  for (const auto& sentence : segments.sentences) {
-    const std::string_view view(normalized.text.data() + sentence.span.begin,
-                                sentence.span.end - sentence.span.begin);
-    auto matched = match_sentence(view, doc_type);
+  for (std::size_t k = 0; k < segments.sentences.size(); ++k) {
+    const auto& sentence = segments.sentences[k];
+    if (hits[k].empty()) continue;
+    auto matched = provisions_of(views[k], hits[k], doc_type);
     if (!matched) return matched.error();
     if (matched->empty()) continue;
     const text::ByteSpan at = normalized.to_original(sentence.span);

@@ -779,73 +779,58 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   state_count_ = states;
 }
 
-namespace {
+static_assert(LiteralPrefilter::kLanes < 8, "one bit per lane and one for candidates() in a byte");
 
-struct Scratch {
+struct LiteralPrefilter::Scratch {
+  // Per literal, one bit per lane (text being scanned) that found it.
   std::vector<std::uint8_t> literal_seen;
-  std::vector<std::uint32_t> literals;
+  // Per lane, each literal once; the last one is candidates()'s, which candidates_each() may call
+  // while its lanes are mid-scan.
+  std::array<std::vector<std::uint32_t>, kLanes + 1> found;
   std::vector<std::uint8_t> pattern_tried;
   std::vector<std::uint32_t> patterns;
 };
 
-}  // namespace
-
-void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candidates) const {
+LiteralPrefilter::Scratch& LiteralPrefilter::scratch() const {
   thread_local Scratch scratch;
-  auto& seen = scratch.literal_seen;
-  if (seen.size() < literal_count_) seen.resize(literal_count_, 0);
-  auto& found = scratch.literals;
-  found.clear();
+  if (scratch.literal_seen.size() < literal_count_) scratch.literal_seen.resize(literal_count_, 0);
+  if (scratch.pattern_tried.size() + 1 < pattern_clause_begin_.size())
+    scratch.pattern_tried.resize(pattern_clause_begin_.size(), 0);
+  return scratch;
+}
 
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const std::size_t size = text.size();
-  const std::int32_t* table = transitions_.data();
-  const std::uint8_t* klass = byte_class_.data();
-  std::int32_t state = 0;  // an offset into the table: state number * classes
-  bool folded = false;     // a multi-byte character was read as one letter: lengths do not add up
+void LiteralPrefilter::record_outputs(std::int32_t state, const unsigned char* bytes,
+                                      std::size_t size, std::size_t i, bool folded,
+                                      std::uint8_t lane_bit, std::vector<std::uint32_t>& found,
+                                      std::vector<std::uint8_t>& seen) const {
   // Is there a word character at byte `at` (none outside the text)?
   auto word_at = [&](std::size_t at) {
     return at < size && is_word_byte(static_cast<char>(bytes[at]));
   };
-  for (std::size_t i = 0; i < size; ++i) {
-    unsigned char b = bytes[i];
-    // Case-insensitive RE2 also matches KELVIN SIGN for 'k' and LONG S for 's': fold them here.
-    if (b == 0xE2 || b == 0xC5) [[unlikely]] {
-      if (b == 0xE2 && i + 2 < size && bytes[i + 1] == 0x84 && bytes[i + 2] == 0xAA) {
-        b = 'k';
-        i += 2;
-        folded = true;
-      } else if (b == 0xC5 && i + 1 < size && bytes[i + 1] == 0xBF) {
-        b = 's';
-        i += 1;
-        folded = true;
-      }
+  // The state number without a division (see class_reciprocal_).
+  const auto s =
+      static_cast<std::size_t>((static_cast<std::uint64_t>(state) * class_reciprocal_) >> 32);
+  for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
+    const std::uint32_t literal = outputs_[k];
+    if (const std::size_t length = word_length_[literal]; length != 0 && !folded) {
+      // A whole word: no word character right after it, nor right before it. (After a folded
+      // character the start is not known; the word is then let through.)
+      if (word_at(i + 1) || (i + 1 > length && word_at(i - length))) continue;
     }
-    state = table[static_cast<std::size_t>(state) + klass[b]];
-    if (state >= first_output_offset_) [[unlikely]] {
-      // The state number without a division in the scan loop (see class_reciprocal_).
-      const auto s =
-          static_cast<std::size_t>((static_cast<std::uint64_t>(state) * class_reciprocal_) >> 32);
-      for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
-        const std::uint32_t literal = outputs_[k];
-        if (const std::size_t length = word_length_[literal]; length != 0 && !folded) {
-          // A whole word: no word character right after it, nor right before it. (After a
-          // folded character the start is not known; the word is then let through.)
-          if (word_at(i + 1) || (i + 1 > length && word_at(i - length))) continue;
-        }
-        if (!seen[literal]) {
-          seen[literal] = 1;
-          found.push_back(literal);
-        }
-      }
+    if ((seen[literal] & lane_bit) == 0) {
+      seen[literal] |= lane_bit;
+      found.push_back(literal);
     }
   }
+}
 
+void LiteralPrefilter::finish(std::uint8_t lane_bit, std::vector<std::uint32_t>& found,
+                              Scratch& scratch, std::vector<int>* candidates) const {
+  auto& seen = scratch.literal_seen;
+  const auto first = static_cast<std::ptrdiff_t>(candidates->size());
   candidates->insert(candidates->end(), always_.begin(), always_.end());
   if (!found.empty()) {
     auto& tried = scratch.pattern_tried;
-    if (tried.size() + 1 < pattern_clause_begin_.size())
-      tried.resize(pattern_clause_begin_.size(), 0);
     auto& patterns = scratch.patterns;
     patterns.clear();
     // Does the text hold a literal of every clause of pattern p other than `anchor`?
@@ -855,7 +840,7 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
         bool any = false;
         for (std::uint32_t k = clause_literal_begin_[c]; k < clause_literal_begin_[c + 1] && !any;
              ++k) {
-          any = seen[clause_literals_[k]] != 0;
+          any = (seen[clause_literals_[k]] & lane_bit) != 0;
         }
         if (!any) return false;
       }
@@ -873,9 +858,120 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
       }
     }
     for (std::uint32_t pattern : patterns) tried[pattern] = 0;
-    for (std::uint32_t literal : found) seen[literal] = 0;
+    for (std::uint32_t literal : found) seen[literal] &= static_cast<std::uint8_t>(~lane_bit);
+    found.clear();
   }
-  std::sort(candidates->begin(), candidates->end());
+  std::sort(candidates->begin() + first, candidates->end());
+}
+
+void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candidates) const {
+  Scratch& scratch = this->scratch();
+  constexpr auto kBit = static_cast<std::uint8_t>(1U << kLanes);
+  auto& found = scratch.found[kLanes];
+  found.clear();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  const std::int32_t* table = transitions_.data();
+  const std::uint8_t* klass = byte_class_.data();
+  const std::int32_t first_output = first_output_offset_;
+  std::int32_t state = 0;  // an offset into the table: state number * classes
+  bool folded = false;     // a multi-byte character was read as one letter: lengths do not add up
+  for (std::size_t i = 0; i < size; ++i) {
+    unsigned char b = bytes[i];
+    // Case-insensitive RE2 also matches KELVIN SIGN for 'k' and LONG S for 's': fold them here.
+    if (b == 0xE2 || b == 0xC5) [[unlikely]] {
+      if (b == 0xE2 && i + 2 < size && bytes[i + 1] == 0x84 && bytes[i + 2] == 0xAA) {
+        b = 'k';
+        i += 2;
+        folded = true;
+      } else if (b == 0xC5 && i + 1 < size && bytes[i + 1] == 0xBF) {
+        b = 's';
+        i += 1;
+        folded = true;
+      }
+    }
+    state = table[static_cast<std::size_t>(state) + klass[b]];
+    if (state >= first_output) [[unlikely]] {
+      record_outputs(state, bytes, size, i, folded, kBit, found, scratch.literal_seen);
+    }
+  }
+  finish(kBit, found, scratch, candidates);
+}
+
+void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
+                                       std::vector<std::vector<int>>* out) const {
+  if (out->size() < texts.size()) out->resize(texts.size());
+  for (std::size_t t = 0; t < texts.size(); ++t) (*out)[t].clear();
+  Scratch& scratch = this->scratch();
+  // The scan is bound by the latency of one table load per byte; kLanes texts scanned in step
+  // keep that many loads in flight. A text with a byte that may start a folded character
+  // (0xE2, 0xC5) is rare and takes the one-text path.
+  struct Lane {
+    const unsigned char* bytes = nullptr;
+    std::size_t size = 0;
+    std::size_t at = 0;
+    std::int32_t state = 0;
+    std::size_t text = 0;
+    bool active = false;
+  };
+  std::array<Lane, kLanes> lanes{};
+  std::size_t next = 0;
+  auto refill = [&](Lane& lane) {
+    lane.active = false;
+    while (next < texts.size()) {
+      const std::string_view text = texts[next];
+      const std::size_t t = next++;
+      if (text.find('\xE2') != std::string_view::npos ||
+          text.find('\xC5') != std::string_view::npos) {
+        candidates(text, &(*out)[t]);
+        continue;
+      }
+      lane = Lane{reinterpret_cast<const unsigned char*>(text.data()), text.size(), 0, 0, t, true};
+      return;
+    }
+  };
+  for (auto& lane : lanes) refill(lane);
+  const std::int32_t* table = transitions_.data();
+  const std::uint8_t* klass = byte_class_.data();
+  const std::int32_t first_output = first_output_offset_;
+  auto step = [&](std::size_t l) {
+    Lane& lane = lanes[l];
+    lane.state = table[static_cast<std::size_t>(lane.state) + klass[lane.bytes[lane.at]]];
+    if (lane.state >= first_output) [[unlikely]] {
+      record_outputs(lane.state, lane.bytes, lane.size, lane.at, false,
+                     static_cast<std::uint8_t>(1U << l), scratch.found[l], scratch.literal_seen);
+    }
+    ++lane.at;
+  };
+  for (;;) {
+    std::size_t round = static_cast<std::size_t>(-1);
+    bool all_active = true;
+    bool any_active = false;
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      Lane& lane = lanes[l];
+      while (lane.active && lane.at == lane.size) {
+        finish(static_cast<std::uint8_t>(1U << l), scratch.found[l], scratch, &(*out)[lane.text]);
+        refill(lane);
+      }
+      all_active = all_active && lane.active;
+      any_active = any_active || lane.active;
+      if (lane.active) round = std::min(round, lane.size - lane.at);
+    }
+    if (!any_active) break;
+    if (all_active) {
+      static_assert(kLanes == 4);
+      for (std::size_t k = 0; k < round; ++k) {
+        step(0);
+        step(1);
+        step(2);
+        step(3);
+      }
+    } else {
+      for (std::size_t l = 0; l < kLanes; ++l) {
+        while (lanes[l].active && lanes[l].at < lanes[l].size) step(l);
+      }
+    }
+  }
 }
 
 }  // namespace cw::engine

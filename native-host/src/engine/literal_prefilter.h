@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,10 +45,28 @@ class LiteralPrefilter {
   // Appends to `*candidates` the sorted indices of the patterns that may match `text`.
   void candidates(std::string_view text, std::vector<int>* candidates) const;
 
+  // For each text, what candidates() gives it: (*out)[k] for texts[k] (resized to fit, kept
+  // capacity). Faster than one call per text: several texts are scanned in step.
+  void candidates_each(std::span<const std::string_view> texts,
+                       std::vector<std::vector<int>>* out) const;
+
   [[nodiscard]] std::size_t literal_count() const { return literal_count_; }
   [[nodiscard]] std::size_t state_count() const { return state_count_; }
 
+ public:
+  static constexpr std::size_t kLanes = 4;  // texts scanned in step by candidates_each()
+
  private:
+  struct Scratch;
+  Scratch& scratch() const;
+  // Notes the literals that end at byte `i` in `state` (whole words checked against the text).
+  void record_outputs(std::int32_t state, const unsigned char* bytes, std::size_t size,
+                      std::size_t i, bool folded, std::uint8_t lane_bit,
+                      std::vector<std::uint32_t>& found, std::vector<std::uint8_t>& seen) const;
+  // Appends the sorted candidates of the literals found by lane `lane_bit`, then forgets them.
+  void finish(std::uint8_t lane_bit, std::vector<std::uint32_t>& found, Scratch& scratch,
+              std::vector<int>* candidates) const;
+
   // Automaton: transitions_[state * classes_ + byte_class_[byte]], states numbered from 0 (root).
   std::vector<std::uint8_t> byte_class_ = std::vector<std::uint8_t>(256, 0);
   std::size_t classes_ = 1;

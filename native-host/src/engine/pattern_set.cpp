@@ -190,6 +190,39 @@ bool PatternSet::Match(std::string_view text, std::vector<int>* matches, MatchEr
   return true;
 }
 
+bool PatternSet::MatchEach(std::span<const std::string_view> texts,
+                           std::vector<std::vector<int>>* matches, MatchError* error) const {
+  if (matches->size() < texts.size()) matches->resize(texts.size());
+  if (!impl_ || impl_->options.strategy == Strategy::kSet || !impl_->compiled) {
+    for (std::size_t k = 0; k < texts.size(); ++k) {
+      if (!Match(texts[k], &(*matches)[k], error)) return false;
+    }
+    return true;
+  }
+  if (error != nullptr) *error = MatchError::kNone;
+  if (impl_->count == 0) {
+    for (std::size_t k = 0; k < texts.size(); ++k) (*matches)[k].clear();
+    return true;
+  }
+  impl_->prefilter.candidates_each(texts, matches);
+  for (std::size_t k = 0; k < texts.size(); ++k) {
+    const re2::StringPiece piece(texts[k].data(), texts[k].size());
+    std::vector<int>& hits = (*matches)[k];
+    // Keep the candidates that RE2 confirms, in place.
+    std::size_t kept = 0;
+    for (const int index : hits) {
+      const RE2* re = impl_->regex(static_cast<std::size_t>(index));
+      if (re == nullptr) {
+        if (error != nullptr) *error = MatchError::kPatternError;
+        return false;
+      }
+      if (RE2::PartialMatch(piece, *re)) hits[kept++] = index;
+    }
+    hits.resize(kept);
+  }
+  return true;
+}
+
 bool PatternSet::compiled() const {
   return impl_ && impl_->compiled;
 }

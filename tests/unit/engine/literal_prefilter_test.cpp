@@ -157,7 +157,13 @@ std::string random_text(std::mt19937& rng) {
   static const std::string alphabet = std::string("aAbBcC xy.1_,  \n\t") + '\x1f';
   std::string out;
   const std::size_t size = rng() % 16;
-  for (std::size_t i = 0; i < size; ++i) out += alphabet[rng() % alphabet.size()];
+  for (std::size_t i = 0; i < size; ++i) {
+    if (rng() % 64 == 0) {
+      out += rng() % 2 == 0 ? "\xE2\x84\xAA" : "\xC5\xBF";  // KELVIN SIGN, LONG S: fold to k, s
+    } else {
+      out += alphabet[rng() % alphabet.size()];
+    }
+  }
   return out;
 }
 
@@ -182,8 +188,22 @@ static void never_loses_a_match(std::size_t min_len, std::size_t min_word_len) {
       patterns.push_back(std::move(p));
     }
     LiteralPrefilter filter(required);
-    for (int t = 0; t < 50; ++t) {
-      const std::string text = random_text(rng);
+    std::vector<std::string> texts;
+    for (int t = 0; t < 50; ++t) texts.push_back(random_text(rng));
+    // Scanned together (in lanes), each text gets what it gets alone.
+    const std::size_t batch = rng() % texts.size();
+    const std::vector<std::string_view> views(texts.begin(),
+                                              texts.begin() + static_cast<long>(batch));
+    std::vector<std::vector<int>> together;
+    filter.candidates_each(views, &together);
+    BOOST_REQUIRE_GE(together.size(), batch);
+    for (std::size_t t = 0; t < batch; ++t) {
+      std::vector<int> alone;
+      filter.candidates(texts[t], &alone);
+      BOOST_REQUIRE_MESSAGE(alone == together[t],
+                            "text '" << texts[t] << "' in a batch of " << batch);
+    }
+    for (const std::string& text : texts) {
       std::vector<int> candidates;
       filter.candidates(text, &candidates);
       for (std::size_t i = 0; i < regexes.size(); ++i) {
