@@ -9,9 +9,10 @@
 namespace cw::engine {
 namespace {
 
-constexpr std::size_t kMaxSet = 64;      // strings an exact set may hold before it is summarised
-constexpr std::size_t kMaxLiteral = 64;  // bytes of one literal
-constexpr std::size_t kMaxClause = 512;  // literals of one OR-clause
+constexpr std::size_t kMaxSet = 64;         // strings an exact set may hold before it is summarised
+constexpr std::size_t kMaxLiteral = 64;     // bytes of one literal
+constexpr std::size_t kMaxClause = 512;     // literals of one OR-clause
+constexpr std::size_t kUsefulLiteral = 16;  // bytes of a literal the automaton looks for
 
 using Clause = std::vector<std::string>;  // sorted, unique
 
@@ -99,10 +100,30 @@ std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::si
   for (const auto& s : set) {
     auto literal = usable_literal(s, min_len, min_word_len);
     if (!literal) return std::nullopt;
+    // Any part of a required literal is required too, and its first kUsefulLiteral bytes are
+    // already rare: longer phrases would only grow the automaton.
+    if (literal->find(kWordEdge) == std::string::npos && literal->size() > kUsefulLiteral) {
+      literal->resize(kUsefulLiteral);
+    }
     clause.push_back(std::move(*literal));
   }
   std::sort(clause.begin(), clause.end());
   clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
+  // A literal that starts with another one of the clause adds nothing: the shorter one is found
+  // wherever it is.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < clause.size(); ++i) {
+    if (kept > 0) {
+      const std::string& shorter = clause[kept - 1];
+      if (shorter.find(kWordEdge) == std::string::npos &&
+          clause[i].compare(0, shorter.size(), shorter) == 0) {
+        continue;
+      }
+    }
+    if (kept != i) clause[kept] = std::move(clause[i]);
+    ++kept;
+  }
+  clause.resize(kept);
   return clause;
 }
 
