@@ -1,6 +1,7 @@
 // normalize(): see normalize.h for what each stage does. The text moves through the stages as a
 // vector of Units (one code point with the original bytes it came from), so every later stage keeps
-// exact provenance without rescanning the original.
+// exact provenance without rescanning the original. Stages 1-4 run per chunk of lines, and a plain
+// line (most of a captured page) skips them: it goes straight to stage 5 (see normalize()).
 #include "text/normalize.h"
 
 #include <algorithm>
@@ -598,7 +599,7 @@ Simple simple_at(std::string_view s, std::size_t at) {
 }
 
 // Whether the character at s[at] (if any) cannot be a combining mark, so the one before it is a
-// group of its own. Conservative: ASCII but '&' (a reference may be a mark), or a kSimple one.
+// group of its own. Conservative: ASCII but '&' (a reference may be a mark), or a simple_at() one.
 bool alone(std::string_view s, std::size_t at) {
   if (at == s.size()) return true;
   const auto next = static_cast<unsigned char>(s[at]);
@@ -611,7 +612,8 @@ bool line_break_ends_chunk(std::string_view s, std::size_t at) {
 
 // Bytes that stages 1-4 pass through unchanged as one unit each: printable ASCII but '&' (a
 // character reference) and the characters stage 4 acts on anywhere in a line. A line of these
-// (and kSimple characters) whose first non-space byte is kPlainLineStart needs no stage 1-4 work.
+// (and simple_at() characters) whose first non-space byte is kPlainLineStart needs no stage 1-4
+// work.
 constexpr std::array<bool, 256> kPlain = [] {
   std::array<bool, 256> plain{};
   for (int c = 0x20; c < 0x7F; ++c) plain[static_cast<std::size_t>(c)] = true;
@@ -624,7 +626,7 @@ constexpr std::array<unsigned char, 256> kSpace = [] {
   space['\n'] = 1;
   return space;
 }();
-// The first non-space byte of a plain line: ASCII, and not markup at a line start (a kSimple
+// The first non-space byte of a plain line: ASCII, and not markup at a line start (a simple_at()
 // character there could be a space or a bullet-like dash).
 constexpr std::array<bool, 256> kPlainLineStart = [] {
   std::array<bool, 256> start{};
@@ -680,7 +682,7 @@ class Output {
     }
   }
 
-  // A plain line s[first, last) (see normalize()), with kSimple characters if `mixed`.
+  // A plain line s[first, last) (see normalize()), with simple_at() characters if `mixed`.
   void line(const char* s, std::size_t first, std::size_t last, bool mixed) {
     if (!mixed) {
       ascii(s, first, last);
@@ -871,7 +873,7 @@ NormalizedText normalize(std::string_view original) {
     while (e < size && s[e] == ' ') ++e;
     const bool plain_start = e == size || kPlainLineStart[static_cast<unsigned char>(s[e])];
     if (plain_start) {
-      bool mixed = false;  // has a kSimple character
+      bool mixed = false;  // has a simple_at() character
       for (;;) {
         while (e < size && kPlain[static_cast<unsigned char>(s[e])]) ++e;
         const Simple simple = simple_at(original, e);

@@ -11,7 +11,8 @@
 //   - a single line break inside a sentence (hard-wrapped plain text) is joined when the line does
 //     not end in terminal punctuation and the next line starts in lower case.
 // Paragraph breaks ("\n\n"), list items (one per line) and headings are always boundaries, and a
-// heading starts a new section.
+// heading starts a new section. ICU always breaks after a line break, so a line whose only sentence
+// terminators end it (most lines of a captured page) is not given to ICU: its result is known.
 #pragma once
 
 #include <cstddef>
