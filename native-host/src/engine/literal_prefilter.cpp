@@ -30,6 +30,51 @@ bool is_space_byte(char c) {  // RE2's \s, and \v
   return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+// A literal's bytes other than edge marks, as usable_literal() keeps them.
+std::size_t literal_bytes(const std::string& s) {
+  return s.size() - static_cast<std::size_t>(std::count(s.begin(), s.end(), kWordEdge));
+}
+// Cuts `s` after kUsefulLiteral bytes (edge marks not counted): only those are looked for, so a
+// piece of pattern read so far stands for the strings that start with it from here on.
+void cap(std::string& s) {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != kWordEdge && ++bytes == kUsefulLiteral) {
+      s.resize(i + 1);
+      return;
+    }
+  }
+}
+bool capped(const std::string& s) {
+  return s.size() >= kUsefulLiteral && literal_bytes(s) >= kUsefulLiteral;
+}
+
+// Appends `b` to every string of `run` in place, as the product with {b} would (set semantics);
+// false, with `run` unchanged, when a string would grow past kMaxLiteral.
+bool append_to_all(std::vector<std::string>& run, const std::string& b) {
+  for (const auto& a : run) {
+    if (!capped(a) && a.size() + b.size() > kMaxLiteral) return false;
+  }
+  bool merged = false;  // a string was cut to its first bytes and may now equal another
+  for (auto& a : run) {
+    if (capped(a)) continue;
+    if (!a.empty() && !b.empty() && a.back() == ' ' && b.front() == ' ') {
+      a.append(b, 1);
+    } else {
+      a += b;
+    }
+    if (capped(a)) {
+      cap(a);
+      merged = true;
+    }
+  }
+  if (merged) {
+    std::sort(run.begin(), run.end());
+    run.erase(std::unique(run.begin(), run.end()), run.end());
+  }
+  return true;
+}
+
 // a + b, with no two spaces in a row where they meet (the automaton never sees two).
 std::string join_collapsed(const std::string& a, const std::string& b) {
   if (!a.empty() && !b.empty() && a.back() == ' ' && b.front() == ' ') return a + b.substr(1);
@@ -128,7 +173,9 @@ std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::si
 }
 
 // What is known about the strings a piece of pattern matches. `exact`: the piece matches exactly
-// the (lower-cased) strings of `set`. Otherwise every match contains one literal of each clause.
+// the (lower-cased) strings of `set`, except that a member of kUsefulLiteral bytes or more may
+// stand for longer strings that start with it (see cap()). Otherwise every match contains one
+// literal of each clause.
 struct Info {
   bool exact = false;
   bool starts_nonword = false;  // every match starts with a non-word character (\s, \W)
@@ -248,18 +295,32 @@ class Reader {
       whole = false;
     };
     while (!failed_ && more() && peek() != '|' && peek() != ')') {
+      if (plain_character_next()) {  // most of a pattern: read without building an Info
+        const char c = peek();
+        ++at_;
+        if (append_to_all(run, std::string(1, is_space_byte(c) ? kSpace : lower(c)))) continue;
+        --at_;
+      }
       Info item = repeated_atom();
       if (failed_) break;
+      if (item.exact && item.set.size() == 1 && append_to_all(run, item.set.front())) {
+        continue;  // the common case, one more literal character: no product to build
+      }
       if (item.exact) {
         std::vector<std::string> product;
         bool fits = run.size() * item.set.size() <= kMaxSet;
         for (std::size_t a = 0; fits && a < run.size(); ++a) {
+          if (capped(run[a])) {  // only its first bytes are looked for: it stops growing
+            product.push_back(run[a]);
+            continue;
+          }
           for (const auto& b : item.set) {
             if (run[a].size() + b.size() > kMaxLiteral) {
               fits = false;
               break;
             }
             product.push_back(join_collapsed(run[a], b));
+            cap(product.back());
           }
         }
         if (fits) {
@@ -284,6 +345,18 @@ class Reader {
     Info out;
     out.clauses = std::move(clauses);
     return out;
+  }
+
+  // Is the next atom one plain ASCII character with no quantifier after it?
+  bool plain_character_next() const {
+    constexpr std::string_view kSpecial = "\\[](){}|.*+?^$";
+    const char c = peek();
+    if (static_cast<unsigned char>(c) >= 0x80 || c == '\0' ||
+        kSpecial.find(c) != std::string_view::npos) {
+      return false;
+    }
+    const char after = peek(1);
+    return after != '*' && after != '+' && after != '?' && after != '{';
   }
 
   // An atom with any quantifiers after it.
