@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <deque>
 #include <map>
 #include <optional>
 
@@ -785,51 +784,52 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   for (char c : {'\n', '\t', '\r', '\f', '\v'})
     byte_class_[static_cast<unsigned char>(c)] = space_class;
 
-  // Trie.
+  // Trie. Each state lists the literals that end exactly there (own_first/own_next, a linked list
+  // over literal ids); the ones that end in a suffix of it are reached through dictionary links.
   std::vector<std::int32_t> go(classes_, -1);  // state 0 = root
-  std::vector<std::vector<std::uint32_t>> out(1);
+  std::vector<std::int32_t> own_first(1, -1);
+  std::vector<std::int32_t> own_next(literal_ids.size(), -1);
   std::vector<bool> after_space(1, false);  // the state's trie string ends with a space
   for (const auto& [literal, id] : cores) {
     std::size_t state = 0;
     for (char c : literal) {
       const std::size_t k = byte_class_[static_cast<unsigned char>(c)];
       if (go[state * classes_ + k] < 0) {
-        go[state * classes_ + k] = static_cast<std::int32_t>(out.size());
-        out.emplace_back();
+        go[state * classes_ + k] = static_cast<std::int32_t>(own_first.size());
+        own_first.push_back(-1);
         after_space.push_back(c == kSpace);
-        go.resize(out.size() * classes_, -1);
+        go.resize(own_first.size() * classes_, -1);
       }
       state = static_cast<std::size_t>(go[state * classes_ + k]);
     }
-    out[state].push_back(id);
+    own_next[id] = own_first[state];
+    own_first[state] = static_cast<std::int32_t>(id);
   }
-  const std::size_t states = out.size();
-  // Failure links in breadth-first order turn the trie into a complete automaton.
+  const std::size_t states = own_first.size();
+  // Failure links in breadth-first order turn the trie into a complete automaton; a state's
+  // dictionary link is the longest proper suffix state where a literal ends (-1: none).
   std::vector<std::size_t> fail(states, 0);
-  std::vector<std::size_t> order;
+  std::vector<std::int32_t> dictionary(states, -1);
+  std::vector<std::size_t> order;  // breadth-first, without the root; also the queue
   order.reserve(states);
-  std::deque<std::size_t> queue;
   for (std::size_t k = 0; k < classes_; ++k) {
     if (go[k] < 0) {
       go[k] = 0;
     } else {
-      fail[static_cast<std::size_t>(go[k])] = 0;
-      queue.push_back(static_cast<std::size_t>(go[k]));
+      order.push_back(static_cast<std::size_t>(go[k]));
     }
   }
-  while (!queue.empty()) {
-    const std::size_t s = queue.front();
-    queue.pop_front();
-    order.push_back(s);
-    const auto& inherited = out[fail[s]];
-    out[s].insert(out[s].end(), inherited.begin(), inherited.end());
+  for (std::size_t at = 0; at < order.size(); ++at) {
+    const std::size_t s = order[at];
+    const std::size_t f = fail[s];
+    dictionary[s] = own_first[f] >= 0 ? static_cast<std::int32_t>(f) : dictionary[f];
     for (std::size_t k = 0; k < classes_; ++k) {
       std::int32_t& next = go[s * classes_ + k];
       if (next < 0) {
-        next = go[fail[s] * classes_ + k];
+        next = go[f * classes_ + k];
       } else {
-        fail[static_cast<std::size_t>(next)] = static_cast<std::size_t>(go[fail[s] * classes_ + k]);
-        queue.push_back(static_cast<std::size_t>(next));
+        fail[static_cast<std::size_t>(next)] = static_cast<std::size_t>(go[f * classes_ + k]);
+        order.push_back(static_cast<std::size_t>(next));
       }
     }
   }
@@ -843,27 +843,38 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   // Renumber so that states with outputs come last (the scan loop then tests one comparison),
   // each group in breadth-first order so the shallow states, where a scan spends most of its
   // time, share cache lines. The root has no output (literals are never empty) and stays 0.
+  auto has_output = [&](std::size_t s) { return own_first[s] >= 0 || dictionary[s] >= 0; };
   std::vector<std::size_t> renumber(states);
+  std::vector<std::size_t> old_of(states);
   std::size_t next_id = 0;
   renumber[0] = next_id++;
-  for (std::size_t s : order)
-    if (out[s].empty()) renumber[s] = next_id++;
+  for (std::size_t s : order) {
+    if (!has_output(s)) renumber[s] = next_id++;
+  }
   const std::size_t first_output = next_id;
-  for (std::size_t s : order)
-    if (!out[s].empty()) renumber[s] = next_id++;
+  for (std::size_t s : order) {
+    if (has_output(s)) renumber[s] = next_id++;
+  }
   transitions_.assign(states * classes_, 0);
-  output_begin_.assign(states + 1, 0);
-  std::vector<std::vector<std::uint32_t>> out_by_new(states);
   for (std::size_t s = 0; s < states; ++s) {
+    old_of[renumber[s]] = s;
+    const std::size_t row = renumber[s] * classes_;
     for (std::size_t k = 0; k < classes_; ++k) {
-      transitions_[renumber[s] * classes_ + k] = static_cast<std::int32_t>(
+      transitions_[row + k] = static_cast<std::int32_t>(
           renumber[static_cast<std::size_t>(go[s * classes_ + k])] * classes_);
     }
-    out_by_new[renumber[s]] = std::move(out[s]);
   }
-  for (std::size_t s = 0; s < states; ++s) {
-    output_begin_[s] = static_cast<std::uint32_t>(outputs_.size());
-    outputs_.insert(outputs_.end(), out_by_new[s].begin(), out_by_new[s].end());
+  // Each state's outputs: its own literals, then those of its dictionary chain.
+  output_begin_.assign(states + 1, 0);
+  for (std::size_t n = 0; n < states; ++n) {
+    output_begin_[n] = static_cast<std::uint32_t>(outputs_.size());
+    for (auto t = static_cast<std::int32_t>(old_of[n]); t >= 0;
+         t = dictionary[static_cast<std::size_t>(t)]) {
+      for (std::int32_t id = own_first[static_cast<std::size_t>(t)]; id >= 0;
+           id = own_next[static_cast<std::size_t>(id)]) {
+        outputs_.push_back(static_cast<std::uint32_t>(id));
+      }
+    }
   }
   output_begin_[states] = static_cast<std::uint32_t>(outputs_.size());
   first_output_offset_ = static_cast<std::int32_t>(first_output * classes_);
