@@ -786,7 +786,13 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
 
   // Trie. Each state lists the literals that end exactly there (own_first/own_next, a linked list
   // over literal ids); the ones that end in a suffix of it are reached through dictionary links.
-  std::vector<std::int32_t> go(classes_, -1);  // state 0 = root
+  // The table is built in place and becomes transitions_: reserved once for the most states the
+  // literals can make, so a cold host start touches its memory only once.
+  std::size_t most_states = 1;
+  for (const auto& [literal, id] : cores) most_states += literal.size();
+  std::vector<std::int32_t> go;
+  go.reserve(most_states * classes_);
+  go.assign(classes_, -1);  // state 0 = root
   std::vector<std::int32_t> own_first(1, -1);
   std::vector<std::int32_t> own_next(literal_ids.size(), -1);
   std::vector<bool> after_space(1, false);  // the state's trie string ends with a space
@@ -855,15 +861,29 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   for (std::size_t s : order) {
     if (has_output(s)) renumber[s] = next_id++;
   }
-  transitions_.assign(states * classes_, 0);
-  for (std::size_t s = 0; s < states; ++s) {
-    old_of[renumber[s]] = s;
-    const std::size_t row = renumber[s] * classes_;
-    for (std::size_t k = 0; k < classes_; ++k) {
-      transitions_[row + k] = static_cast<std::int32_t>(
-          renumber[static_cast<std::size_t>(go[s * classes_ + k])] * classes_);
+  for (std::size_t s = 0; s < states; ++s) old_of[renumber[s]] = s;
+  // Targets become table offsets of the new numbers, then rows move to their new places (cycle
+  // by cycle, one row of scratch).
+  for (auto& target : go) {
+    target = static_cast<std::int32_t>(renumber[static_cast<std::size_t>(target)] * classes_);
+  }
+  std::vector<std::int32_t> held(classes_);
+  std::vector<bool> placed(states, false);
+  for (std::size_t start = 0; start < states; ++start) {
+    if (placed[start] || renumber[start] == start) continue;
+    // Row `start` goes to renumber[start]; the row there goes on, until the cycle closes.
+    std::copy_n(go.begin() + static_cast<std::ptrdiff_t>(start * classes_), classes_, held.begin());
+    std::size_t from = start;
+    for (;;) {
+      const std::size_t to = renumber[from];
+      placed[from] = true;
+      std::swap_ranges(held.begin(), held.end(),
+                       go.begin() + static_cast<std::ptrdiff_t>(to * classes_));
+      if (to == start) break;
+      from = to;
     }
   }
+  transitions_ = std::move(go);
   // Each state's outputs: its own literals, then those of its dictionary chain.
   output_begin_.assign(states + 1, 0);
   for (std::size_t n = 0; n < states; ++n) {
