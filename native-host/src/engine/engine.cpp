@@ -261,12 +261,20 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     if (matched->empty()) continue;
     const text::ByteSpan at = normalized.to_original(sentence.span);
     // The block that holds the sentence's start; the quote never runs past that block.
-    const auto b = static_cast<std::size_t>(
+    auto b = static_cast<std::size_t>(
         std::upper_bound(block_begin.begin(), block_begin.end(), at.begin) - block_begin.begin() -
         1);
+    std::size_t begin = at.begin;
+    if (begin >= block_begin[b] + blocks[b].text.size() && b + 1 < blocks.size()) {
+      // The start maps into the blank line that joins two blocks: a combining mark that opens a
+      // block is grouped with the newline before it. The quote starts with the next block.
+      ++b;
+      begin = block_begin[b];
+    }
     const std::string_view original = blocks[b].text;
-    const std::size_t start = at.begin - block_begin[b];
-    const std::size_t end = std::min(at.end - block_begin[b], original.size());
+    const std::size_t start = std::min(begin - block_begin[b], original.size());
+    const std::size_t end =
+        std::clamp(at.end > block_begin[b] ? at.end - block_begin[b] : 0, start, original.size());
     for (const Provision* p : *matched) {
       Finding f = make_finding(*p);
       f.quote = std::string(original.substr(start, end - start));

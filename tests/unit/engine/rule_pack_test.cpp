@@ -210,6 +210,29 @@ BOOST_AUTO_TEST_CASE(long_page_gives_each_blocks_own_findings) {
   }
 }
 
+// A block that opens with a combining mark: the mark is grouped with the newline that joins it
+// to the block before, so its sentence maps back into that blank line. The quote must still be
+// bytes of the block (found by fuzz_page_text; it used to throw std::out_of_range).
+BOOST_AUTO_TEST_CASE(block_opening_with_a_combining_mark_quotes_its_own_bytes) {
+  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  BOOST_REQUIRE(engine.ok());
+  const std::string first = "Introduction ends without a full stop";
+  const std::string second = "\u0301All claims are settled by binding arbitration.";
+  const std::vector<PageBlock> blocks{{first, false}, {second, false}};
+  auto page = engine->analyze(blocks, "Terms of Service");
+  BOOST_REQUIRE(page.ok());
+  bool quoted = false;
+  for (const auto& f : page.value()) {
+    if (f.missing_protection && f.quote.empty()) continue;
+    BOOST_TEST_REQUIRE(f.block < blocks.size());
+    const std::string& text = f.block == 0 ? first : second;
+    BOOST_TEST_REQUIRE(f.end <= text.size());
+    BOOST_TEST(f.quote == text.substr(f.start, f.end - f.start));
+    quoted = quoted || (f.block == 1 && f.rule_id == "dispute.arbitration");
+  }
+  BOOST_TEST(quoted);
+}
+
 // The rule helper's examples are executable: every `match` example fires its rule and no
 // `no_match` example does. Runs over the built-in pack.
 BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
