@@ -44,8 +44,8 @@ void check_text(std::string_view joined) {
     const cw::text::ByteSpan original = normalized.to_original(sentence.span);
     require(original.begin <= original.end && original.end <= joined.size());
     scan_texts.emplace_back(cw::text::scan_view(
-        std::string_view(normalized.text).substr(sentence.span.begin,
-                                                 sentence.span.end - sentence.span.begin),
+        std::string_view(normalized.text)
+            .substr(sentence.span.begin, sentence.span.end - sentence.span.begin),
         buffer));
   }
   const auto& patterns = g_pack->engine.patterns();
