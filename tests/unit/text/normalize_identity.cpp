@@ -20,10 +20,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <nlohmann/json.hpp>
 
+#include "ota_tarball.h"
 #include "text/normalize.h"
 #include "text/segment.h"
 
@@ -111,38 +110,17 @@ void emit(const std::string& name, std::string_view doc, bool timed = false) {
 }
 
 void ota(const std::string& tarball) {
-  archive* a = archive_read_new();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_all(a);
-  if (archive_read_open_filename(a, tarball.c_str(), 1 << 16) != ARCHIVE_OK) {
-    std::cerr << "cannot open " << tarball << '\n';
+  std::unordered_set<std::string> seen;  // time each distinct text once
+  const std::string problem =
+      cw::test::for_each_ota_markdown(tarball, [&](const std::string& path, std::string&& text) {
+        const bool first = seen.insert(text).second;
+        emit("ota:" + path, text, first);
+        return true;
+      });
+  if (!problem.empty()) {
+    std::cerr << problem << '\n';
     std::exit(1);
   }
-  archive_entry* entry = nullptr;
-  std::unordered_set<std::string> seen;  // time each distinct text once
-  for (;;) {
-    const int status = archive_read_next_header(a, &entry);
-    if (status == ARCHIVE_EOF) break;
-    if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {  // a warning: e.g. a path's charset
-      std::cerr << "tarball: " << archive_error_string(a) << '\n';
-      std::exit(1);
-    }
-    const std::string path = archive_entry_pathname(entry);
-    if (path.size() < 3 || path.substr(path.size() - 3) != ".md") continue;
-    std::string text(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
-    std::size_t got = 0;
-    while (got < text.size()) {  // one call may return less than asked
-      const auto n = archive_read_data(a, text.data() + got, text.size() - got);
-      if (n <= 0) {
-        std::cerr << "tarball: short read in " << path << '\n';
-        std::exit(1);
-      }
-      got += static_cast<std::size_t>(n);
-    }
-    const bool first = seen.insert(text).second;
-    emit("ota:" + path, text, first);
-  }
-  archive_read_free(a);
 }
 
 void jsonl(const std::string& path, const std::string& field, const std::string& tag) {

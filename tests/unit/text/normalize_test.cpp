@@ -7,8 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #ifdef CW_HAVE_LIBARCHIVE
-#include <archive.h>
-#include <archive_entry.h>
+#include "ota_tarball.h"
 #endif
 
 using cw::text::ByteSpan;
@@ -236,30 +235,17 @@ BOOST_AUTO_TEST_CASE(curly_quotes_dashes_and_nbsp_in_plain_lines) {
 // Real OTA Markdown (with its non-breaking spaces and escapes), read from the tarball in place.
 BOOST_AUTO_TEST_CASE(offset_map_property_on_real_ota_markdown) {
   const std::string tarball = std::string(CW_CORPUS_DIR) + "/ota/versions.tar.zst";
-  archive* a = archive_read_new();
-  archive_read_support_filter_all(a);
-  archive_read_support_format_all(a);
-  BOOST_REQUIRE(archive_read_open_filename(a, tarball.c_str(), 1 << 16) == ARCHIVE_OK);
-  archive_entry* entry = nullptr;
   int checked = 0;
   int seen = 0;
-  while (archive_read_next_header(a, &entry) == ARCHIVE_OK && checked < 12) {
-    const std::string path = archive_entry_pathname(entry);
-    if (path.size() < 3 || path.substr(path.size() - 3) != ".md") continue;
-    if (seen++ % 97 != 0) continue;  // a spread of documents across the tarball
-    std::string text(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
-    std::size_t got = 0;
-    while (got < text.size()) {  // one call may return less than asked
-      const auto n = archive_read_data(a, text.data() + got, text.size() - got);
-      BOOST_REQUIRE(n > 0);
-      got += static_cast<std::size_t>(n);
-    }
-    BOOST_TEST_CONTEXT(path) {
-      check_offsets(text);
-    }
-    ++checked;
-  }
-  archive_read_free(a);
+  const std::string problem =
+      cw::test::for_each_ota_markdown(tarball, [&](const std::string& path, std::string&& text) {
+        if (seen++ % 97 != 0) return true;  // a spread of documents across the tarball
+        BOOST_TEST_CONTEXT(path) {
+          check_offsets(text);
+        }
+        return ++checked < 12;
+      });
+  BOOST_TEST(problem.empty(), problem);
   BOOST_TEST(checked >= 10);
 }
 #endif
