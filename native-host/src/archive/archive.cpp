@@ -757,13 +757,15 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     if (!row) return row.error();
     if (*row) known_hash = known.blob(0);
   }
-  text::NormalizedText normalized;
-  if (capture.normalized != nullptr) {
-    normalized.text = *capture.normalized;
-  } else if (!known_hash) {
-    normalized = text::normalize(capture.text);
+  // The normalised text: the caller's (not copied) when it has it, else made here unless the raw
+  // text is already known.
+  std::string normalized_here;
+  if (capture.normalized == nullptr && !known_hash) {
+    normalized_here = text::normalize(capture.text).text;
   }
-  const std::string hash = known_hash ? *known_hash : blake2b_256(normalized.text);
+  const std::string& normalized_text =
+      capture.normalized != nullptr ? *capture.normalized : normalized_here;
+  const std::string hash = known_hash ? *known_hash : blake2b_256(normalized_text);
   const std::string origin(to_string(capture.origin));
 
   sql::Transaction tx(db_);
@@ -828,7 +830,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   } else {
     // A new version: decide whether it is a meaningful change, against the reference version (the
     // most recently observed version that was not noise).
-    const std::string canonical = changes::canonical_text(normalized.text);
+    const std::string canonical = changes::canonical_text(normalized_text);
     const std::string meaning_hash = blake2b_256(canonical).substr(0, kMeaningHashBytes);
     const std::string layout_hash =
         blake2b_256(changes::layout_key(canonical)).substr(0, kMeaningHashBytes);
@@ -856,7 +858,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
       ref_id = ref.int64(0);
       ref_url = ref.text(4);
     }
-    if (changes::looks_unavailable(normalized.text)) {
+    if (changes::looks_unavailable(normalized_text)) {
       verdict = Verdict::kUnavailable;
     } else if (!ref_id) {
       verdict = Verdict::kFirst;
@@ -917,11 +919,11 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
       if (!arow) return arow.error();
       const bool both_analyzed = *arow && analyzed.int64(0) != 0 && new_findings != nullptr;
       static const std::vector<engine::Finding> kNone;
-      auto source = changes::detect_source_change(ref_text, normalized.text, ref_url, capture.url);
+      auto source = changes::detect_source_change(ref_text, normalized_text, ref_url, capture.url);
       auto record = changes::build_change_record(
           *before, new_findings != nullptr ? *new_findings : kNone, std::move(source));
       auto json = changes::to_json(record);
-      const auto diff = changes::diff_texts(ref_text, normalized.text);
+      const auto diff = changes::diff_texts(ref_text, normalized_text);
       json["text"] = {{"added", diff.added}, {"removed", diff.removed}, {"changed", diff.changed}};
       json["analyzed"] = both_analyzed;
       if (!both_analyzed && !record.source.changed) {
