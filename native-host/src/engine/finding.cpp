@@ -42,14 +42,19 @@ nlohmann::json to_json(const Finding& finding) {
 }
 
 nlohmann::json to_occurrence_json(const Finding& finding) {
-  return nlohmann::json{{"rule_id", finding.rule_id},
-                        {"polarity", std::string(to_string(finding.polarity))},
-                        {"severity", std::string(to_string(finding.severity))},
-                        {"quote", finding.quote},
-                        {"start", finding.start},
-                        {"end", finding.end},
-                        {"block", finding.block},
-                        {"missing_protection", finding.missing_protection}};
+  // Members emplaced one by one: a page can have hundreds of findings, and a braced list builds a
+  // [key, value] array for every member first.
+  nlohmann::json out = nlohmann::json::object();
+  auto& members = out.get_ref<nlohmann::json::object_t&>();
+  members.emplace("rule_id", finding.rule_id);
+  members.emplace("polarity", to_string(finding.polarity));
+  members.emplace("severity", to_string(finding.severity));
+  members.emplace("quote", finding.quote);
+  members.emplace("start", finding.start);
+  members.emplace("end", finding.end);
+  members.emplace("block", finding.block);
+  members.emplace("missing_protection", finding.missing_protection);
+  return out;
 }
 
 nlohmann::json to_rule_json(const Finding& finding) {
