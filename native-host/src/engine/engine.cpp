@@ -11,6 +11,7 @@
 
 #include <re2/re2.h>
 
+#include "engine/literal_prefilter.h"
 #include "text/normalize.h"
 #include "text/scan_mask.h"
 #include "text/segment.h"
@@ -33,8 +34,11 @@ struct Engine::Impl {
   RulePack pack;
   PatternSet::Options options;
   PatternSet set;
-  std::vector<std::size_t> pattern_rule;   // PatternSet index -> provision index
-  std::deque<LazyUnless> unless;           // per provision
+  std::vector<std::size_t> pattern_rule;  // PatternSet index -> provision index
+  std::deque<LazyUnless> unless;          // per provision
+  // Per provision, the literals its `unless` patterns require: a sentence without them cannot
+  // match them, so their RE2 is not run (most matched sentences).
+  LiteralPrefilter unless_filter;
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
   std::optional<Error> prepare_error;
   std::once_flag compiled_all;
@@ -76,6 +80,10 @@ struct Engine::Impl {
         return unless_error(r);
       }
     }
+    std::vector<RequiredLiterals> unless_literals;
+    unless_literals.reserve(unless.size());
+    for (const auto& u : unless) unless_literals.push_back(required_literals(u.pattern));
+    unless_filter = LiteralPrefilter(unless_literals);
     std::string error;
     if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
     return std::nullopt;
@@ -182,13 +190,22 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(std::string_view s
                                                               std::string_view doc_type) const {
   std::vector<const Provision*> out;
   std::size_t previous = static_cast<std::size_t>(-1);
+  thread_local std::vector<int> unless_candidates;  // provisions whose `unless` may match
+  bool unless_read = false;
   for (int hit : hits) {  // sorted, and a rule's patterns have adjacent indices
     const std::size_t r = impl_->pattern_rule[static_cast<std::size_t>(hit)];
     if (r == previous) continue;
     previous = r;
     const Provision& p = impl_->pack.provisions[r];
     if (!p.applies_to(doc_type)) continue;
-    if (!impl_->unless[r].pattern.empty()) {
+    if (!impl_->unless[r].pattern.empty() && !unless_read) {
+      unless_candidates.clear();
+      impl_->unless_filter.candidates(sentence, &unless_candidates);
+      unless_read = true;
+    }
+    if (!impl_->unless[r].pattern.empty() &&
+        std::binary_search(unless_candidates.begin(), unless_candidates.end(),
+                           static_cast<int>(r))) {
       const RE2* unless = impl_->unless_regex(r);
       if (unless == nullptr) return impl_->unless_error(r);
       if (RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *unless)) continue;
