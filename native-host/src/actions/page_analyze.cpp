@@ -51,22 +51,23 @@ Expected<Page> read_page(const nlohmann::json& payload) {
   page.blocks.reserve(blocks->size());
   for (std::size_t i = 0; i < blocks->size(); ++i) {
     const auto& block = (*blocks)[i];
-    const std::string where = "blocks[" + std::to_string(i) + "]";
-    if (!block.is_object()) return payload::invalid(kType, where + " must be an object");
+    // Named only for an error: a page can have thousands of blocks.
+    const auto where = [i] { return "blocks[" + std::to_string(i) + "]"; };
+    if (!block.is_object()) return payload::invalid(kType, where() + " must be an object");
     auto kind = block.find("kind");
     auto text = block.find("text");
     if (kind == block.end() || !kind->is_string() ||
         std::find(kBlockKinds.begin(), kBlockKinds.end(), kind->get_ref<const std::string&>()) ==
             kBlockKinds.end()) {
-      return payload::invalid(kType, where + ".kind must be heading, paragraph or list_item");
+      return payload::invalid(kType, where() + ".kind must be heading, paragraph or list_item");
     }
     if (text == block.end() || !text->is_string()) {
-      return payload::invalid(kType, where + ".text must be a string");
+      return payload::invalid(kType, where() + ".text must be a string");
     }
     if (auto level = block.find("level");
         level != block.end() &&
         !(level->is_number_integer() && level->get<int>() >= 1 && level->get<int>() <= 6)) {
-      return payload::invalid(kType, where + ".level must be an integer from 1 to 6");
+      return payload::invalid(kType, where() + ".level must be an integer from 1 to 6");
     }
     const auto& body = text->get_ref<const std::string&>();
     total += body.size();
