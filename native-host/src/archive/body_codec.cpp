@@ -28,6 +28,15 @@ int window_log_for(std::size_t reach) {
   return log;
 }
 
+// One frame of `text` with the parameters already set on `cctx`.
+Expected<std::string> compress_frame(ZSTD_CCtx* cctx, std::string_view text) {
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  const std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), text.data(), text.size());
+  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
+  out.resize(n);
+  return out;
+}
+
 // One frame of `text` against `cdict`, created from `content` at `level` on first use. A record's
 // frame names its dictionary (4 bytes); a body row names its own.
 Expected<std::string> compress_with_cdict(ZSTD_CDict*& cdict, const std::string& content, int level,
@@ -47,12 +56,7 @@ Expected<std::string> compress_with_cdict(ZSTD_CDict*& cdict, const std::string&
   if (set_level) ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_dictIDFlag, name_dictionary ? 1 : 0);
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  const std::size_t n =
-      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
-  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
-  out.resize(n);
-  return out;
+  return compress_frame(cctx.get(), text);
 }
 
 }  // namespace
@@ -69,12 +73,7 @@ Expected<std::string> compress_body(std::string_view text, std::string_view pref
     const std::size_t rc = ZSTD_CCtx_refPrefix(cctx.get(), prefix.data(), prefix.size());
     if (ZSTD_isError(rc)) return zstd_error("zstd prefix", rc);
   }
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  const std::size_t n =
-      ZSTD_compress2(cctx.get(), out.data(), out.size(), text.data(), text.size());
-  if (ZSTD_isError(n)) return zstd_error("zstd compress", n);
-  out.resize(n);
-  return out;
+  return compress_frame(cctx.get(), text);
 }
 
 Expected<std::string> decompress_body(std::string_view frame, std::string_view prefix,
