@@ -141,6 +141,10 @@ nlohmann::json StoredChange::to_json() const {
 // Per-connection state: the most recently read or written bodies. During an import they are the
 // prefix of the next body of the same document; on reads they cut the chain walk short.
 struct Archive::Impl {
+  explicit Impl(sqlite3* db) : statements(db) {}
+  // The statements Archive::record runs on every page.
+  sql::StatementCache statements;
+
   struct Cached {
     std::int64_t id;
     std::string text;
@@ -188,9 +192,10 @@ struct Archive::Impl {
 };
 
 Archive::Archive(sqlite3* db, std::filesystem::path path)
-    : db_(db), path_(std::move(path)), impl_(std::make_unique<Impl>()) {}
+    : db_(db), path_(std::move(path)), impl_(std::make_unique<Impl>(db)) {}
 
 Archive::~Archive() {
+  impl_.reset();  // finalises the cached statements before the connection closes
   sqlite3_close_v2(db_);
 }
 
@@ -295,8 +300,8 @@ Expected<std::int64_t> Archive::Impl::ensure_body(sqlite3* db, Archive& self,
                                                   std::int64_t document_id,
                                                   const std::string& raw_hash,
                                                   std::string_view text) {
-  sql::Statement find(
-      db, std::string("SELECT id FROM bodies WHERE document_id = ?1 AND ") + kBodyHashMatch);
+  sql::Statement find(statements, std::string("SELECT id FROM bodies WHERE document_id = ?1 AND ") +
+                                      kBodyHashMatch);
   find.bind(1, document_id).bind_blob(2, raw_hash);
   auto found = find.step();
   if (!found) return found.error();
@@ -745,7 +750,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   std::optional<std::string> known_hash;
   {
     sql::Statement known(
-        db_,
+        impl_->statements,
         "SELECT v.hash FROM bodies b JOIN documents d ON d.id = b.document_id "
         "JOIN services s ON s.id = d.service_id "
         "JOIN versions v ON v.id = b.version_id WHERE s.name = ? AND d.terms_type = ? "
@@ -772,7 +777,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   if (auto s = tx.begin(); !s) return s.error();
 
   sql::Statement upsert_service(
-      db_,
+      impl_->statements,
       "INSERT INTO services(name, domain) VALUES (?, ?) ON CONFLICT(name) DO "
       "UPDATE SET domain = CASE WHEN excluded.domain <> '' THEN excluded.domain "
       "ELSE domain END RETURNING id");
@@ -783,7 +788,8 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   upsert_service.reset();
 
   sql::Statement get_doc(
-      db_, "SELECT id, url FROM documents WHERE service_id = ? AND terms_type = ? AND variant = ?");
+      impl_->statements,
+      "SELECT id, url FROM documents WHERE service_id = ? AND terms_type = ? AND variant = ?");
   get_doc.bind(1, service_id)
       .bind(2, capture.document.terms_type)
       .bind(3, capture.document.variant);
@@ -796,14 +802,15 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     previous_url = get_doc.text(1);
   } else {
     sql::Statement insert_doc(
-        db_, "INSERT INTO documents(service_id, terms_type, variant, url) VALUES (?, ?, ?, ?)");
+        impl_->statements,
+        "INSERT INTO documents(service_id, terms_type, variant, url) VALUES (?, ?, ?, ?)");
     insert_doc.bind(1, service_id).bind(2, capture.document.terms_type);
     insert_doc.bind(3, capture.document.variant).bind(4, capture.url);
     if (auto s = insert_doc.run(); !s) return s.error();
     document_id = sqlite3_last_insert_rowid(db_);
   }
   if (!capture.url.empty() && capture.url != previous_url) {
-    sql::Statement set_url(db_, "UPDATE documents SET url = ? WHERE id = ?");
+    sql::Statement set_url(impl_->statements, "UPDATE documents SET url = ? WHERE id = ?");
     set_url.bind(1, capture.url).bind(2, document_id);
     if (auto s = set_url.run(); !s) return s.error();
   }
@@ -815,7 +822,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   result.document_id = document_id;
   result.hash = to_hex(hash);
 
-  sql::Statement find_version(db_,
+  sql::Statement find_version(impl_->statements,
                               "SELECT id, first_seen, verdict, compared_to FROM versions "
                               "WHERE document_id = ? AND hash = ?");
   find_version.bind(1, document_id).bind_blob(2, hash);
@@ -835,7 +842,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     const std::string layout_hash =
         blake2b_256(changes::layout_key(canonical)).substr(0, kMeaningHashBytes);
     sql::Statement ref(
-        db_,
+        impl_->statements,
         "SELECT v.id, v.meaning_hash, v.layout_hash, v.body_id, o.url FROM observations o "
         "JOIN versions v ON v.id = o.version_id WHERE o.document_id = ? AND "
         "v.verdict IN ('first', 'change', 'revert') ORDER BY o.seen_at DESC, o.id DESC LIMIT 1");
@@ -865,7 +872,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     } else if (ref.blob(1).substr(0, kMeaningHashBytes) == meaning_hash) {
       verdict = Verdict::kFormatOnly;
     } else {
-      sql::Statement seen(db_,
+      sql::Statement seen(impl_->statements,
                           "SELECT 1 FROM versions WHERE document_id = ? AND "
                           "substr(meaning_hash, 1, 8) = ? AND verdict <> 'unavailable' LIMIT 1");
       seen.bind(1, document_id).bind_blob(2, meaning_hash);
@@ -885,7 +892,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
       }
     }
     sql::Statement insert(
-        db_,
+        impl_->statements,
         "INSERT INTO versions(document_id, hash, normalization, body_id, first_seen, "
         "last_seen, origin, times_seen, url, meaning_hash, layout_hash, verdict, "
         "compared_to, analyzed) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)");
@@ -913,7 +920,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
     if (verdict == Verdict::kChange && ref_id) {
       auto before = findings(*ref_id);
       if (!before) return before.error();
-      sql::Statement analyzed(db_, "SELECT analyzed FROM versions WHERE id = ?");
+      sql::Statement analyzed(impl_->statements, "SELECT analyzed FROM versions WHERE id = ?");
       analyzed.bind(1, *ref_id);
       auto arow = analyzed.step();
       if (!arow) return arow.error();
@@ -930,7 +937,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
         json["summary"] = "The wording changed; provisions were not analysed for both versions";
       }
       sql::Statement add(
-          db_,
+          impl_->statements,
           "INSERT INTO change_records(document_id, from_version_id, to_version_id, "
           "detected_at, source_changed, item_count, json) VALUES (?, ?, ?, ?, ?, ?, ?)");
       add.bind(1, document_id).bind(2, *ref_id).bind(3, result.version_id);
@@ -945,7 +952,7 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   }
 
   sql::Statement observe(
-      db_,
+      impl_->statements,
       "INSERT OR IGNORE INTO observations(document_id, version_id, body_id, seen_at, url, "
       "origin) VALUES (?, ?, ?, ?, ?, ?)");
   observe.bind(1, document_id)
@@ -956,19 +963,20 @@ Expected<RecordResult> Archive::record_once(const Capture& capture) {
   if (auto s = observe.run(); !s) return s.error();
   result.is_new_observation = sqlite3_changes(db_) > 0;
   // The body's version, for the fast path above (bodies written by sync get it here).
-  sql::Statement link(db_, "UPDATE bodies SET version_id = ? WHERE id = ? AND version_id IS NULL");
+  sql::Statement link(impl_->statements,
+                      "UPDATE bodies SET version_id = ? WHERE id = ? AND version_id IS NULL");
   link.bind(1, result.version_id).bind(2, *body_id);
   if (auto s = link.run(); !s) return s.error();
   if (result.is_new_observation) {
     sql::Statement touch(
-        db_,
+        impl_->statements,
         "UPDATE versions SET times_seen = times_seen + 1, first_seen = min(first_seen, ?), "
         "last_seen = max(last_seen, ?) WHERE id = ?");
     touch.bind(1, capture.seen_at).bind(2, capture.seen_at).bind(3, result.version_id);
     if (auto s = touch.run(); !s) return s.error();
   }
   sql::Statement stats(
-      db_,
+      impl_->statements,
       "SELECT first_seen, (SELECT count(*) FROM versions WHERE document_id = ?) FROM "
       "versions WHERE id = ?");
   stats.bind(1, document_id).bind(2, result.version_id);

@@ -19,12 +19,48 @@ Error error_from(sqlite3* db, std::string_view what) {
                      {{"detail", std::string(what) + ": " + sqlite3_errmsg(db)}});
 }
 
-Statement::Statement(sqlite3* db, std::string_view sql) : db_(db), sql_(sql) {
+StatementCache::~StatementCache() {
+  for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql)
+    : db_(db), owned_sql_(sql), sql_(owned_sql_) {
   sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
 }
 
+Statement::Statement(StatementCache& cache, std::string_view sql) : db_(cache.db_) {
+  auto it = cache.entries_.find(sql);
+  if (it == cache.entries_.end()) {
+    it = cache.entries_.emplace(std::string(sql), StatementCache::Entry{}).first;
+    // A failed prepare leaves stmt null, is not cached, and is reported by step().
+    sqlite3_prepare_v3(db_, it->first.data(), static_cast<int>(it->first.size()),
+                       SQLITE_PREPARE_PERSISTENT, &it->second.stmt, nullptr);
+    if (it->second.stmt == nullptr) {
+      cache.entries_.erase(it);
+      owned_sql_ = std::string(sql);
+      sql_ = owned_sql_;
+      return;
+    }
+  }
+  if (it->second.in_use) {  // nested use of the same text: a statement of its own
+    owned_sql_ = std::string(sql);
+    sql_ = owned_sql_;
+    sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+    return;
+  }
+  it->second.in_use = true;
+  borrowed_ = &it->second.in_use;
+  stmt_ = it->second.stmt;
+  sql_ = it->first;
+}
+
 Statement::~Statement() {
-  sqlite3_finalize(stmt_);
+  if (borrowed_ != nullptr) {
+    reset();
+    *borrowed_ = false;
+  } else {
+    sqlite3_finalize(stmt_);
+  }
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
@@ -95,11 +131,13 @@ Statement& Statement::bind(int index, const std::optional<std::int64_t>& value) 
 }
 
 Expected<bool> Statement::step() {
-  if (stmt_ == nullptr) return error_from(db_, "prepare '" + sql_.substr(0, 60) + "'");
+  if (stmt_ == nullptr) {
+    return error_from(db_, "prepare '" + std::string(sql_.substr(0, 60)) + "'");
+  }
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return error_from(db_, "step '" + sql_.substr(0, 60) + "'");
+  return error_from(db_, "step '" + std::string(sql_.substr(0, 60)) + "'");
 }
 
 Status Statement::run() {

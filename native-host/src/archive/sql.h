@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,9 +16,33 @@ namespace cw::archive::sql {
 
 Error error_from(sqlite3* db, std::string_view what);
 
+// Prepared statements kept for the life of one connection, keyed by their SQL text, so that a
+// statement run on every page (Archive::record) is compiled once rather than on each call.
+// Only for SQL from a fixed set of texts: the cache never forgets an entry. Destroy it before
+// closing the connection.
+class StatementCache {
+ public:
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache();
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+ private:
+  friend class Statement;
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  sqlite3* db_;
+  std::map<std::string, Entry, std::less<>> entries_;
+};
+
 class Statement {
  public:
   Statement(sqlite3* db, std::string_view sql);
+  // Borrows the cache's statement for `sql` (prepared on first use) and resets it when done. While
+  // it is borrowed, another Statement for the same text prepares its own.
+  Statement(StatementCache& cache, std::string_view sql);
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -50,7 +75,9 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-  std::string sql_;
+  bool* borrowed_ = nullptr;  // the cache entry's in_use flag, when borrowed
+  std::string owned_sql_;
+  std::string_view sql_;  // for error messages: owned_sql_ or the cache's key
 };
 
 // observations.seen_at as its ISO text, whichever form the row stores (o is the table's alias).
