@@ -53,7 +53,9 @@ struct Engine::Impl {
 
   // Builds the literal prefilter and, unless compilation is deferred, every RE2. Called once.
   std::optional<Error> prepare() {
-    set = PatternSet(options);
+    PatternSet::Options set_options = options;
+    set_options.first_of_group = true;  // a rule's patterns are alternatives: one match is enough
+    set = PatternSet(set_options);
     for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
       const Provision& p = pack.provisions[r];
       LazyUnless& u = unless.emplace_back();
@@ -63,7 +65,7 @@ struct Engine::Impl {
       }
       for (const auto& pattern : p.patterns) {
         std::string error;
-        const int index = set.Add(text::scan_pattern(pattern), &error);
+        const int index = set.Add(text::scan_pattern(pattern), &error, static_cast<int>(r));
         if (index < 0) {
           return Error::make(ErrorCode::PATTERN_ERROR,
                              {{"detail", "rule '" + p.id + "': " + error}});

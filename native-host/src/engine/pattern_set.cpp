@@ -38,6 +38,8 @@ struct PatternSet::Impl {
   // kSet
   std::unique_ptr<RE2::Set> set;
 
+  std::vector<int> group;  // per pattern; -1: none
+
   // kPrefiltered
   std::deque<Slot> slots;  // a deque: slots never move, so their once_flags stay valid
   LiteralPrefilter prefilter;
@@ -58,6 +60,26 @@ struct PatternSet::Impl {
     });
     return slot.re.get();
   }
+
+  // Keeps the candidates (sorted indices) that their RE2 confirms, in place; with first_of_group,
+  // a pattern whose group already matched is dropped without running it. False: a deferred
+  // pattern did not compile.
+  bool confirm(const re2::StringPiece& text, std::vector<int>& candidates) {
+    std::size_t kept = 0;
+    int matched_group = -1;
+    for (const int index : candidates) {
+      const int g = group[static_cast<std::size_t>(index)];
+      if (options.first_of_group && g >= 0 && g == matched_group) continue;
+      const RE2* re = regex(static_cast<std::size_t>(index));
+      if (re == nullptr) return false;
+      if (RE2::PartialMatch(text, *re)) {
+        candidates[kept++] = index;
+        matched_group = g;
+      }
+    }
+    candidates.resize(kept);
+    return true;
+  }
 };
 
 PatternSet::PatternSet() : PatternSet(Options{}) {}
@@ -70,7 +92,7 @@ PatternSet::~PatternSet() = default;
 PatternSet::PatternSet(PatternSet&& other) noexcept = default;
 PatternSet& PatternSet::operator=(PatternSet&& other) noexcept = default;
 
-int PatternSet::Add(std::string_view pattern, std::string* error) {
+int PatternSet::Add(std::string_view pattern, std::string* error, int group) {
   std::string ignored;
   std::string& message = error != nullptr ? *error : ignored;
   if (!impl_) {
@@ -81,11 +103,18 @@ int PatternSet::Add(std::string_view pattern, std::string* error) {
     message = "Add() after Compile()";
     return -1;
   }
+  auto& groups = impl_->group;
+  if (group >= 0 && (groups.empty() || groups.back() != group) &&
+      std::find(groups.begin(), groups.end(), group) != groups.end()) {
+    message = "group " + std::to_string(group) + "'s patterns are not added one after another";
+    return -1;
+  }
   const re2::StringPiece piece(pattern.data(), pattern.size());
   if (impl_->options.strategy == Strategy::kSet) {
     const int index = impl_->set->Add(piece, &message);
     if (index < 0) return -1;
     ++impl_->count;
+    groups.push_back(group < 0 ? -1 : group);
     return index;
   }
   std::unique_ptr<RE2> re;
@@ -102,6 +131,7 @@ int PatternSet::Add(std::string_view pattern, std::string* error) {
     std::call_once(slot.once, [&] { slot.re = std::move(re); });
     slot.done.store(true, std::memory_order_release);
   }
+  groups.push_back(group < 0 ? -1 : group);
   return static_cast<int>(impl_->count++);
 }
 
@@ -176,17 +206,23 @@ bool PatternSet::Match(std::string_view text, std::vector<int>* matches, MatchEr
       }
     }
     std::sort(matches->begin(), matches->end());
+    if (impl_->options.first_of_group) {
+      int last_group = -1;
+      std::erase_if(*matches, [&](int index) {
+        const int g = impl_->group[static_cast<std::size_t>(index)];
+        if (g >= 0 && g == last_group) return true;
+        last_group = g;
+        return false;
+      });
+    }
     return true;
   }
 
   thread_local std::vector<int> candidates;
   candidates.clear();
   impl_->prefilter.candidates(text, &candidates);
-  for (int index : candidates) {
-    const RE2* re = impl_->regex(static_cast<std::size_t>(index));
-    if (re == nullptr) return fail(MatchError::kPatternError);
-    if (RE2::PartialMatch(piece, *re)) matches->push_back(index);
-  }
+  if (!impl_->confirm(piece, candidates)) return fail(MatchError::kPatternError);
+  matches->assign(candidates.begin(), candidates.end());
   return true;
 }
 
@@ -206,19 +242,10 @@ bool PatternSet::MatchEach(std::span<const std::string_view> texts,
   }
   impl_->prefilter.candidates_each(texts, matches);
   for (std::size_t k = 0; k < texts.size(); ++k) {
-    const re2::StringPiece piece(texts[k].data(), texts[k].size());
-    std::vector<int>& hits = (*matches)[k];
-    // Keep the candidates that RE2 confirms, in place.
-    std::size_t kept = 0;
-    for (const int index : hits) {
-      const RE2* re = impl_->regex(static_cast<std::size_t>(index));
-      if (re == nullptr) {
-        if (error != nullptr) *error = MatchError::kPatternError;
-        return false;
-      }
-      if (RE2::PartialMatch(piece, *re)) hits[kept++] = index;
+    if (!impl_->confirm(re2::StringPiece(texts[k].data(), texts[k].size()), (*matches)[k])) {
+      if (error != nullptr) *error = MatchError::kPatternError;
+      return false;
     }
-    hits.resize(kept);
   }
   return true;
 }

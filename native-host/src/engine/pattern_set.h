@@ -59,6 +59,10 @@ class PatternSet {
     // then cannot report a pattern that does not compile; Match() reports kPatternError instead.
     // For patterns already checked (the built-in pack is checked at build time).
     bool defer_compile = false;
+    // Report at most one pattern of each group per text: the first that matches. The group's later
+    // patterns are then not run, which is what a caller that only asks "which groups matched"
+    // (the engine: which rules) wants. Ungrouped patterns are always reported.
+    bool first_of_group = false;
   };
 
   PatternSet();
@@ -70,8 +74,10 @@ class PatternSet {
   PatternSet& operator=(const PatternSet&) = delete;
 
   // Adds a pattern (RE2 syntax). Returns its index, or -1 with `*error` describing why (the pattern
-  // does not compile, or Compile() already ran). `error` may be null.
-  int Add(std::string_view pattern, std::string* error);
+  // does not compile, Compile() already ran, or `group` was used before but not by the previous
+  // pattern). `error` may be null. `group` >= 0 joins the pattern to the patterns of that group,
+  // which must be added one after another (see Options::first_of_group); -1: no group.
+  int Add(std::string_view pattern, std::string* error, int group = -1);
 
   // Prepares the set for matching. Returns false with `*error` on failure (e.g. out of memory).
   // An empty set compiles and matches nothing.

@@ -125,3 +125,55 @@ BOOST_AUTO_TEST_CASE(strategies_agree_on_real_looking_sentences) {
     BOOST_TEST(ha == hb, boost::test_tools::per_element());
   }
 }
+
+BOOST_AUTO_TEST_CASE(first_of_group_reports_one_pattern_per_group) {
+  for (auto strategy : kStrategies) {
+    PatternSet::Options options = with(strategy);
+    options.first_of_group = true;
+    PatternSet set(options);
+    std::string error;
+    // Group 7: two ways of saying arbitration; group 9: class actions; one ungrouped pattern.
+    BOOST_TEST(set.Add("(?i)binding\\s+arbitration", &error, 7) == 0);
+    BOOST_TEST(set.Add("(?i)arbitrat\\w+", &error, 7) == 1);
+    BOOST_TEST(set.Add("(?i)class\\s+action", &error, 9) == 2);
+    BOOST_TEST(set.Add("(?i)waive", &error) == 3);
+    BOOST_TEST(set.Add("(?i)jury", &error, 7) == -1);  // group 7 is closed: not adjacent
+    BOOST_TEST(error.find("group 7") != std::string::npos);
+    BOOST_REQUIRE(set.Compile(&error));
+    std::vector<int> hits;
+    BOOST_REQUIRE(set.Match("You waive class action and agree to binding arbitration.", &hits));
+    BOOST_TEST(hits == (std::vector<int>{0, 2, 3}), boost::test_tools::per_element());
+    // The group's first pattern does not match here, its second does.
+    BOOST_REQUIRE(set.Match("Disputes go to arbitrators.", &hits));
+    BOOST_TEST(hits == std::vector<int>{1}, boost::test_tools::per_element());
+    std::vector<std::vector<int>> each;
+    const std::vector<std::string_view> texts{"binding arbitration or arbitration",
+                                              "no dispute terms", "arbitration; class action"};
+    BOOST_REQUIRE(set.MatchEach(texts, &each));
+    BOOST_TEST(each[0] == std::vector<int>{0}, boost::test_tools::per_element());
+    BOOST_TEST(each[1].empty());
+    BOOST_TEST(each[2] == (std::vector<int>{1, 2}), boost::test_tools::per_element());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(first_of_group_does_not_run_the_rest_of_a_matched_group) {
+  PatternSet::Options options;
+  options.first_of_group = true;
+  options.defer_compile = true;  // a pattern's RE2 is built only when it is run
+  PatternSet set(options);
+  std::string error;
+  BOOST_REQUIRE(set.Add("(?i)binding\\s+arbitration", &error, 0) == 0);
+  BOOST_REQUIRE(set.Add("(?i)binding\\s+arbitration\\s+only", &error, 0) == 1);
+  BOOST_REQUIRE(set.Compile(&error));
+  std::vector<int> hits;
+  BOOST_REQUIRE(set.Match("binding arbitration only", &hits));
+  BOOST_TEST(hits == std::vector<int>{0}, boost::test_tools::per_element());
+  BOOST_TEST(set.compiled_patterns() == 1U);
+  // Without groups, both are run and reported.
+  PatternSet plain(PatternSet::Options{});
+  BOOST_REQUIRE(plain.Add("(?i)binding\\s+arbitration", &error, 0) == 0);
+  BOOST_REQUIRE(plain.Add("(?i)binding\\s+arbitration\\s+only", &error, 0) == 1);
+  BOOST_REQUIRE(plain.Compile(&error));
+  BOOST_REQUIRE(plain.Match("binding arbitration only", &hits));
+  BOOST_TEST(hits == (std::vector<int>{0, 1}), boost::test_tools::per_element());
+}
