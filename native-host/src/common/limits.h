@@ -130,7 +130,15 @@ inline constexpr std::uint64_t kMaxImportFileBytes = 16ULL * kMiB;
 inline constexpr int kImportThreads = 2;
 inline constexpr int kImportPrepareAhead = 8;
 
+// --- Host process memory (common/allocator.h) -------------------------------------------------
+// Freed memory the host keeps for the next message instead of returning it to the kernel, and the
+// block size below which it uses the heap rather than a fresh mapping. A page.analyze of a 100 KB
+// page uses a few MiB; an inbound frame at its limit (64 MiB) is mapped and unmapped as before.
+inline constexpr std::size_t kAllocatorKeepFreedBytes = 64 * kMiBSize;
+inline constexpr std::size_t kAllocatorMapAboveBytes = 32 * kMiBSize;
+
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
+static_assert(kAllocatorMapAboveBytes <= 32 * kMiBSize, "glibc's largest mmap threshold");
 static_assert(kMaxBannerControls * kMaxBannerControlTextBytes <= kMaxInboundFrameBytes * 2ULL,
               "a snapshot at its limits still arrives within a frame or two");
 static_assert(kMaxBundleFileBytes <= 1024ULL * kMiB, "bundles are read whole into memory");
