@@ -24,6 +24,7 @@ namespace {
 struct LazyUnless {
   std::string pattern;  // empty: the provision has none
   std::once_flag once;
+  std::atomic<bool> done{false};  // set once `re` or `error` is final
   std::unique_ptr<RE2> re;
   std::string error;
 };
@@ -96,6 +97,7 @@ struct Engine::Impl {
   const RE2* unless_regex(std::size_t r) {
     LazyUnless& u = unless[r];
     if (u.pattern.empty()) return nullptr;
+    if (u.done.load(std::memory_order_acquire)) return u.re.get();  // without call_once's set-up
     std::call_once(u.once, [&u] {
       RE2::Options re_options;
       re_options.set_log_errors(false);
@@ -105,6 +107,7 @@ struct Engine::Impl {
       } else {
         u.error = re->error();
       }
+      u.done.store(true, std::memory_order_release);
     });
     return u.re.get();
   }
@@ -246,7 +249,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   thread_local std::string joined;
   thread_local std::vector<std::size_t> block_begin;
   join_blocks(blocks, joined, block_begin);
-  const text::NormalizedText normalized = text::normalize(joined);
+  text::NormalizedText normalized = text::normalize(joined);  // its text is handed on at the end
   const text::Segments segments = text::segment(normalized);
   // Every sentence as the rules scan it (text/scan_mask.h), then all of them matched together.
   thread_local std::string masked;  // masked copies, one after another; never reallocated below
@@ -326,7 +329,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     }
     findings.push_back(std::move(f));
   }
-  if (normalized_page != nullptr) *normalized_page = normalized.text;
+  if (normalized_page != nullptr) *normalized_page = std::move(normalized.text);
   return findings;
 }
 
