@@ -29,6 +29,21 @@ struct LazyUnless {
   std::string error;
 };
 
+Finding make_finding(const Provision& p) {
+  Finding f;
+  f.rule_id = p.id;
+  f.family = p.family;
+  f.title = p.title;
+  f.polarity = p.polarity;
+  f.severity = p.severity;
+  f.reason = p.reason;
+  f.explanation = p.explanation;
+  f.references = p.references;
+  f.labels = p.labels();
+  f.missing_protection = p.kind == ProvisionKind::kMissingProtection;
+  return f;
+}
+
 }  // namespace
 
 struct Engine::Impl {
@@ -41,6 +56,8 @@ struct Engine::Impl {
   // match them, so their RE2 is not run (most matched sentences).
   LiteralPrefilter unless_filter;
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
+  // Per provision, a finding with its rule's text filled in: each finding starts as a copy.
+  std::vector<Finding> templates;
   std::optional<Error> prepare_error;
   std::once_flag compiled_all;
   std::optional<Error> compile_error;
@@ -57,8 +74,10 @@ struct Engine::Impl {
     PatternSet::Options set_options = options;
     set_options.first_of_group = true;  // a rule's patterns are alternatives: one match is enough
     set = PatternSet(set_options);
+    templates.reserve(pack.provisions.size());
     for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
       const Provision& p = pack.provisions[r];
+      templates.push_back(make_finding(p));
       LazyUnless& u = unless.emplace_back();
       if (p.kind == ProvisionKind::kMissingProtection) {
         missing_rules.push_back(r);
@@ -220,25 +239,6 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(std::string_view s
   return out;
 }
 
-namespace {
-
-Finding make_finding(const Provision& p) {
-  Finding f;
-  f.rule_id = p.id;
-  f.family = p.family;
-  f.title = p.title;
-  f.polarity = p.polarity;
-  f.severity = p.severity;
-  f.reason = p.reason;
-  f.explanation = p.explanation;
-  f.references = p.references;
-  f.labels = p.labels();
-  f.missing_protection = p.kind == ProvisionKind::kMissingProtection;
-  return f;
-}
-
-}  // namespace
-
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
                                                std::string_view doc_type,
                                                std::string* normalized_page) const {
@@ -298,7 +298,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     const std::size_t end =
         std::clamp(at.end > block_begin[b] ? at.end - block_begin[b] : 0, start, original.size());
     for (const Provision* p : *matched) {
-      Finding f = make_finding(*p);
+      Finding f = impl_->templates[static_cast<std::size_t>(p - impl_->pack.provisions.data())];
       f.quote = std::string(original.substr(start, end - start));
       f.start = start;
       f.end = end;
@@ -320,7 +320,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       return !f.missing_protection && std::find(p.when_present.begin(), p.when_present.end(),
                                                 f.rule_id) != p.when_present.end();
     });
-    Finding f = make_finding(p);
+    Finding f = impl_->templates[r];
     if (evidence != findings.end()) {
       f.quote = evidence->quote;
       f.start = evidence->start;
