@@ -10,7 +10,8 @@
 
 namespace {
 
-constexpr std::size_t kBlock = 4U * 1024U * 1024U;  // above glibc's default 128 KiB thresholds
+constexpr std::size_t kBlock =
+    std::size_t{4} * 1024 * 1024;  // above glibc's default 128 KiB thresholds
 
 }  // namespace
 
