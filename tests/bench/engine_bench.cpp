@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
+#include "common/allocator.h"
 #include "engine/engine.h"
 #include "engine/literal_prefilter.h"
 #include "engine/pack_store.h"
@@ -698,6 +699,7 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
 }  // namespace
 
 int main(int argc, char** argv) {
+  cw::keep_freed_memory_for_reuse();  // as the host process does, for the page.analyze figures
   double target_mb = 1.0;
   bool as_json = false;
   bool page_only = false;
