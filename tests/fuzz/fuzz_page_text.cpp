@@ -85,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto findings = g_pack->engine.analyze(blocks, "");
   require(static_cast<bool>(findings));
   for (const auto& f : *findings) {
-    if (f.missing_protection && f.quote.empty()) continue;  // a protection no sentence shows
+    if (f.rule().missing_protection && f.quote.empty()) continue;  // a protection no sentence shows
     require(f.block < blocks.size());
     const std::string_view text = blocks[f.block].text;
     require(f.start <= f.end && f.end <= text.size());

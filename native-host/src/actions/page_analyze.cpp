@@ -84,10 +84,10 @@ nlohmann::json counts_of(const std::vector<engine::Finding>& findings) {
   nlohmann::json counts{
       {"critical", 0}, {"warning", 0}, {"caution", 0}, {"info", 0}, {"protections", 0}};
   for (const auto& f : findings) {
-    if (f.polarity == engine::Polarity::kProtection) {
+    if (f.rule().polarity == engine::Polarity::kProtection) {
       counts["protections"] = counts["protections"].get<int>() + 1;
     } else {
-      const std::string key(engine::to_string(f.severity));
+      const std::string key(engine::to_string(f.rule().severity));
       counts[key] = counts[key].get<int>() + 1;
     }
   }
@@ -127,7 +127,8 @@ Expected<nlohmann::json> page_analyze(const nlohmann::json& payload, ActionConte
   for (std::size_t i = 0; i < findings->size() && i < limits::kMaxFindingsPerReply; ++i) {
     const auto& finding = (*findings)[i];
     list.push_back(engine::to_occurrence_json(finding));
-    if (!rules.contains(finding.rule_id)) rules[finding.rule_id] = engine::to_rule_json(finding);
+    if (!rules.contains(finding.rule().rule_id))
+      rules[finding.rule().rule_id] = engine::to_rule_json(finding);
   }
   result["findings"] = std::move(list);
   result["rules"] = std::move(rules);

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
@@ -21,17 +22,18 @@ Error corrupt(std::int64_t version_id, std::string_view what) {
 }
 
 // The part of a finding that depends only on its rule.
-nlohmann::json rule_text(const engine::Finding& f) {
+nlohmann::json rule_text(const engine::RuleText& rule) {
   nlohmann::json references = nlohmann::json::array();
-  for (const auto& r : f.references) references.push_back({{"law", r.law}, {"article", r.article}});
-  return {{"rule_id", f.rule_id},
-          {"family", f.family},
-          {"title", f.title},
-          {"reason", f.reason},
-          {"explanation", f.explanation},
+  for (const auto& r : rule.references)
+    references.push_back({{"law", r.law}, {"article", r.article}});
+  return {{"rule_id", rule.rule_id},
+          {"family", rule.family},
+          {"title", rule.title},
+          {"reason", rule.reason},
+          {"explanation", rule.explanation},
           {"references", std::move(references)},
-          {"labels", f.labels},
-          {"missing_protection", f.missing_protection}};
+          {"labels", rule.labels},
+          {"missing_protection", rule.missing_protection}};
 }
 
 // 64 bits of BLAKE2b, hex: unique among the few hundred rule texts an archive will ever hold.
@@ -56,21 +58,28 @@ Status store_findings(sqlite3* db, std::int64_t version_id, std::string_view tex
   nlohmann::json items = nlohmann::json::array();
   std::map<std::string, std::size_t> rule_index;  // meta key -> index in `rules`
   sql::Statement add_rule(db, "INSERT OR IGNORE INTO finding_rules(key, json) VALUES (?, ?)");
+  // Findings of one rule share its text (engine/finding.h): each text is written out once.
+  std::unordered_map<const engine::RuleText*, std::size_t> index_of_text;
   std::int64_t previous_start = 0;
   for (const auto& f : findings) {
-    const std::string meta = rule_text(f).dump();
-    const std::string key = key_of(meta);
-    auto [it, inserted] = rule_index.try_emplace(key, rules.size());
-    if (inserted) {
-      rules.push_back({f.rule_id, key, std::string(engine::to_string(f.polarity)),
-                       std::string(engine::to_string(f.severity))});
-      add_rule.bind(1, key).bind(2, meta);
-      if (auto s = add_rule.run(); !s) return s;
+    const engine::RuleText& rule = f.rule();
+    auto known = index_of_text.find(&rule);
+    if (known == index_of_text.end()) {
+      const std::string meta = rule_text(rule).dump();
+      const std::string key = key_of(meta);
+      auto [it, inserted] = rule_index.try_emplace(key, rules.size());
+      if (inserted) {
+        rules.push_back({rule.rule_id, key, std::string(engine::to_string(rule.polarity)),
+                         std::string(engine::to_string(rule.severity))});
+        add_rule.bind(1, key).bind(2, meta);
+        if (auto s = add_rule.run(); !s) return s;
+      }
+      known = index_of_text.emplace(&rule, it->second).first;
     }
     const auto start = static_cast<std::int64_t>(f.start);
     const std::int64_t length =
         static_cast<std::int64_t>(f.end) - static_cast<std::int64_t>(f.start);
-    nlohmann::json item{it->second, start - previous_start, length};
+    nlohmann::json item{known->second, start - previous_start, length};
     previous_start = start;
     // Where the body holds the quote: at `start` (a plain document), or elsewhere (the offsets of
     // a captured page are within its block); if nowhere, the quote itself is kept.
@@ -237,7 +246,7 @@ Expected<std::vector<engine::Finding>> load_findings(
       full["severity"] = r[3];
       auto t = changes::finding_from_json(full);
       if (!t) return t.error();
-      t->rule_id = r[0].get<std::string>();
+      t->own_rule().rule_id = r[0].get<std::string>();
       templates.push_back(std::move(*t));
     }
     std::int64_t start = 0;

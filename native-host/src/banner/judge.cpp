@@ -169,15 +169,16 @@ class Judge {
     const Criterion& criterion = rules_.criterion(id);
     BannerFinding f;
     f.criterion = id;
-    f.finding.rule_id = "banner." + id;
-    f.finding.family = "cookies";
-    f.finding.title = criterion.title;
-    f.finding.polarity = engine::Polarity::kRisk;
-    f.finding.severity = criterion.severity;
+    engine::RuleText& rule = f.finding.own_rule();  // its own: the reason is this banner's
+    rule.rule_id = "banner." + id;
+    rule.family = "cookies";
+    rule.title = criterion.title;
+    rule.polarity = engine::Polarity::kRisk;
+    rule.severity = criterion.severity;
+    rule.reason = std::move(reason);
+    rule.explanation = criterion.explanation;
+    rule.references = criterion.references;
     f.finding.quote = cut(std::move(quote));
-    f.finding.reason = std::move(reason);
-    f.finding.explanation = criterion.explanation;
-    f.finding.references = criterion.references;
     f.evidence = std::move(evidence);
     verdict_.findings.push_back(std::move(f));
   }

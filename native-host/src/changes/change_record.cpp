@@ -131,11 +131,11 @@ engine::Severity at_least(engine::Severity s, engine::Severity floor) {
 
 ChangeItem make_item(const engine::Finding& f, ChangeKind kind) {
   ChangeItem item;
-  item.provision_id = f.rule_id;
-  item.title = f.title.empty() ? f.rule_id : f.title;
+  item.provision_id = f.rule().rule_id;
+  item.title = f.rule().title.empty() ? f.rule().rule_id : f.rule().title;
   item.kind = kind;
-  item.severity = f.severity;
-  item.references = f.references;
+  item.severity = f.rule().severity;
+  item.references = f.rule().references;
   return item;
 }
 
@@ -156,7 +156,7 @@ void compare_pair(const engine::Finding& before, const engine::Finding& after,
   const auto qa = quantities(after.quote);
   if (!qb.empty() && !qa.empty() && qb != qa) {
     ChangeItem item = make_item(after, ChangeKind::kNumberChanged);
-    item.severity = at_least(after.severity, engine::Severity::kCaution);
+    item.severity = at_least(after.rule().severity, engine::Severity::kCaution);
     item.before_quote = cut_quote(before.quote);
     item.after_quote = cut_quote(after.quote);
     const std::string from = join(std::vector<std::string>(qb.begin(), qb.end()), ", ");
@@ -173,11 +173,11 @@ void compare_pair(const engine::Finding& before, const engine::Finding& after,
   std::set_difference(sb.begin(), sb.end(), sa.begin(), sa.end(), std::back_inserter(narrowed));
   if (!widened.empty() || !narrowed.empty()) {
     const bool wider = !widened.empty();
-    const bool worse = (after.polarity == engine::Polarity::kRisk) == wider;
+    const bool worse = (after.rule().polarity == engine::Polarity::kRisk) == wider;
     ChangeItem item =
         make_item(after, wider ? ChangeKind::kScopeWidened : ChangeKind::kScopeNarrowed);
-    item.severity =
-        worse ? at_least(after.severity, engine::Severity::kWarning) : engine::Severity::kInfo;
+    item.severity = worse ? at_least(after.rule().severity, engine::Severity::kWarning)
+                          : engine::Severity::kInfo;
     item.before_quote = cut_quote(before.quote);
     item.after_quote = cut_quote(after.quote);
     item.details = wider ? widened : narrowed;
@@ -246,8 +246,8 @@ ChangeRecord build_change_record(const std::vector<engine::Finding>& before,
     return record;
   }
   std::map<std::string, std::vector<const engine::Finding*>> by_rule_before, by_rule_after;
-  for (const auto& f : before) by_rule_before[f.rule_id].push_back(&f);
-  for (const auto& f : after) by_rule_after[f.rule_id].push_back(&f);
+  for (const auto& f : before) by_rule_before[f.rule().rule_id].push_back(&f);
+  for (const auto& f : after) by_rule_after[f.rule().rule_id].push_back(&f);
   std::vector<ChangeItem> items;
   // A default that flipped often shows as two rules: "no training unless you opt in" disappears and
   // "training unless you opt out" appears. Report that pair as one default_flipped item.
@@ -256,20 +256,22 @@ ChangeRecord build_change_record(const std::vector<engine::Finding>& before,
     if (by_rule_after.count(rule) != 0U) continue;
     const auto& old_f = *list.front();
     static const RE2 kNegated(R"((?i)\b(not|never|no|won't|don't|doesn't)\b)");
-    if (!says_opt_in(old_f.quote) && !(old_f.polarity == engine::Polarity::kProtection &&
+    if (!says_opt_in(old_f.quote) && !(old_f.rule().polarity == engine::Polarity::kProtection &&
                                        RE2::PartialMatch(old_f.quote, kNegated))) {
       continue;
     }
     for (const auto& [new_rule, new_list] : by_rule_after) {
       const auto& new_f = *new_list.front();
       if (by_rule_before.count(new_rule) != 0U || merged.count(new_rule) != 0U) continue;
-      if (new_f.family != old_f.family || new_f.polarity != engine::Polarity::kRisk) continue;
+      if (new_f.rule().family != old_f.rule().family ||
+          new_f.rule().polarity != engine::Polarity::kRisk)
+        continue;
       if (!says_opt_out(new_f.quote)) continue;
       ChangeItem item = make_item(new_f, ChangeKind::kDefaultFlipped);
       item.severity = engine::Severity::kCritical;
       item.before_quote = cut_quote(old_f.quote);
       item.after_quote = cut_quote(new_f.quote);
-      item.details = {old_f.rule_id + " -> " + new_f.rule_id};
+      item.details = {old_f.rule().rule_id + " -> " + new_f.rule().rule_id};
       item.summary = item.title + ": now on by default; you have to opt out";
       items.push_back(std::move(item));
       merged.insert(rule);
@@ -280,11 +282,12 @@ ChangeRecord build_change_record(const std::vector<engine::Finding>& before,
   for (const auto& [rule, list] : by_rule_before) {
     if (by_rule_after.count(rule) != 0U || merged.count(rule) != 0U) continue;
     const auto& f = *list.front();
-    const bool protection = f.polarity == engine::Polarity::kProtection && !f.missing_protection;
+    const bool protection =
+        f.rule().polarity == engine::Polarity::kProtection && !f.rule().missing_protection;
     ChangeItem item =
         make_item(f, protection ? ChangeKind::kProtectionRemoved : ChangeKind::kRiskRemoved);
-    item.severity =
-        protection ? at_least(f.severity, engine::Severity::kWarning) : engine::Severity::kInfo;
+    item.severity = protection ? at_least(f.rule().severity, engine::Severity::kWarning)
+                               : engine::Severity::kInfo;
     item.before_quote = cut_quote(f.quote);
     item.summary = (protection ? "Protection removed: " : "Risk removed: ") + item.title;
     items.push_back(std::move(item));
@@ -294,10 +297,11 @@ ChangeRecord build_change_record(const std::vector<engine::Finding>& before,
     auto it = by_rule_before.find(rule);
     if (it == by_rule_before.end()) {
       const auto& f = *list.front();
-      const bool protection = f.polarity == engine::Polarity::kProtection && !f.missing_protection;
+      const bool protection =
+          f.rule().polarity == engine::Polarity::kProtection && !f.rule().missing_protection;
       ChangeItem item =
           make_item(f, protection ? ChangeKind::kProtectionAdded : ChangeKind::kRiskAdded);
-      item.severity = protection ? engine::Severity::kInfo : f.severity;
+      item.severity = protection ? engine::Severity::kInfo : f.rule().severity;
       item.after_quote = cut_quote(f.quote);
       item.summary = (protection ? "Protection added: " : "New risk: ") + item.title;
       items.push_back(std::move(item));

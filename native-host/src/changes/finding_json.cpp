@@ -21,27 +21,28 @@ Expected<engine::Finding> finding_from_json(const nlohmann::json& j) {
                        {{"detail", "a stored finding is not an object"}});
   }
   engine::Finding f;
-  f.rule_id = str(j, "rule_id");
-  f.family = str(j, "family");
-  f.title = str(j, "title");
+  engine::RuleText& rule = f.own_rule();
+  rule.rule_id = str(j, "rule_id");
+  rule.family = str(j, "family");
+  rule.title = str(j, "title");
   const std::string polarity = str(j, "polarity");
   if (polarity == "risk") {
-    f.polarity = engine::Polarity::kRisk;
+    rule.polarity = engine::Polarity::kRisk;
   } else if (polarity == "protection") {
-    f.polarity = engine::Polarity::kProtection;
+    rule.polarity = engine::Polarity::kProtection;
   } else {
     return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                        {{"detail", "a stored finding has polarity '" + polarity + "'"}});
   }
   const std::string severity = str(j, "severity");
   if (severity == "critical") {
-    f.severity = engine::Severity::kCritical;
+    rule.severity = engine::Severity::kCritical;
   } else if (severity == "warning") {
-    f.severity = engine::Severity::kWarning;
+    rule.severity = engine::Severity::kWarning;
   } else if (severity == "caution") {
-    f.severity = engine::Severity::kCaution;
+    rule.severity = engine::Severity::kCaution;
   } else if (severity == "info") {
-    f.severity = engine::Severity::kInfo;
+    rule.severity = engine::Severity::kInfo;
   } else {
     return Error::make(ErrorCode::ARCHIVE_CORRUPT,
                        {{"detail", "a stored finding has severity '" + severity + "'"}});
@@ -50,20 +51,20 @@ Expected<engine::Finding> finding_from_json(const nlohmann::json& j) {
   f.start = num(j, "start");
   f.end = num(j, "end");
   f.block = num(j, "block");
-  f.reason = str(j, "reason");
-  f.explanation = str(j, "explanation");
+  rule.reason = str(j, "reason");
+  rule.explanation = str(j, "explanation");
   if (auto it = j.find("references"); it != j.end() && it->is_array()) {
     for (const auto& r : *it) {
-      if (r.is_object()) f.references.push_back({str(r, "law"), str(r, "article")});
+      if (r.is_object()) rule.references.push_back({str(r, "law"), str(r, "article")});
     }
   }
   if (auto it = j.find("labels"); it != j.end() && it->is_array()) {
     for (const auto& l : *it) {
-      if (l.is_string()) f.labels.push_back(l.get<std::string>());
+      if (l.is_string()) rule.labels.push_back(l.get<std::string>());
     }
   }
   if (auto it = j.find("missing_protection"); it != j.end() && it->is_boolean()) {
-    f.missing_protection = it->get<bool>();
+    rule.missing_protection = it->get<bool>();
   }
   return f;
 }

@@ -75,9 +75,11 @@ void register_classify(CLI::App& app, CliState& state) {
       std::vector<std::string> ids;
       std::vector<std::string> labels;
       for (const auto& f : *findings) {
-        if (f.missing_protection) continue;  // a document-level judgement, not a sentence label
-        if (std::find(ids.begin(), ids.end(), f.rule_id) == ids.end()) ids.push_back(f.rule_id);
-        for (const auto& label : f.labels) {
+        if (f.rule().missing_protection)
+          continue;  // a document-level judgement, not a sentence label
+        if (std::find(ids.begin(), ids.end(), f.rule().rule_id) == ids.end())
+          ids.push_back(f.rule().rule_id);
+        for (const auto& label : f.rule().labels) {
           if (std::find(labels.begin(), labels.end(), label) == labels.end())
             labels.push_back(label);
         }

@@ -29,19 +29,20 @@ struct LazyUnless {
   std::string error;
 };
 
-Finding make_finding(const Provision& p) {
-  Finding f;
-  f.rule_id = p.id;
-  f.family = p.family;
-  f.title = p.title;
-  f.polarity = p.polarity;
-  f.severity = p.severity;
-  f.reason = p.reason;
-  f.explanation = p.explanation;
-  f.references = p.references;
-  f.labels = p.labels();
-  f.missing_protection = p.kind == ProvisionKind::kMissingProtection;
-  return f;
+// A provision's rule text, which all its findings share.
+std::shared_ptr<RuleText> rule_text_of(const Provision& p) {
+  auto text = std::make_shared<RuleText>();
+  text->rule_id = p.id;
+  text->family = p.family;
+  text->title = p.title;
+  text->polarity = p.polarity;
+  text->severity = p.severity;
+  text->reason = p.reason;
+  text->explanation = p.explanation;
+  text->references = p.references;
+  text->labels = p.labels();
+  text->missing_protection = p.kind == ProvisionKind::kMissingProtection;
+  return text;
 }
 
 }  // namespace
@@ -56,8 +57,8 @@ struct Engine::Impl {
   // match them, so their RE2 is not run (most matched sentences).
   LiteralPrefilter unless_filter;
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
-  // Per provision, a finding with its rule's text filled in: each finding starts as a copy.
-  std::vector<Finding> templates;
+  // Per provision, the rule text its findings share.
+  std::vector<std::shared_ptr<RuleText>> rule_texts;
   std::optional<Error> prepare_error;
   std::once_flag compiled_all;
   std::optional<Error> compile_error;
@@ -74,10 +75,10 @@ struct Engine::Impl {
     PatternSet::Options set_options = options;
     set_options.first_of_group = true;  // a rule's patterns are alternatives: one match is enough
     set = PatternSet(set_options);
-    templates.reserve(pack.provisions.size());
+    rule_texts.reserve(pack.provisions.size());
     for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
       const Provision& p = pack.provisions[r];
-      templates.push_back(make_finding(p));
+      rule_texts.push_back(rule_text_of(p));
       LazyUnless& u = unless.emplace_back();
       if (p.kind == ProvisionKind::kMissingProtection) {
         missing_rules.push_back(r);
@@ -298,7 +299,8 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     const std::size_t end =
         std::clamp(at.end > block_begin[b] ? at.end - block_begin[b] : 0, start, original.size());
     for (const Provision* p : *matched) {
-      Finding f = impl_->templates[static_cast<std::size_t>(p - impl_->pack.provisions.data())];
+      Finding f;
+      f.share_rule(impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
       f.quote = std::string(original.substr(start, end - start));
       f.start = start;
       f.end = end;
@@ -317,10 +319,11 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     if (!present || protected_) continue;
     // Quote the first sentence that shows the risk, so the user sees what lacks its protection.
     const auto evidence = std::find_if(findings.begin(), findings.end(), [&](const Finding& f) {
-      return !f.missing_protection && std::find(p.when_present.begin(), p.when_present.end(),
-                                                f.rule_id) != p.when_present.end();
+      return !f.rule().missing_protection && std::find(p.when_present.begin(), p.when_present.end(),
+                                                       f.rule().rule_id) != p.when_present.end();
     });
-    Finding f = impl_->templates[r];
+    Finding f;
+    f.share_rule(impl_->rule_texts[r]);
     if (evidence != findings.end()) {
       f.quote = evidence->quote;
       f.start = evidence->start;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,21 +25,36 @@ struct Reference {
   std::string article;  // "Annex 1(q)"
 };
 
-struct Finding {
+// What a finding says about its rule. Every finding of one rule shares one copy: a page can have a
+// thousand findings of a dozen rules, and copying this text into each cost 10% of a dense page.
+struct RuleText {
   std::string rule_id;  // "dispute.arbitration"
   std::string family;   // "dispute"
   std::string title;    // "Mandatory arbitration"
   Polarity polarity = Polarity::kRisk;
   Severity severity = Severity::kInfo;
-  std::string quote;      // the exact original text (not the normalised form)
-  std::size_t start = 0;  // byte offsets of the quote in the original text given to the engine
-  std::size_t end = 0;
-  std::size_t block = 0;    // index of the captured block the quote is in (0 for plain documents)
   std::string reason;       // one line shown next to the quote
   std::string explanation;  // one plain sentence for a non-lawyer
   std::vector<Reference> references;
   std::vector<std::string> labels;  // CLAUDETTE labels ("A") and ToS;DR case ids ("tosdr:117")
   bool missing_protection = false;  // true for "risk present without its protection" findings
+};
+
+struct Finding {
+  // The rule's text (empty until set). Findings copied from one another share it.
+  [[nodiscard]] const RuleText& rule() const;
+  // The rule's text, to write: copied first if other findings share it.
+  RuleText& own_rule();
+  // Shares `text` (not null) with the other findings that hold it.
+  void share_rule(std::shared_ptr<RuleText> text) { rule_ = std::move(text); }
+
+  std::string quote;      // the exact original text (not the normalised form)
+  std::size_t start = 0;  // byte offsets of the quote in the original text given to the engine
+  std::size_t end = 0;
+  std::size_t block = 0;  // index of the captured block the quote is in (0 for plain documents)
+
+ private:
+  std::shared_ptr<RuleText> rule_;  // never written through while shared (own_rule copies)
 };
 
 nlohmann::json to_json(const Finding& finding);

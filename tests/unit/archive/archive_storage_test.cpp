@@ -41,19 +41,20 @@ Capture capture(const std::string& text, const std::string& when,
 Finding finding(const std::string& rule, const std::string& text, const std::string& quote,
                 std::size_t block = 0) {
   Finding f;
-  f.rule_id = rule;
-  f.family = rule.substr(0, rule.find('.'));
-  f.title = "Title of " + rule;
-  f.polarity = cw::engine::Polarity::kRisk;
-  f.severity = cw::engine::Severity::kWarning;
+  cw::engine::RuleText& about = f.own_rule();
+  about.rule_id = rule;
+  about.family = rule.substr(0, rule.find('.'));
+  about.title = "Title of " + rule;
+  about.polarity = cw::engine::Polarity::kRisk;
+  about.severity = cw::engine::Severity::kWarning;
   f.quote = quote;
   f.start = text.find(quote);
   f.end = f.start + quote.size();
   f.block = block;
-  f.reason = "Reason of " + rule;
-  f.explanation = "Explanation of " + rule;
-  f.references = {{"Some Act", "Art. 1"}};
-  f.labels = {"tosdr:1"};
+  about.reason = "Reason of " + rule;
+  about.explanation = "Explanation of " + rule;
+  about.references = {{"Some Act", "Art. 1"}};
+  about.labels = {"tosdr:1"};
   return f;
 }
 
@@ -152,10 +153,10 @@ BOOST_AUTO_TEST_CASE(findings_in_the_engine_form_and_without_their_rule_text_sti
                 SQLITE_OK);
   auto bare = archive->findings(r->version_id);
   BOOST_REQUIRE(bare.ok());
-  BOOST_TEST((*bare)[0].rule_id == "dispute.arbitration");
-  BOOST_TEST((*bare)[0].title == "dispute.arbitration");
+  BOOST_TEST((*bare)[0].rule().rule_id == "dispute.arbitration");
+  BOOST_TEST((*bare)[0].rule().title == "dispute.arbitration");
   BOOST_TEST((*bare)[0].quote == "Disputes go to arbitration.");
-  BOOST_TEST(((*bare)[0].severity == cw::engine::Severity::kWarning));
+  BOOST_TEST(((*bare)[0].rule().severity == cw::engine::Severity::kWarning));
 
   // The packed row as an archive before migration 6 stored it (text, rule_id '*') still reads.
   auto packed = nlohmann::json::parse(cw::archive::packed_findings_text(db, r->version_id).value());

@@ -15,13 +15,14 @@ namespace {
 Finding finding(const std::string& rule, Polarity polarity, Severity severity,
                 const std::string& quote) {
   Finding f;
-  f.rule_id = rule;
-  f.family = rule.substr(0, rule.find('.'));
-  f.title = rule;
-  f.polarity = polarity;
-  f.severity = severity;
+  cw::engine::RuleText& about = f.own_rule();
+  about.rule_id = rule;
+  about.family = rule.substr(0, rule.find('.'));
+  about.title = rule;
+  about.polarity = polarity;
+  about.severity = severity;
   f.quote = quote;
-  f.references = {{"CCPA", "1798.120"}};
+  about.references = {{"CCPA", "1798.120"}};
   return f;
 }
 
@@ -131,15 +132,15 @@ BOOST_AUTO_TEST_CASE(a_regional_variant_switch_is_a_source_change_not_removals) 
 
 BOOST_AUTO_TEST_CASE(findings_survive_the_json_round_trip) {
   Finding f = finding("ai.training", Polarity::kProtection, Severity::kCritical, "quote \"here\"");
-  f.labels = {"A", "tosdr:1"};
+  f.own_rule().labels = {"A", "tosdr:1"};
   f.start = 10;
   f.end = 24;
   auto back = ch::finding_from_json(cw::engine::to_json(f));
   BOOST_REQUIRE(back.ok());
-  BOOST_TEST(back->rule_id == f.rule_id);
-  BOOST_TEST((back->severity == Severity::kCritical));
-  BOOST_TEST((back->polarity == Polarity::kProtection));
-  BOOST_TEST(back->labels == f.labels, boost::test_tools::per_element());
+  BOOST_TEST(back->rule().rule_id == f.rule().rule_id);
+  BOOST_TEST((back->rule().severity == Severity::kCritical));
+  BOOST_TEST((back->rule().polarity == Polarity::kProtection));
+  BOOST_TEST(back->rule().labels == f.rule().labels, boost::test_tools::per_element());
   BOOST_TEST(back->end == 24U);
   auto bad = ch::finding_from_json(nlohmann::json{{"polarity", "sideways"}});
   BOOST_TEST(!bad.ok());
@@ -149,11 +150,11 @@ BOOST_AUTO_TEST_CASE(a_default_flip_across_two_rules_is_one_item) {
   Finding no_training =
       finding("ai.no_training_on_user_content", Polarity::kProtection, Severity::kInfo,
               "We do not train our models on your conversations unless you opt in.");
-  no_training.family = "ai";
+  no_training.own_rule().family = "ai";
   Finding training =
       finding("ai.training_on_by_default", Polarity::kRisk, Severity::kWarning,
               "We train our models on your conversations unless you opt out in settings.");
-  training.family = "ai";
+  training.own_rule().family = "ai";
   const auto r = ch::build_change_record({no_training}, {training}, {});
   BOOST_REQUIRE(r.items.size() == 1U);
   BOOST_TEST(std::string(ch::to_string(r.items[0].kind)) == "default_flipped");

@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(engine_applies_unless_doc_types_and_missing_protections) {
   auto ids = [&](std::string_view text, std::string_view type) {
     std::vector<std::string> out;
     auto findings = engine->analyze_text(text, type);
-    for (const auto& f : findings.value()) out.push_back(f.rule_id);
+    for (const auto& f : findings.value()) out.push_back(f.rule().rule_id);
     return out;
   };
   using V = std::vector<std::string>;
@@ -147,9 +147,9 @@ BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
   BOOST_TEST(normalized == cw::text::normalize(joined).text);
   std::vector<std::pair<std::size_t, std::string>> got;
   for (const auto& f : findings.value()) {
-    if (f.missing_protection) continue;
+    if (f.rule().missing_protection) continue;
     BOOST_TEST(std::string(texts[f.block].substr(f.start, f.end - f.start)) == f.quote);
-    got.emplace_back(f.block, f.rule_id);
+    got.emplace_back(f.block, f.rule().rule_id);
   }
   const std::vector<std::pair<std::size_t, std::string>> want{
       {3, "dispute.arbitration"}, {5, "privacy.sale"}, {5, "dispute.arbitration"}};
@@ -191,18 +191,18 @@ BOOST_AUTO_TEST_CASE(long_page_gives_each_blocks_own_findings) {
     BOOST_REQUIRE(page.ok());
     std::vector<std::string> got;
     for (const auto& f : page.value()) {
-      if (f.missing_protection) continue;
-      got.push_back(std::to_string(f.block) + " " + f.rule_id + " " + std::to_string(f.start) +
-                    "-" + std::to_string(f.end) + " " + f.quote);
+      if (f.rule().missing_protection) continue;
+      got.push_back(std::to_string(f.block) + " " + f.rule().rule_id + " " +
+                    std::to_string(f.start) + "-" + std::to_string(f.end) + " " + f.quote);
     }
     std::vector<std::string> want;
     for (std::size_t b = 0; b < texts.size(); ++b) {
       auto alone = engine->analyze_text(texts[b], "Terms of Service");
       BOOST_REQUIRE(alone.ok());
       for (const auto& f : alone.value()) {
-        if (f.missing_protection) continue;
-        want.push_back(std::to_string(b) + " " + f.rule_id + " " + std::to_string(f.start) + "-" +
-                       std::to_string(f.end) + " " + f.quote);
+        if (f.rule().missing_protection) continue;
+        want.push_back(std::to_string(b) + " " + f.rule().rule_id + " " + std::to_string(f.start) +
+                       "-" + std::to_string(f.end) + " " + f.quote);
       }
     }
     BOOST_TEST(want.size() > 300U);
@@ -223,12 +223,12 @@ BOOST_AUTO_TEST_CASE(block_opening_with_a_combining_mark_quotes_its_own_bytes) {
   BOOST_REQUIRE(page.ok());
   bool quoted = false;
   for (const auto& f : page.value()) {
-    if (f.missing_protection && f.quote.empty()) continue;
+    if (f.rule().missing_protection && f.quote.empty()) continue;
     BOOST_TEST_REQUIRE(f.block < blocks.size());
     const std::string& text = f.block == 0 ? first : second;
     BOOST_TEST_REQUIRE(f.end <= text.size());
     BOOST_TEST(f.quote == text.substr(f.start, f.end - f.start));
-    quoted = quoted || (f.block == 1 && f.rule_id == "dispute.arbitration");
+    quoted = quoted || (f.block == 1 && f.rule().rule_id == "dispute.arbitration");
   }
   BOOST_TEST(quoted);
 }
@@ -269,4 +269,26 @@ BOOST_AUTO_TEST_CASE(deferred_compilation_reports_pattern_errors_at_first_use) {
   auto findings = later->analyze_text("an unclosed bracket", "");
   BOOST_REQUIRE(!findings.ok());
   BOOST_TEST((findings.error().code == cw::ErrorCode::PATTERN_ERROR));
+}
+
+BOOST_AUTO_TEST_CASE(findings_of_one_rule_share_its_text_and_copy_it_before_a_write) {
+  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  BOOST_REQUIRE(engine.ok());
+  auto findings = engine->analyze_text(
+      "All claims are settled by binding arbitration. Any dispute goes to binding arbitration.",
+      "Terms of Service");
+  BOOST_REQUIRE(findings.ok());
+  BOOST_REQUIRE(findings->size() >= 2U);
+  const auto& first = (*findings)[0];
+  const auto& second = (*findings)[1];
+  BOOST_TEST(first.rule().rule_id == "dispute.arbitration");
+  BOOST_TEST(&first.rule() == &second.rule());  // one copy of the text for both
+  BOOST_TEST(first.quote != second.quote);
+  BOOST_TEST(!first.rule().explanation.empty());
+  cw::engine::Finding edited = first;
+  edited.own_rule().reason = "changed here only";
+  BOOST_TEST(edited.rule().reason == "changed here only");
+  BOOST_TEST(first.rule().reason != "changed here only");
+  BOOST_TEST(second.rule().reason == first.rule().reason);
+  BOOST_TEST(edited.rule().explanation == first.rule().explanation);
 }
