@@ -210,13 +210,16 @@ Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view 
   return provisions_of(sentence, hits, doc_type);
 }
 
-Expected<std::vector<const Provision*>> Engine::provisions_of(std::string_view sentence,
-                                                              const std::vector<int>& hits,
-                                                              std::string_view doc_type) const {
+Expected<std::vector<const Provision*>> Engine::provisions_of(
+    std::string_view sentence, const std::vector<int>& hits, std::string_view doc_type,
+    const std::vector<int>* unless_literals) const {
   std::vector<const Provision*> out;
   std::size_t previous = static_cast<std::size_t>(-1);
-  thread_local std::vector<int> unless_candidates;  // provisions whose `unless` may match
-  bool unless_read = false;
+  thread_local std::vector<int> found_here;
+  // Provisions whose `unless` may match: the caller's answer, or read below when first needed.
+  const std::vector<int>& unless_candidates =
+      unless_literals != nullptr ? *unless_literals : found_here;
+  bool unless_read = unless_literals != nullptr;
   for (int hit : hits) {  // sorted, and a rule's patterns have adjacent indices
     const std::size_t r = impl_->pattern_rule[static_cast<std::size_t>(hit)];
     if (r == previous) continue;
@@ -224,8 +227,8 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(std::string_view s
     const Provision& p = impl_->pack.provisions[r];
     if (!p.applies_to(doc_type)) continue;
     if (!impl_->unless[r].pattern.empty() && !unless_read) {
-      unless_candidates.clear();
-      impl_->unless_filter.candidates(sentence, &unless_candidates);
+      found_here.clear();
+      impl_->unless_filter.candidates(sentence, &found_here);
       unless_read = true;
     }
     if (!impl_->unless[r].pattern.empty() &&
@@ -274,12 +277,21 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   }
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
   if (!impl_->set.MatchEach(views, &hits, &why)) return match_error(why);
+  // The `unless` literals of the sentences a rule matched, scanned together (four in step).
+  thread_local std::vector<std::string_view> matched_views;
+  thread_local std::vector<std::vector<int>> unless_literals;
+  matched_views.clear();
+  for (std::size_t k = 0; k < views.size(); ++k) {
+    if (!hits[k].empty()) matched_views.push_back(views[k]);
+  }
+  impl_->unless_filter.candidates_each(matched_views, &unless_literals);
   std::vector<Finding> findings;
   std::unordered_set<std::string_view> found;
+  std::size_t matched_index = 0;
   for (std::size_t k = 0; k < segments.sentences.size(); ++k) {
     const auto& sentence = segments.sentences[k];
     if (hits[k].empty()) continue;
-    auto matched = provisions_of(views[k], hits[k], doc_type);
+    auto matched = provisions_of(views[k], hits[k], doc_type, &unless_literals[matched_index++]);
     if (!matched) return matched.error();
     if (matched->empty()) continue;
     const text::ByteSpan at = normalized.to_original(sentence.span);

@@ -78,10 +78,11 @@ class Engine {
  private:
   Engine();
   // The provisions behind the pattern `hits` on a sentence (as the rules scan it): one per rule,
-  // applicable to `doc_type`, and not cancelled by the rule's `unless` patterns.
-  Expected<std::vector<const Provision*>> provisions_of(std::string_view sentence,
-                                                        const std::vector<int>& hits,
-                                                        std::string_view doc_type) const;
+  // applicable to `doc_type`, and not cancelled by the rule's `unless` patterns. `unless_literals`:
+  // the provisions whose unless literals the sentence holds, when already known (else found here).
+  Expected<std::vector<const Provision*>> provisions_of(
+      std::string_view sentence, const std::vector<int>& hits, std::string_view doc_type,
+      const std::vector<int>* unless_literals = nullptr) const;
   // The error for a failed match; a deferred pattern that did not compile is named.
   Error match_error(PatternSet::MatchError why) const;
   struct Impl;
