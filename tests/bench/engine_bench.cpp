@@ -699,7 +699,8 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
 }  // namespace
 
 int main(int argc, char** argv) {
-  cw::keep_freed_memory_for_reuse();  // as the host process does, for the page.analyze figures
+  (void)
+      cw::keep_freed_memory_for_reuse();  // as the host process does, for the page.analyze figures
   double target_mb = 1.0;
   bool as_json = false;
   bool page_only = false;

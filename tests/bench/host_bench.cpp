@@ -117,7 +117,7 @@ bool serves(const json& ping_reply, std::string_view type) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  cw::keep_freed_memory_for_reuse();  // as the host process does, for the in-process figures
+  (void)cw::keep_freed_memory_for_reuse();  // as the host process does, for the in-process figures
   Options options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];

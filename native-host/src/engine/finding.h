@@ -43,7 +43,8 @@ struct RuleText {
 struct Finding {
   // The rule's text (empty until set). Findings copied from one another share it.
   [[nodiscard]] const RuleText& rule() const;
-  // The rule's text, to write: copied first if other findings share it.
+  // The rule's text, to write: copied first if other findings share it. Only for a finding that no
+  // other thread reads or copies meanwhile (the share count is read without ordering).
   RuleText& own_rule();
   // Shares `text` (not null) with the other findings that hold it.
   void share_rule(std::shared_ptr<RuleText> text) { rule_ = std::move(text); }

@@ -60,7 +60,7 @@ int serve(cw::ActionContext& ctx, bool caller_allowed, const std::string& caller
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is reported by write(), not by a signal
-  cw::keep_freed_memory_for_reuse();
+  (void)cw::keep_freed_memory_for_reuse();
   std::vector<std::string_view> args(argv + 1, argv + argc);
   for (const auto arg : args) {
     if (arg == "--version") {

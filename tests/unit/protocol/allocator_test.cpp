@@ -16,7 +16,7 @@ constexpr std::size_t kBlock =
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_large_block_is_heap_memory_that_is_kept_after_free) {
-  cw::keep_freed_memory_for_reuse();
+  BOOST_REQUIRE(cw::keep_freed_memory_for_reuse());
   const std::size_t mapped_before = mallinfo2().hblks;
   void* block = std::malloc(kBlock);
   BOOST_REQUIRE(block != nullptr);
