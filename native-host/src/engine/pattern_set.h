@@ -3,6 +3,7 @@
 // Lifecycle (each step reports failure through its return value, never by throwing):
 //   1. PatternSet set(options);                       // empty, accepting patterns
 //   2. int i = set.Add(pattern, &error);              // index 0, 1, 2, ... or -1 with `error` set
+//      (or Add(pattern, &error, group): see Options::first_of_group)
 //   3. bool ok = set.Compile(&error);                 // after this, Add() returns -1
 //   4. bool ok = set.Match(text, &indices, &error);   // indices of every pattern found in `text`
 // Match() before Compile() fails with kNotCompiled. A set is movable and not copyable; a compiled
