@@ -133,8 +133,9 @@ inline constexpr int kImportPrepareAhead = 8;
 // --- Host process memory (common/allocator.h) -------------------------------------------------
 // Freed memory the host keeps for the next message instead of returning it to the kernel, and the
 // block size below which it uses the heap rather than a fresh mapping. A page.analyze of a 100 KB
-// page uses a few MiB; an inbound frame at its limit (64 MiB) is mapped and unmapped as before.
-inline constexpr std::size_t kAllocatorKeepFreedBytes = 64 * kMiBSize;
+// page uses a few MiB, so 16 MiB covers it while bounding what an idle host keeps after a very
+// large page; an inbound frame at its limit (64 MiB) is mapped and unmapped as before.
+inline constexpr std::size_t kAllocatorKeepFreedBytes = 16 * kMiBSize;
 inline constexpr std::size_t kAllocatorMapAboveBytes = 32 * kMiBSize;
 
 // --- Hard bounds (compile-time guards against careless edits) ----------------------------------
