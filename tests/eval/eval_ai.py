@@ -20,26 +20,6 @@ import ota_sentences
 DEFAULT_LABELS = os.path.join(cwpack.PROJECT_ROOT, "tests", "data", "ai-labels", "ai-labels.jsonl")
 
 
-def resolve(labels, tarball):
-    texts = ota_sentences.read_members(sorted({row["path"] for row in labels}), tarball)
-    rows, missing = [], []
-    cache = {}
-    for row in labels:
-        if row["path"] not in texts:
-            missing.append((row, "version not in tarball"))
-            continue
-        if row["path"] not in cache:
-            sentences = ota_sentences.split_sentences(texts[row["path"]])
-            cache[row["path"]] = (sentences, {ota_sentences.sentence_hash(s): s for s in sentences})
-        sentences, by_hash = cache[row["path"]]
-        text = by_hash.get(row["sha256"])
-        if text is None:
-            missing.append((row, "sentence hash not found"))
-            continue
-        rows.append(dict(row, text=text))
-    return rows, missing
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,7 +32,7 @@ def main():
     args = parser.parse_args()
 
     labels = cwpack.read_jsonl(args.labels)
-    rows, missing = resolve(labels, args.tarball)
+    rows, missing = ota_sentences.resolve(labels, args.tarball)
     classified = cwpack.classify_rows(rows, args.engine, args.cli, args.rules)
     label_ids = sorted({label for row in labels for label in row["labels"]})
 

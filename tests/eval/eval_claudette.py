@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Scores the rule pack on CLAUDETTE-format sentences (default: corpus claudette/tos50-dev.jsonl).
 
-Input: JSON lines with `text` and `labels` (subset of A CH CR J LAW LTD TER USE).
+Input: one or more files of JSON lines with `text` and `labels` (subset of A CH CR J LAW LTD TER
+USE), or with `path`, `sentence_index` and `sha256` referring to a sentence of an OTA version
+(tests/data/claudette-ota/), whose text is re-extracted from the corpus tarball.
 Prints per-category precision/recall/F1, the 8-label micro and macro F1, and the LexGLUE-style
 pair (8 labels plus a "no label" column, micro/macro, in percent) comparable with the published
 unfair_tos table. `--errors CAT` lists false positives and false negatives for one category.
@@ -15,6 +17,7 @@ import os
 import sys
 
 import cwpack
+import ota_sentences
 
 CATEGORIES = ("A", "CH", "CR", "J", "LAW", "LTD", "TER", "USE")
 CATEGORY_NAMES = {
@@ -77,11 +80,27 @@ def score(rows):
     }
 
 
+def read_inputs(paths, tarball):
+    """All rows of the input files, with OTA references resolved to their text."""
+    rows, references = [], []
+    for path in paths:
+        for row in cwpack.read_jsonl(path):
+            (rows if "text" in row else references).append(row)
+    unresolved = []
+    if references:
+        resolved, unresolved = ota_sentences.resolve(references, tarball)
+        rows.extend(dict(row, idx=row.get("sentence_index")) for row in resolved)
+    return rows, unresolved
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", nargs="?",
-                        default=os.path.join(cwpack.DEFAULT_CORPUS, "claudette", "tos50-dev.jsonl"))
+    parser.add_argument("input", nargs="*",
+                        default=[os.path.join(cwpack.DEFAULT_CORPUS, "claudette", "tos50-dev.jsonl")],
+                        help="CLAUDETTE-format JSON lines (`text`, `labels`), or references to OTA "
+                             "sentences (`path`, `sha256`, `labels`) resolved from --tarball")
+    parser.add_argument("--tarball", default=ota_sentences.DEFAULT_TARBALL)
     cwpack.add_engine_arguments(parser)
     parser.add_argument("--errors", metavar="CAT", help="list false positives/negatives of CAT")
     parser.add_argument("--split", choices=("all", "tune", "held"), default="all",
@@ -94,7 +113,11 @@ def main():
                         help="fail if CAT's F1 is below VALUE (repeatable)")
     args = parser.parse_args()
 
-    rows = cwpack.read_jsonl(args.input)
+    rows, unresolved = read_inputs(args.input, args.tarball)
+    if unresolved:
+        sys.exit("%d referenced sentences no longer resolve, e.g. %s #%s (%s)" %
+                 (len(unresolved), unresolved[0][0]["path"],
+                  unresolved[0][0].get("sentence_index"), unresolved[0][1]))
     if args.split != "all":
         if args.errors and args.split == "held":
             sys.exit("--errors is not available on the held-out documents: keep them unread")
@@ -105,7 +128,7 @@ def main():
         row["gold"] = {label for label in original.get("labels", []) if label in CATEGORIES}
         row["predicted"] = {label for label in row["labels"] if label in CATEGORIES}
     summary = score(classified)
-    summary["input"] = args.input
+    summary["input"] = args.input if len(args.input) > 1 else args.input[0]
     summary["engine"] = args.engine
     summary["split"] = args.split
 
@@ -123,7 +146,7 @@ def main():
         print(json.dumps(summary, indent=2))
     else:
         print("CLAUDETTE evaluation: %s (%d sentences, split %s, engine %s)" %
-              (args.input, summary["sentences"], args.split, args.engine))
+              (", ".join(args.input), summary["sentences"], args.split, args.engine))
         print("%-4s %-24s %7s %5s %5s %5s %9s %7s %6s" %
               ("cat", "name", "support", "tp", "fp", "fn", "precision", "recall", "F1"))
         for category in CATEGORIES:

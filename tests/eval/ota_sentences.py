@@ -88,3 +88,24 @@ def latest_versions(index=DEFAULT_INDEX, collections=None):
             if key not in latest or row["date"] > latest[key]["date"]:
                 latest[key] = row
     return latest
+
+
+def resolve(references, tarball=DEFAULT_TARBALL):
+    """Rows that refer to a sentence by `path` and `sha256`, each returned with its `text`, and
+    the (row, reason) pairs that no longer resolve (version missing, or its text changed)."""
+    texts = read_members(sorted({row["path"] for row in references}), tarball)
+    rows, missing = [], []
+    by_path = {}
+    for row in references:
+        if row["path"] not in texts:
+            missing.append((row, "version not in tarball"))
+            continue
+        if row["path"] not in by_path:
+            sentences = split_sentences(texts[row["path"]])
+            by_path[row["path"]] = {sentence_hash(s): s for s in sentences}
+        text = by_path[row["path"]].get(row["sha256"])
+        if text is None:
+            missing.append((row, "sentence hash not found"))
+            continue
+        rows.append(dict(row, text=text))
+    return rows, missing
