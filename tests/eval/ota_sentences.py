@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 
 import cwpack
@@ -93,6 +94,9 @@ def latest_versions(index=DEFAULT_INDEX, collections=None):
 def resolve(references, tarball=DEFAULT_TARBALL):
     """Rows that refer to a sentence by `path` and `sha256`, each returned with its `text`, and
     the (row, reason) pairs that no longer resolve (version missing, or its text changed)."""
+    if not os.path.exists(tarball):
+        print("SKIP: %s does not exist" % tarball, file=sys.stderr)
+        sys.exit(cwpack.SKIP_EXIT_CODE)
     texts = read_members(sorted({row["path"] for row in references}), tarball)
     rows, missing = [], []
     by_path = {}
