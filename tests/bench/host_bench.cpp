@@ -7,6 +7,7 @@
 //   host_bench [--runs N] [--cold N] [--bytes N] [--quick]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +31,7 @@ namespace {
 struct Options {
   int runs = 200;
   int cold = 30;
-  std::size_t bytes = 100 * 1024;
+  std::size_t bytes = std::size_t{100} * 1024;
 };
 
 double micros_since(Clock::time_point start) {
@@ -46,7 +47,8 @@ Summary summarize(std::vector<double> samples) {
   if (samples.empty()) return s;
   std::sort(samples.begin(), samples.end());
   auto at = [&](double q) {
-    const auto index = static_cast<std::size_t>(q * static_cast<double>(samples.size() - 1) + 0.5);
+    const auto index =
+        static_cast<std::size_t>(std::lround(q * static_cast<double>(samples.size() - 1)));
     return samples[std::min(index, samples.size() - 1)];
   };
   s.median = at(0.5);

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE pattern_set
 #include "engine/pattern_set.h"
 
+#include <array>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -20,8 +21,8 @@ PatternSet::Options with(PatternSet::Strategy strategy) {
   return options;
 }
 
-const std::vector<PatternSet::Strategy> kStrategies{PatternSet::Strategy::kPrefiltered,
-                                                    PatternSet::Strategy::kSet};
+constexpr std::array<PatternSet::Strategy, 2> kStrategies{PatternSet::Strategy::kPrefiltered,
+                                                          PatternSet::Strategy::kSet};
 
 }  // namespace
 
@@ -48,7 +49,8 @@ BOOST_AUTO_TEST_CASE(lifecycle_add_compile_match) {
     PatternSet moved = std::move(set);
     BOOST_TEST(moved.Match("class action", &hits));
     BOOST_TEST(hits == std::vector<int>({1}), boost::test_tools::per_element());
-    BOOST_TEST(!set.Match("class action", &hits, &why));  // NOLINT(bugprone-use-after-move)
+    // NOLINTNEXTLINE(bugprone-use-after-move,clang-analyzer-cplusplus.Move): deliberate
+    BOOST_TEST(!set.Match("class action", &hits, &why));
   }
 }
 
