@@ -1,11 +1,16 @@
 // clausewatch check FILE: the findings of one document (HTML, Markdown or plain text), grouped by
 // severity with quote and reason, protections listed as good news. --json prints exactly the
 // page.analyze result.
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <re2/re2.h>
 
@@ -78,12 +83,37 @@ bool looks_like_html(const std::string& path, const std::string& text) {
           text.compare(first, 5, "<HTML") == 0);
 }
 
+// One entry per provision, in order of first appearance: its title and reason once, then every
+// quote, so a clause repeated across a long document reads as one point with N places.
+void print_by_rule(const std::vector<const nlohmann::json*>& group, const nlohmann::json& rules,
+                   const char* bullet) {
+  std::vector<std::pair<std::string, std::vector<const nlohmann::json*>>> by_rule;
+  for (const auto* f : group) {
+    const auto id = (*f)["rule_id"].get<std::string>();
+    auto it = std::find_if(by_rule.begin(), by_rule.end(),
+                           [&id](const auto& entry) { return entry.first == id; });
+    if (it == by_rule.end()) {
+      by_rule.emplace_back(id, std::vector<const nlohmann::json*>{});
+      it = std::prev(by_rule.end());
+    }
+    it->second.push_back(f);
+  }
+  for (const auto& [id, quotes] : by_rule) {
+    const auto& text = rules[id];
+    std::cout << "  " << bullet << " " << text["title"].get<std::string>() << " [" << id << "]"
+              << ((*quotes.front())["missing_protection"].get<bool>() ? " (missing protection)"
+                                                                      : "");
+    if (quotes.size() > 1) std::cout << ", " << quotes.size() << " places";
+    std::cout << "\n    " << text["reason"].get<std::string>() << "\n";
+    for (const auto* f : quotes)
+      std::cout << "    \"" << (*f)["quote"].get<std::string>() << "\"\n";
+  }
+}
+
 void print_human(const std::string& path, const nlohmann::json& result) {
   const auto& findings = result["findings"];
   // page.analyze sends each rule's texts once, in `rules`; a finding names its rule.
-  auto rule_text = [&result](const nlohmann::json& f, const char* key) {
-    return result["rules"][f["rule_id"].get<std::string>()][key].get<std::string>();
-  };
+  const auto& rules = result["rules"];
   std::cout << path << ": "
             << (result["doc_type"].is_null() ? std::string("document type unknown")
                                              : result["doc_type"].get<std::string>())
@@ -101,13 +131,7 @@ void print_human(const std::string& path, const nlohmann::json& result) {
     std::string heading = severity;
     for (char& c : heading) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     std::cout << "\n" << heading << " (" << group.size() << ")\n";
-    for (const auto* f : group) {
-      std::cout << "  - " << rule_text(*f, "title") << " [" << (*f)["rule_id"].get<std::string>()
-                << "]" << ((*f)["missing_protection"].get<bool>() ? " (missing protection)" : "")
-                << "\n"
-                << "    \"" << (*f)["quote"].get<std::string>() << "\"\n"
-                << "    " << rule_text(*f, "reason") << "\n";
-    }
+    print_by_rule(group, rules, "-");
   }
   std::vector<const nlohmann::json*> good;
   for (const auto& f : findings) {
@@ -115,12 +139,7 @@ void print_human(const std::string& path, const nlohmann::json& result) {
   }
   if (!good.empty()) {
     std::cout << "\nGOOD NEWS: protections (" << good.size() << ")\n";
-    for (const auto* f : good) {
-      std::cout << "  + " << rule_text(*f, "title") << " [" << (*f)["rule_id"].get<std::string>()
-                << "]\n"
-                << "    \"" << (*f)["quote"].get<std::string>() << "\"\n"
-                << "    " << rule_text(*f, "reason") << "\n";
-    }
+    print_by_rule(good, rules, "+");
   }
 }
 

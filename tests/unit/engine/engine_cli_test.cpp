@@ -76,6 +76,25 @@ BOOST_AUTO_TEST_CASE(check_human_output_groups_by_severity) {
   BOOST_TEST(run.out.find("var t") == std::string::npos);  // scripts are not text
 }
 
+BOOST_AUTO_TEST_CASE(check_human_output_lists_a_repeated_provision_once) {
+  const fs::path page =
+      fs::temp_directory_path() / ("cw-check-" + std::to_string(::getpid()) + ".md");
+  std::ofstream(page) << "# Terms\n\nAll disputes will be resolved by binding arbitration.\n\n"
+                         "We may suspend your account at any time.\n\n"
+                         "Any claim shall be finally settled by arbitration in Oslo.\n";
+  const Run run = cli("check " + quoted(page));
+  fs::remove(page);
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  const auto title = run.out.find("[dispute.arbitration], 2 places");
+  BOOST_TEST(title != std::string::npos, run.out);
+  BOOST_TEST(run.out.find("[dispute.arbitration]", title + 1) == std::string::npos, run.out);
+  // Both quotes follow the one title, before the next provision.
+  const auto first = run.out.find("binding arbitration.\"");
+  const auto second = run.out.find("arbitration in Oslo.\"");
+  BOOST_TEST((first != std::string::npos && second != std::string::npos), run.out);
+  BOOST_TEST((title < first && first < second), run.out);
+}
+
 BOOST_AUTO_TEST_CASE(check_reports_a_missing_file) {
   const Run run = cli("check /nonexistent/terms.md");
   BOOST_TEST(run.status == 1);
