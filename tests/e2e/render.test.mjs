@@ -41,6 +41,7 @@ async function renderPopup(state, host = { ok: true, result: { version: '0.1.0' 
     const items = (sel) => [...document.querySelectorAll(sel)].map((li) => ({
       severity: li.dataset.severity, kind: li.dataset.kind, polarity: li.dataset.polarity, text: li.textContent,
       quote: li.querySelector('blockquote')?.textContent ?? null,
+      quotes: [...li.querySelectorAll('blockquote')].map((q) => q.textContent),
       refs: [...li.querySelectorAll('.ref')].map((r) => r.textContent),
     }));
     return {
@@ -86,13 +87,27 @@ test('popup: findings take their rule texts from result.rules (sent once per rul
     banners: [],
   });
   assert.equal(out.state, 'findings');
+  // One provision found in two places: one item, its texts once, both quotes in page order.
+  assert.deepEqual(out.headings, ['Critical (1)']);
+  assert.equal(out.findings.length, 1);
+  const [item] = out.findings;
+  assert.deepEqual(item.quotes, [quote, 'all disputes go to arbitration']);
+  assert.match(item.text, /Mandatory arbitration · 2 places/);
+  assert.equal(item.text.match(/instead of a court/g).length, 1);
+  assert.deepEqual(item.refs, ['EU Unfair Contract Terms Directive 93/13/EEC, Annex 1(q)']);
+});
+
+test('popup: different provisions stay separate items, each with its own quote', async () => {
+  const out = await renderPopup({
+    page: { status: 'done', result: { findings: [
+      finding({}),
+      finding({ rule_id: 'dispute.class_action_waiver', title: 'Class-action waiver', quote: 'no class actions' }),
+      finding({ quote: 'arbitration in Oslo' }),
+    ] } },
+    banners: [],
+  });
   assert.deepEqual(out.headings, ['Critical (2)']);
-  assert.deepEqual(out.findings.map((f) => f.quote), [quote, 'all disputes go to arbitration']);
-  for (const f of out.findings) {
-    assert.match(f.text, /Mandatory arbitration/);
-    assert.match(f.text, /instead of a court/);
-    assert.deepEqual(f.refs, ['EU Unfair Contract Terms Directive 93/13/EEC, Annex 1(q)']);
-  }
+  assert.deepEqual(out.findings.map((f) => f.quotes), [['resolved by final and binding arbitration', 'arbitration in Oslo'], ['no class actions']]);
 });
 
 test('popup: page text is shown as text, never as markup', async () => {

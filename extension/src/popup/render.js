@@ -44,13 +44,15 @@ export function evidenceText(evidence, limit = 5) {
   return names.length ? `Evidence: ${names.slice(0, limit).join(', ')}` : '';
 }
 
-export function renderFinding(doc, finding) {
+// One list item per provision: title, reason and law once, then the quote of every place it was
+// found (`quotes`, in page order), so a clause repeated through a long document reads as one point.
+export function renderFinding(doc, finding, quotes = finding.quote ? [finding.quote] : []) {
   const protection = finding.polarity === 'protection';
   const refs = Array.isArray(finding.references) ? finding.references : [];
   return el(
     doc,
     'li',
-    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-criterion': finding.criterion || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk' },
+    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-criterion': finding.criterion || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk', 'data-places': String(quotes.length) },
     el(
       doc,
       'div',
@@ -60,34 +62,60 @@ export function renderFinding(doc, finding) {
         : el(doc, 'span', { class: 'severity', 'data-severity': finding.severity || 'info' }, kSeverityTitles[finding.severity] || 'Info'),
       el(doc, 'span', { class: 'title' }, finding.title || finding.rule_id || 'Finding'),
       finding.criterion ? el(doc, 'span', { class: 'criterion muted' }, ` ${finding.criterion}`) : null,
+      quotes.length > 1 ? el(doc, 'span', { class: 'places muted' }, ` · ${quotes.length} places`) : null,
     ),
-    finding.quote ? el(doc, 'blockquote', { class: 'quote' }, finding.quote) : null,
+    ...quotes.map((quote) => el(doc, 'blockquote', { class: 'quote' }, quote)),
     finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
     finding.evidence ? el(doc, 'p', { class: 'evidence muted' }, evidenceText(finding.evidence)) : null,
     refs.length ? el(doc, 'ul', { class: 'refs' }, ...refs.map((r) => el(doc, 'li', { class: 'ref' }, referenceText(r)))) : null,
   );
 }
 
+// Findings of one rule, in order of first appearance; a finding without a rule id stands alone.
+function itemsOf(findings, groupByRule) {
+  if (!groupByRule) return findings.map((f) => [f]);
+  const groups = new Map();
+  const items = [];
+  for (const f of findings) {
+    const group = f.rule_id ? groups.get(f.rule_id) : undefined;
+    if (group) {
+      group.push(f);
+    } else {
+      const fresh = [f];
+      if (f.rule_id) groups.set(f.rule_id, fresh);
+      items.push(fresh);
+    }
+  }
+  return items;
+}
+
+function renderItems(doc, findings, groupByRule) {
+  return itemsOf(findings, groupByRule).map((group) => renderFinding(doc, group[0], group.map((f) => f.quote).filter(Boolean)));
+}
+
 // Risks grouped by severity, most severe first; protections in their own "good news" section.
-export function renderFindings(doc, findings, { idPrefix = 'findings', emptyText = 'No risky provisions found.' } = {}) {
+// Page findings are grouped by rule (headings count provisions); banner findings stay one per
+// banner criterion, because each carries its own reason and evidence.
+export function renderFindings(doc, findings, { idPrefix = 'findings', emptyText = 'No risky provisions found.', groupByRule = true } = {}) {
   const section = el(doc, 'section', { id: idPrefix });
   const risks = findings.filter((f) => f.polarity !== 'protection');
   const protections = findings.filter((f) => f.polarity === 'protection');
   if (risks.length === 0) section.append(el(doc, 'p', { class: 'muted empty' }, emptyText));
   for (const severity of kSeverityOrder) {
-    const group = risks.filter((f) => (f.severity || 'info') === severity);
-    if (group.length === 0) continue;
+    const items = renderItems(doc, risks.filter((f) => (f.severity || 'info') === severity), groupByRule);
+    if (items.length === 0) continue;
     section.append(
-      el(doc, 'h2', { 'data-severity': severity }, `${kSeverityTitles[severity]} (${group.length})`),
-      el(doc, 'ul', { class: 'findings', 'data-group': severity }, ...group.map((f) => renderFinding(doc, f))),
+      el(doc, 'h2', { 'data-severity': severity }, `${kSeverityTitles[severity]} (${items.length})`),
+      el(doc, 'ul', { class: 'findings', 'data-group': severity }, ...items),
     );
   }
   const unknown = risks.filter((f) => !kSeverityOrder.includes(f.severity || 'info'));
-  if (unknown.length) section.append(el(doc, 'ul', { class: 'findings' }, ...unknown.map((f) => renderFinding(doc, f))));
+  if (unknown.length) section.append(el(doc, 'ul', { class: 'findings' }, ...renderItems(doc, unknown, groupByRule)));
   if (protections.length) {
+    const items = renderItems(doc, protections, groupByRule);
     section.append(
-      el(doc, 'h2', { class: 'good' }, `Good news (${protections.length})`),
-      el(doc, 'ul', { class: 'findings', 'data-group': 'protections' }, ...protections.map((f) => renderFinding(doc, f))),
+      el(doc, 'h2', { class: 'good' }, `Good news (${items.length})`),
+      el(doc, 'ul', { class: 'findings', 'data-group': 'protections' }, ...items),
     );
   }
   return section;
@@ -151,7 +179,7 @@ function renderBanners(doc, banners) {
   if (judged.length === 0) return null;
   const findings = judged.flatMap((b) => (Array.isArray(b.result.findings) ? b.result.findings : []));
   const section = el(doc, 'section', { id: 'banner' }, el(doc, 'h2', {}, 'Cookie banner'));
-  section.append(renderFindings(doc, findings, { idPrefix: 'banner-findings', emptyText: 'The cookie banner meets the checked criteria.' }));
+  section.append(renderFindings(doc, findings, { idPrefix: 'banner-findings', emptyText: 'The cookie banner meets the checked criteria.', groupByRule: false }));
   return section;
 }
 

@@ -19,8 +19,14 @@ export function normalise(text) {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+// True when one of the finding's quotes (a provision found in several places has several) is the
+// page sentence that holds the phrase.
 export function covers(finding, phrase, pageText) {
-  const quote = normalise(finding.quote || '');
+  const quotes = finding.quotes ?? [finding.quote];
+  return quotes.some((quote) => quoteCovers(normalise(quote || ''), phrase, pageText));
+}
+
+function quoteCovers(quote, phrase, pageText) {
   if (!quote) return false;
   // The sentence holding the phrase, on the page as the user sees it.
   const at = pageText.indexOf(phrase);
