@@ -1,4 +1,5 @@
 #define BOOST_TEST_MODULE engine_cli
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -7,6 +8,7 @@
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
@@ -93,6 +95,34 @@ BOOST_AUTO_TEST_CASE(check_human_output_lists_a_repeated_provision_once) {
   const auto second = run.out.find("arbitration in Oslo.\"");
   BOOST_TEST((first != std::string::npos && second != std::string::npos), run.out);
   BOOST_TEST((title < first && first < second), run.out);
+}
+
+// The built-in pack warns when terms reserve changes and never promise to tell the user; a promise
+// anywhere on the page (here in another paragraph) withdraws the warning.
+BOOST_AUTO_TEST_CASE(check_warns_of_changes_without_a_promise_of_notice) {
+  auto rule_ids = [](const std::string& text) {
+    const fs::path page =
+        fs::temp_directory_path() / ("cw-notice-" + std::to_string(::getpid()) + ".md");
+    std::ofstream(page) << text;
+    const Run run = cli("check --json --doc-type 'Terms of Service' " + quoted(page));
+    fs::remove(page);
+    BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+    const auto result = nlohmann::json::parse(run.out);  // must outlive the loop below
+    std::vector<std::string> ids;
+    for (const auto& f : result["findings"]) ids.push_back(f["rule_id"].get<std::string>());
+    return ids;
+  };
+  auto has = [](const std::vector<std::string>& ids, const char* id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  const std::string change = "# Changes\n\nWe may change these terms at any time.\n";
+  const auto silent = rule_ids(change);
+  BOOST_TEST(has(silent, "change.unilateral_change"));
+  BOOST_TEST(has(silent, "change.changes_without_notice"));
+  const auto promised =
+      rule_ids(change + "\nIf we do, we will notify you by email of the changes.\n");
+  BOOST_TEST(has(promised, "change.changes_notified"));
+  BOOST_TEST(!has(promised, "change.changes_without_notice"));
 }
 
 BOOST_AUTO_TEST_CASE(check_reports_a_missing_file) {
