@@ -17,7 +17,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kData = fs::path(CW_TEST_DATA_DIR);
+// A function, not a static path: building one may throw, and a static's exception could not be
+// caught.
+fs::path data_dir() {
+  return fs::path(CW_TEST_DATA_DIR);
+}
 
 struct Run {
   int status = -1;
@@ -48,11 +52,11 @@ std::string quoted(const fs::path& p) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(check_markdown_json_has_the_dispute_findings_with_exact_quotes) {
-  const Run run = cli("check --json " + quoted(kData / "pages" / "terms.md"));
+  const Run run = cli("check --json " + quoted(data_dir() / "pages" / "terms.md"));
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
   const auto result = nlohmann::json::parse(run.out);
   BOOST_TEST(result["doc_type"].get<std::string>() == "Terms of Service");
-  std::ifstream in(kData / "pages" / "terms.md", std::ios::binary);
+  std::ifstream in(data_dir() / "pages" / "terms.md", std::ios::binary);
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string file = buffer.str();
@@ -69,7 +73,7 @@ BOOST_AUTO_TEST_CASE(check_markdown_json_has_the_dispute_findings_with_exact_quo
 }
 
 BOOST_AUTO_TEST_CASE(check_human_output_groups_by_severity) {
-  const Run run = cli(quoted(kData / "pages" / "terms.html").insert(0, "check "));
+  const Run run = cli(quoted(data_dir() / "pages" / "terms.html").insert(0, "check "));
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
   BOOST_TEST(run.out.find("CRITICAL (") != std::string::npos, run.out);
   BOOST_TEST(run.out.find("dispute.arbitration") != std::string::npos, run.out);
@@ -134,7 +138,7 @@ BOOST_AUTO_TEST_CASE(check_reports_a_missing_file) {
 BOOST_AUTO_TEST_CASE(classify_adds_findings_and_labels_to_each_line) {
   const fs::path out =
       fs::temp_directory_path() / ("cw-classify-" + std::to_string(::getpid()) + ".jsonl");
-  const Run run = cli("classify --jsonl " + quoted(kData / "pages" / "classify_sample.jsonl") +
+  const Run run = cli("classify --jsonl " + quoted(data_dir() / "pages" / "classify_sample.jsonl") +
                       " --out " + quoted(out));
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
   std::ifstream in(out);
@@ -170,10 +174,10 @@ BOOST_AUTO_TEST_CASE(rules_info_and_fixture_examples) {
   const Run info = cli("rules info --json");
   BOOST_REQUIRE_MESSAGE(info.status == 0, info.out);
   BOOST_TEST(nlohmann::json::parse(info.out)["origin"].get<std::string>() == "built-in");
-  const Run test = cli("rules test " + quoted(kData / "rules" / "valid"));
+  const Run test = cli("rules test " + quoted(data_dir() / "rules" / "valid"));
   BOOST_TEST(test.status == 0, test.out);
   BOOST_TEST(test.out.find("2 examples passed, 0 failed") != std::string::npos, test.out);
-  const Run bad = cli("rules test " + quoted(kData / "rules" / "invalid"));
+  const Run bad = cli("rules test " + quoted(data_dir() / "rules" / "invalid"));
   BOOST_TEST(bad.status != 0);
 }
 
@@ -185,8 +189,8 @@ BOOST_AUTO_TEST_CASE(rules_sign_then_verify_and_tamper) {
   }
   const fs::path dir = fs::temp_directory_path() / ("cw-rules-sign-" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  const Run sign = cli("rules sign --key " + quoted(key) + " " + quoted(kData / "rules" / "valid") +
-                       " --out " + quoted(dir));
+  const Run sign = cli("rules sign --key " + quoted(key) + " " +
+                       quoted(data_dir() / "rules" / "valid") + " --out " + quoted(dir));
   BOOST_REQUIRE_MESSAGE(sign.status == 0, sign.out);
   const Run verify = cli("rules verify " + quoted(dir / "pack.json"));
   BOOST_TEST(verify.status == 0, verify.out);
