@@ -42,6 +42,8 @@ async function renderPopup(state, host = { ok: true, result: { version: '0.1.0' 
       severity: li.dataset.severity, kind: li.dataset.kind, polarity: li.dataset.polarity, text: li.textContent,
       quote: li.querySelector('blockquote')?.textContent ?? null,
       quotes: [...li.querySelectorAll('blockquote')].map((q) => q.textContent),
+      times: [...li.querySelectorAll('blockquote')].map((q) => q.dataset.times),
+      places: li.dataset.places,
       refs: [...li.querySelectorAll('.ref')].map((r) => r.textContent),
     }));
     return {
@@ -108,6 +110,26 @@ test('popup: different provisions stay separate items, each with its own quote',
   });
   assert.deepEqual(out.headings, ['Critical (2)']);
   assert.deepEqual(out.findings.map((f) => f.quotes), [['resolved by final and binding arbitration', 'arbitration in Oslo'], ['no class actions']]);
+});
+
+test('popup: the same sentence found several times is one quote with its count', async () => {
+  const out = await renderPopup({
+    page: { status: 'done', result: { findings: [
+      finding({ quote: 'the right to opt out of the sale' }),
+      finding({ quote: 'the right to opt out of the sale' }),
+      finding({ quote: 'the right to opt out of the sale' }),
+      finding({ quote: 'all disputes go to arbitration' }),
+    ] } },
+    banners: [],
+  });
+  assert.equal(out.findings.length, 1);
+  const [item] = out.findings;
+  assert.deepEqual(item.quotes, ['the right to opt out of the sale', 'all disputes go to arbitration']);
+  assert.deepEqual(item.times, ['3', '1']);
+  assert.equal(item.places, '4');
+  assert.match(item.text, /· 4 places/);
+  const after = await page.evaluate(() => getComputedStyle(document.querySelector('#findings blockquote.quote'), '::after').content);
+  assert.match(after, /3/);
 });
 
 test('popup: page text is shown as text, never as markup', async () => {

@@ -45,14 +45,16 @@ export function evidenceText(evidence, limit = 5) {
 }
 
 // One list item per provision: title, reason and law once, then the quote of every place it was
-// found (`quotes`, in page order), so a clause repeated through a long document reads as one point.
-export function renderFinding(doc, finding, quotes = finding.quote ? [finding.quote] : []) {
+// found (`quotes`: {text, times} in page order), so a clause repeated through a long document reads
+// as one point.
+export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: finding.quote, times: 1 }] : []) {
+  const places = quotes.reduce((sum, q) => sum + q.times, 0);
   const protection = finding.polarity === 'protection';
   const refs = Array.isArray(finding.references) ? finding.references : [];
   return el(
     doc,
     'li',
-    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-criterion': finding.criterion || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk', 'data-places': String(quotes.length) },
+    { class: 'finding', 'data-rule-id': finding.rule_id || '', 'data-criterion': finding.criterion || '', 'data-severity': finding.severity || 'info', 'data-polarity': protection ? 'protection' : 'risk', 'data-places': String(places) },
     el(
       doc,
       'div',
@@ -62,9 +64,10 @@ export function renderFinding(doc, finding, quotes = finding.quote ? [finding.qu
         : el(doc, 'span', { class: 'severity', 'data-severity': finding.severity || 'info' }, kSeverityTitles[finding.severity] || 'Info'),
       el(doc, 'span', { class: 'title' }, finding.title || finding.rule_id || 'Finding'),
       finding.criterion ? el(doc, 'span', { class: 'criterion muted' }, ` ${finding.criterion}`) : null,
-      quotes.length > 1 ? el(doc, 'span', { class: 'places muted' }, ` · ${quotes.length} places`) : null,
+      places > 1 ? el(doc, 'span', { class: 'places muted' }, ` · ${places} places`) : null,
     ),
-    ...quotes.map((quote) => el(doc, 'blockquote', { class: 'quote' }, quote)),
+    // The count of a repeated sentence is drawn by CSS from data-times, so the quote's text stays the page's words.
+    ...quotes.map((q) => el(doc, 'blockquote', { class: 'quote', 'data-times': String(q.times) }, q.text)),
     finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
     finding.evidence ? el(doc, 'p', { class: 'evidence muted' }, evidenceText(finding.evidence)) : null,
     refs.length ? el(doc, 'ul', { class: 'refs' }, ...refs.map((r) => el(doc, 'li', { class: 'ref' }, referenceText(r)))) : null,
@@ -89,8 +92,20 @@ function itemsOf(findings, groupByRule) {
   return items;
 }
 
+// The same sentence repeated (one per US state, say) is shown once, with its count.
+function distinctQuotes(group) {
+  const byText = new Map();
+  for (const f of group) {
+    if (!f.quote) continue;
+    const seen = byText.get(f.quote);
+    if (seen) seen.times += 1;
+    else byText.set(f.quote, { text: f.quote, times: 1 });
+  }
+  return [...byText.values()];
+}
+
 function renderItems(doc, findings, groupByRule) {
-  return itemsOf(findings, groupByRule).map((group) => renderFinding(doc, group[0], group.map((f) => f.quote).filter(Boolean)));
+  return itemsOf(findings, groupByRule).map((group) => renderFinding(doc, group[0], distinctQuotes(group)));
 }
 
 // Risks grouped by severity, most severe first; protections in their own "good news" section.

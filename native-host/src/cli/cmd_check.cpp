@@ -105,8 +105,22 @@ void print_by_rule(const std::vector<const nlohmann::json*>& group, const nlohma
                                                                       : "");
     if (quotes.size() > 1) std::cout << ", " << quotes.size() << " places";
     std::cout << "\n    " << text["reason"].get<std::string>() << "\n";
-    for (const auto* f : quotes)
-      std::cout << "    \"" << (*f)["quote"].get<std::string>() << "\"\n";
+    // The same sentence repeated (one per US state, say) is printed once, with its count.
+    std::vector<std::pair<std::string, int>> distinct;
+    for (const auto* f : quotes) {
+      const auto quote = (*f)["quote"].get<std::string>();
+      auto same = std::find_if(distinct.begin(), distinct.end(),
+                               [&quote](const auto& entry) { return entry.first == quote; });
+      if (same == distinct.end())
+        distinct.emplace_back(quote, 1);
+      else
+        ++same->second;
+    }
+    for (const auto& [quote, times] : distinct) {
+      std::cout << "    \"" << quote << "\"";
+      if (times > 1) std::cout << " (" << times << " times)";
+      std::cout << "\n";
+    }
   }
 }
 
