@@ -83,45 +83,48 @@ bool looks_like_html(const std::string& path, const std::string& text) {
           text.compare(first, 5, "<HTML") == 0);
 }
 
-// One entry per provision, in order of first appearance: its title and reason once, then every
-// quote, so a clause repeated across a long document reads as one point with N places.
-void print_by_rule(const std::vector<const nlohmann::json*>& group, const nlohmann::json& rules,
-                   const char* bullet) {
-  std::vector<std::pair<std::string, std::vector<const nlohmann::json*>>> by_rule;
-  for (const auto* f : group) {
-    const auto id = (*f)["rule_id"].get<std::string>();
-    auto it = std::find_if(by_rule.begin(), by_rule.end(),
-                           [&id](const auto& entry) { return entry.first == id; });
-    if (it == by_rule.end()) {
-      by_rule.emplace_back(id, std::vector<const nlohmann::json*>{});
-      it = std::prev(by_rule.end());
+// Items grouped by key, groups in order of first appearance, items in their own order.
+template <typename Item, typename KeyOf>
+auto group_in_order(const std::vector<Item>& items, KeyOf key_of) {
+  std::vector<std::pair<std::string, std::vector<Item>>> groups;
+  for (const auto& item : items) {
+    const std::string key = key_of(item);
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&key](const auto& group) { return group.first == key; });
+    if (it == groups.end()) {
+      groups.emplace_back(key, std::vector<Item>{});
+      it = std::prev(groups.end());
     }
-    it->second.push_back(f);
+    it->second.push_back(item);
   }
-  for (const auto& [id, quotes] : by_rule) {
+  return groups;
+}
+
+// One entry per provision: its title and reason once, then every quote, so a clause repeated
+// across a long document reads as one point with N places. `by_rule` is group_in_order's output.
+void print_provisions(
+    const std::vector<std::pair<std::string, std::vector<const nlohmann::json*>>>& by_rule,
+    const nlohmann::json& rules, const char* bullet) {
+  for (const auto& [id, places] : by_rule) {
     const auto& text = rules[id];
     std::cout << "  " << bullet << " " << text["title"].get<std::string>() << " [" << id << "]"
-              << ((*quotes.front())["missing_protection"].get<bool>() ? " (missing protection)"
+              << ((*places.front())["missing_protection"].get<bool>() ? " (missing protection)"
                                                                       : "");
-    if (quotes.size() > 1) std::cout << ", " << quotes.size() << " places";
+    if (places.size() > 1) std::cout << ", " << places.size() << " places";
     std::cout << "\n    " << text["reason"].get<std::string>() << "\n";
     // The same sentence repeated (one per US state, say) is printed once, with its count.
-    std::vector<std::pair<std::string, int>> distinct;
-    for (const auto* f : quotes) {
-      const auto quote = (*f)["quote"].get<std::string>();
-      auto same = std::find_if(distinct.begin(), distinct.end(),
-                               [&quote](const auto& entry) { return entry.first == quote; });
-      if (same == distinct.end())
-        distinct.emplace_back(quote, 1);
-      else
-        ++same->second;
-    }
-    for (const auto& [quote, times] : distinct) {
+    const auto by_quote = group_in_order(
+        places, [](const auto* f) { return (*f)["quote"].template get<std::string>(); });
+    for (const auto& [quote, same] : by_quote) {
       std::cout << "    \"" << quote << "\"";
-      if (times > 1) std::cout << " (" << times << " times)";
+      if (same.size() > 1) std::cout << " (" << same.size() << " times)";
       std::cout << "\n";
     }
   }
+}
+
+std::string rule_id_of(const nlohmann::json* finding) {
+  return (*finding)["rule_id"].get<std::string>();
 }
 
 void print_human(const std::string& path, const nlohmann::json& result) {
@@ -144,16 +147,19 @@ void print_human(const std::string& path, const nlohmann::json& result) {
     if (group.empty()) continue;
     std::string heading = severity;
     for (char& c : heading) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    std::cout << "\n" << heading << " (" << group.size() << ")\n";
-    print_by_rule(group, rules, "-");
+    // The heading counts provisions, as the popup does; each lists its places.
+    const auto by_rule = group_in_order(group, rule_id_of);
+    std::cout << "\n" << heading << " (" << by_rule.size() << ")\n";
+    print_provisions(by_rule, rules, "-");
   }
   std::vector<const nlohmann::json*> good;
   for (const auto& f : findings) {
     if (f["polarity"] == "protection") good.push_back(&f);
   }
   if (!good.empty()) {
-    std::cout << "\nGOOD NEWS: protections (" << good.size() << ")\n";
-    print_by_rule(good, rules, "+");
+    const auto by_rule = group_in_order(good, rule_id_of);
+    std::cout << "\nGOOD NEWS: protections (" << by_rule.size() << ")\n";
+    print_provisions(by_rule, rules, "+");
   }
 }
 

@@ -92,6 +92,7 @@ BOOST_AUTO_TEST_CASE(check_human_output_lists_a_repeated_provision_once) {
   const Run run = cli("check " + quoted(page));
   fs::remove(page);
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  BOOST_TEST(run.out.find("CRITICAL (1)") != std::string::npos, run.out);  // one provision
   const auto title = run.out.find("[dispute.arbitration], 3 places");
   BOOST_TEST(title != std::string::npos, run.out);
   BOOST_TEST(run.out.find("[dispute.arbitration]", title + 1) == std::string::npos, run.out);
