@@ -39,6 +39,27 @@ def rates(rows):
     return table
 
 
+def check(rows, corpus):
+    if not os.path.exists(corpus):
+        print("skipped: %s not found" % corpus)
+        return 77
+    with open(corpus, encoding="utf-8") as handle:
+        sentences = {(r["doc"], r["idx"]) for r in map(json.loads, handle)}
+    problems = []
+    for number, row in enumerate(rows, 1):
+        if (row.get("doc"), row.get("idx")) not in sentences:
+            problems.append("row %d: no sentence %r/%r in the corpus" % (number, row.get("doc"),
+                                                                         row.get("idx")))
+        if row.get("category") not in ("A", "CH", "CR", "J", "LAW", "LTD", "TER", "USE"):
+            problems.append("row %d: unknown category %r" % (number, row.get("category")))
+        if row.get("drawn_as") not in KINDS or row.get("answer") not in ("yes", "no", "unsure"):
+            problems.append("row %d: bad drawn_as/answer" % number)
+    for problem in problems:
+        print(problem)
+    print("%d rows, %d problems" % (len(rows), len(problems)))
+    return 1 if problems else 0
+
+
 def current_counts(cli, corpus):
     out = subprocess.run([sys.executable, os.path.join(HERE, "eval_claudette.py"), "--json",
                           "--cli", cli, corpus], check=True, capture_output=True, text=True)
@@ -53,9 +74,13 @@ def main():
     parser.add_argument("--corpus", default=os.path.join(cwpack.DEFAULT_CORPUS, "claudette",
                                                         "tos50-dev.jsonl"))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--check", action="store_true",
+                        help="only check that every row is well-formed and names a corpus sentence")
     args = parser.parse_args()
     with open(args.file, encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
+    if args.check:
+        return check(rows, args.corpus)
     table = rates(rows)
     if args.cli:
         for category, now in current_counts(args.cli, args.corpus).items():
