@@ -291,9 +291,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   for (std::size_t k = 0; k < segments.sentences.size(); ++k) {
     const auto& sentence = segments.sentences[k];
     if (hits[k].empty()) continue;
-    auto matched = provisions_of(views[k], hits[k], doc_type, &unless_literals[matched_index++]);
-    if (!matched) return matched.error();
-    if (matched->empty()) continue;
+    const std::vector<int>& literals = unless_literals[matched_index++];
     const text::ByteSpan at = normalized.to_original(sentence.span);
     // The block that holds the sentence's start; the quote never runs past that block.
     auto b = static_cast<std::size_t>(
@@ -306,6 +304,13 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       ++b;
       begin = block_begin[b];
     }
+    // A heading (a page's heading block, or a Markdown one) names a topic such as "Class Action
+    // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
+    // are the quote a user can check.
+    if (sentence.is_heading || blocks[b].heading) continue;
+    auto matched = provisions_of(views[k], hits[k], doc_type, &literals);
+    if (!matched) return matched.error();
+    if (matched->empty()) continue;
     const std::string_view original = blocks[b].text;
     const std::size_t start = std::min(begin - block_begin[b], original.size());
     const std::size_t end =

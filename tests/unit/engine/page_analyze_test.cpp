@@ -93,6 +93,26 @@ BOOST_AUTO_TEST_CASE(terms_page_gives_expected_findings_with_exact_quotes) {
   BOOST_TEST(result["findings"][3]["quote"] == result["findings"][2]["quote"]);
 }
 
+BOOST_AUTO_TEST_CASE(a_heading_is_never_the_quote) {
+  // The heading names the topic in words a rule matches; only the clause under it is evidence.
+  const json page{
+      {"url", "https://shop.example/legal/terms"},
+      {"title", "Example Shop - Terms of Service"},
+      {"blocks",
+       {{{"kind", "heading"}, {"text", "Binding arbitration"}, {"level", 2}},
+        {{"kind", "paragraph"}, {"text", "Disputes go to court in your home town."}},
+        {{"kind", "heading"}, {"text", "Mandatory arbitration for business users"}, {"level", 2}},
+        {{"kind", "paragraph"}, {"text", "Business disputes go to binding arbitration."}}}}};
+  const json reply = call(page);
+  BOOST_REQUIRE_MESSAGE(reply["ok"].get<bool>(), reply.dump());
+  const json& findings = reply["result"]["findings"];
+  BOOST_REQUIRE_EQUAL(findings.size(), 1U);
+  BOOST_TEST(findings[0]["rule_id"].get<std::string>() == "dispute.arbitration");
+  BOOST_TEST(findings[0]["block"].get<int>() == 3);
+  BOOST_TEST(findings[0]["quote"].get<std::string>() ==
+             "Business disputes go to binding arbitration.");
+}
+
 BOOST_AUTO_TEST_CASE(doc_type_in_payload_filters_rules) {
   json page = read_json(kData / "pages" / "terms_page.json");
   page["doc_type"] = "Privacy Policy";
