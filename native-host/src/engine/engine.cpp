@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <unordered_set>
 
 #include <re2/re2.h>
@@ -286,6 +287,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   }
   impl_->unless_filter.candidates_each(matched_views, &unless_literals);
   std::vector<Finding> findings;
+  std::vector<Finding> heading_findings;
   std::unordered_set<std::string_view> found;
   std::size_t matched_index = 0;
   for (std::size_t k = 0; k < segments.sentences.size(); ++k) {
@@ -304,10 +306,6 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       ++b;
       begin = block_begin[b];
     }
-    // A heading (a page's heading block, or a Markdown one) names a topic such as "Class Action
-    // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
-    // are the quote a user can check.
-    if (sentence.is_heading || blocks[b].heading) continue;
     auto matched = provisions_of(views[k], hits[k], doc_type, &literals);
     if (!matched) return matched.error();
     if (matched->empty()) continue;
@@ -315,6 +313,10 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     const std::size_t start = std::min(begin - block_begin[b], original.size());
     const std::size_t end =
         std::clamp(at.end > block_begin[b] ? at.end - block_begin[b] : 0, start, original.size());
+    // A heading (a page's heading block, or a Markdown one) names a topic such as "Class Action
+    // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
+    // are the quote a user can check. A heading is the quote only when no sentence is.
+    const bool heading = sentence.is_heading || blocks[b].heading;
     for (const Provision* p : *matched) {
       Finding f;
       f.share_rule(impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
@@ -322,9 +324,21 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       f.start = start;
       f.end = end;
       f.block = b;
+      if (heading) {
+        heading_findings.push_back(std::move(f));
+        continue;
+      }
       found.insert(p->id);
       findings.push_back(std::move(f));
     }
+  }
+  for (auto& f : heading_findings) {
+    if (!found.insert(f.rule().rule_id).second) continue;
+    const auto at = std::upper_bound(
+        findings.begin(), findings.end(), f, [](const Finding& a, const Finding& x) {
+          return std::tie(a.block, a.start) < std::tie(x.block, x.start);
+        });
+    findings.insert(at, std::move(f));
   }
   for (std::size_t r : impl_->missing_rules) {
     const Provision& p = impl_->pack.provisions[r];

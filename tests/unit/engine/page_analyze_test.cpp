@@ -93,8 +93,8 @@ BOOST_AUTO_TEST_CASE(terms_page_gives_expected_findings_with_exact_quotes) {
   BOOST_TEST(result["findings"][3]["quote"] == result["findings"][2]["quote"]);
 }
 
-BOOST_AUTO_TEST_CASE(a_heading_is_never_the_quote) {
-  // The heading names the topic in words a rule matches; only the clause under it is evidence.
+BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
+  // The heading names the topic in words a rule matches; the clause under it is the better quote.
   const json page{
       {"url", "https://shop.example/legal/terms"},
       {"title", "Example Shop - Terms of Service"},
@@ -111,6 +111,16 @@ BOOST_AUTO_TEST_CASE(a_heading_is_never_the_quote) {
   BOOST_TEST(findings[0]["block"].get<int>() == 3);
   BOOST_TEST(findings[0]["quote"].get<std::string>() ==
              "Business disputes go to binding arbitration.");
+
+  // With no sentence to quote, the heading is still what the page says.
+  json only_heading = page;
+  only_heading["blocks"][3]["text"] = "Business disputes go to court.";
+  const json second = call(only_heading);
+  BOOST_REQUIRE_MESSAGE(second["ok"].get<bool>(), second.dump());
+  const json& from_heading = second["result"]["findings"];
+  BOOST_REQUIRE_EQUAL(from_heading.size(), 1U);
+  BOOST_TEST(from_heading[0]["block"].get<int>() == 0);
+  BOOST_TEST(from_heading[0]["quote"].get<std::string>() == "Binding arbitration");
 }
 
 BOOST_AUTO_TEST_CASE(doc_type_in_payload_filters_rules) {
