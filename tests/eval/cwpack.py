@@ -108,20 +108,26 @@ def mask_dots(text):
 
 
 def scan_pattern(pattern):
-    out, i, in_class = [], 0, False
+    out, i, in_class, negated = [], 0, False, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\" and i + 1 < len(pattern):
-            out.append(r"[.\x1f]" if pattern[i + 1] == "." and not in_class else pattern[i:i + 2])
+            if pattern[i + 1] == "." and not in_class:
+                out.append(r"[.\x1f]")
+            else:
+                out.append(pattern[i:i + 2])
+                if pattern[i + 1] == "." and not negated:
+                    out.append(r"\x1f")
             i += 2
             continue
         out.append(c)
         i += 1
         if not in_class and c == "[":
-            in_class = True
+            in_class, negated = True, False
             if pattern[i:i + 1] == "^":
                 out.append("^")
                 i += 1
+                negated = True
             if pattern[i:i + 1] == "]":
                 out.append("]")
                 i += 1
@@ -130,6 +136,8 @@ def scan_pattern(pattern):
             if close >= 0:
                 out.append(pattern[i:close + 2])
                 i = close + 2
+        elif in_class and c == "." and not negated:
+            out.append(r"\x1f")
         elif in_class and c == "]":
             in_class = False
     return "".join(out)

@@ -88,14 +88,16 @@ std::string scan_pattern(std::string_view pattern) {
   std::string out;
   out.reserve(pattern.size() + 16);
   bool in_class = false;
+  bool negated = false;  // the current class starts with '^'
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
     if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[i + 1];
       if (pattern[i + 1] == '.' && !in_class) {
-        out += "[.\\x1f]";
-      } else {
-        out += c;
-        out += pattern[i + 1];
+        out.replace(out.size() - 2, 2, "[.\\x1f]");
+      } else if (pattern[i + 1] == '.' && !negated) {
+        out += "\\x1f";  // a dot in a class such as [\w.] also stands for a masked one
       }
       ++i;
       continue;
@@ -103,8 +105,12 @@ std::string scan_pattern(std::string_view pattern) {
     out += c;
     if (!in_class && c == '[') {
       in_class = true;
+      negated = false;
       // A ']' first in the class (after an optional '^') is a member, not the end.
-      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') {
+        out += pattern[++i];
+        negated = true;
+      }
       if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];
     } else if (in_class && c == '[' && i + 1 < pattern.size() && pattern[i + 1] == ':') {
       // [:alpha:] inside a class: copy through its closing ":]".
@@ -113,6 +119,10 @@ std::string scan_pattern(std::string_view pattern) {
         out.append(pattern.substr(i + 1, close + 2 - (i + 1)));
         i = close + 1;
       }
+    } else if (in_class && c == '.' && !negated) {
+      // "[\w.]+" must read "U.S." (masked "U\x1fS\x1f") as it reads "U.S.". A negated class
+      // such as [^.;] already matches the masked byte, which is what its gaps rely on.
+      out += "\\x1f";
     } else if (in_class && c == ']') {
       in_class = false;
     }

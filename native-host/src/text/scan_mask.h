@@ -14,8 +14,9 @@
 // "..." is left alone.
 //
 // A rule that names a literal dot (`\.`) must still match a masked one: scan_pattern() rewrites
-// `\.` outside character classes into `[.\x1f]`. The engine applies it to every pattern it
-// compiles.
+// `\.` outside character classes into `[.\x1f]`, and adds \x1f to a class that lists a dot
+// (`[\w.]`, not a negated one such as `[^.;]`, which matches it already). The engine applies it to
+// every pattern it compiles.
 #pragma once
 
 #include <string>
@@ -34,8 +35,9 @@ std::size_t mask_dots(std::string& text);
 // copy), otherwise a view of `buffer`, which receives the masked copy.
 std::string_view scan_view(std::string_view text, std::string& buffer);
 
-// `pattern` with each `\.` outside a character class rewritten to `[.\x1f]`; everything else is
-// kept byte for byte (escaped backslashes and classes such as `[^.;]` included).
+// `pattern` with each `\.` outside a character class rewritten to `[.\x1f]` and \x1f added to each
+// non-negated class that lists a dot; everything else is kept byte for byte (escaped backslashes
+// and negated classes such as `[^.;]` included).
 std::string scan_pattern(std::string_view pattern);
 
 }  // namespace cw::text

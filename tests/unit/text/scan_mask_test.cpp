@@ -79,9 +79,16 @@ BOOST_AUTO_TEST_CASE(a_gap_that_stops_at_dots_crosses_masked_ones) {
 
 BOOST_AUTO_TEST_CASE(a_literal_dot_in_a_pattern_matches_a_masked_dot) {
   BOOST_TEST(cw::text::scan_pattern(R"(U\.S\.)") == R"(U[.\x1f]S[.\x1f])");
-  // Classes, escaped backslashes and POSIX classes are copied unchanged.
+  // Negated classes, escaped backslashes and POSIX classes are copied unchanged; a class that
+  // lists a dot also lists the masked dot.
   BOOST_TEST(cw::text::scan_pattern(R"([^.;]{0,9}[\.,][]\.][[:alpha:]\.]\\.)") ==
-             R"([^.;]{0,9}[\.,][]\.][[:alpha:]\.]\\.)");
+             R"([^.;]{0,9}[\.\x1f,][]\.\x1f][[:alpha:]\.\x1f]\\.)");
+  BOOST_TEST(cw::text::scan_pattern(R"([A-Z][\w.]*)") == R"([A-Z][\w.\x1f]*)");
+  const RE2 country(cw::text::scan_pattern(R"(\b(?-i:[A-Z][\w.]*)\s+law\b)"));
+  BOOST_REQUIRE(country.ok());
+  std::string masked_buffer;
+  BOOST_TEST(
+      RE2::PartialMatch(cw::text::scan_view("U.S. law shall govern", masked_buffer), country));
   BOOST_TEST(cw::text::scan_pattern(R"(\.[^\.]\.)") == R"([.\x1f][^\.][.\x1f])");
   const RE2 law(cw::text::scan_pattern(R"(\b(U\.S\.|aboutads\.info)\s)"));
   BOOST_REQUIRE(law.ok());
