@@ -16,7 +16,9 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path kData = fs::path(CW_TEST_DATA_DIR);
+fs::path data_dir() {
+  return fs::path(CW_TEST_DATA_DIR);
+}
 
 json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -31,7 +33,7 @@ struct FixtureContext {
   cw::ActionContext ctx{
       cw::HostConfig{fs::temp_directory_path() / "cw-page-analyze-none", "test", "browser"}};
   FixtureContext() {
-    auto pack = cw::engine::load_rules_dir(kData / "rules" / "valid");
+    auto pack = cw::engine::load_rules_dir(data_dir() / "rules" / "valid");
     auto engine = cw::engine::Engine::compile(std::move(*pack));
     ctx.put(std::make_unique<cw::engine::ActivePack>(
         cw::engine::ActivePack{std::move(*engine), "fixture", "test", std::nullopt, 0}));
@@ -47,7 +49,7 @@ struct FixtureContext {
 BOOST_FIXTURE_TEST_SUITE(page_analyze, FixtureContext)
 
 BOOST_AUTO_TEST_CASE(terms_page_gives_expected_findings_with_exact_quotes) {
-  const json page = read_json(kData / "pages" / "terms_page.json");
+  const json page = read_json(data_dir() / "pages" / "terms_page.json");
   const json reply = call(page);
   BOOST_REQUIRE_MESSAGE(reply["ok"].get<bool>(), reply.dump());
   const json& result = reply["result"];
@@ -124,7 +126,7 @@ BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
 }
 
 BOOST_AUTO_TEST_CASE(doc_type_in_payload_filters_rules) {
-  json page = read_json(kData / "pages" / "terms_page.json");
+  json page = read_json(data_dir() / "pages" / "terms_page.json");
   page["doc_type"] = "Privacy Policy";
   const json reply = call(page);
   BOOST_REQUIRE(reply["ok"].get<bool>());
@@ -155,7 +157,7 @@ BOOST_AUTO_TEST_CASE(bad_payloads_get_structured_errors) {
   }
   BOOST_TEST(call(many)["error"]["name"].get<std::string>() == "LIMIT_EXCEEDED");
   // The host keeps serving after errors.
-  BOOST_TEST(call(read_json(kData / "pages" / "terms_page.json"))["ok"].get<bool>());
+  BOOST_TEST(call(read_json(data_dir() / "pages" / "terms_page.json"))["ok"].get<bool>());
 }
 
 BOOST_AUTO_TEST_CASE(empty_page_has_no_findings) {
