@@ -9,6 +9,7 @@
 #include <thread>
 #include <tuple>
 #include <unordered_set>
+#include <utility>
 
 #include <re2/re2.h>
 
@@ -244,6 +245,42 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(
   return out;
 }
 
+namespace {
+
+// A sentence that grants a protection often names the risk it relieves ("you can opt out of our
+// use of your chats for training"). When the risk also has a sentence of its own, that sentence is
+// the better quote, so the shared one is dropped from the risk and kept by the protection. The
+// pairs of risk and protection are the missing-protection rules' `when_present` / `when_absent`.
+void drop_relieved_quotes(const RulePack& pack, const std::vector<std::size_t>& missing_rules,
+                          std::vector<Finding>& findings) {
+  for (std::size_t r : missing_rules) {
+    const Provision& rule = pack.provisions[r];
+    std::vector<std::pair<std::size_t, std::size_t>> protected_at;  // (block, start)
+    for (const Finding& f : findings) {
+      if (std::find(rule.when_absent.begin(), rule.when_absent.end(), f.rule().rule_id) !=
+          rule.when_absent.end()) {
+        protected_at.emplace_back(f.block, f.start);
+      }
+    }
+    if (protected_at.empty()) continue;
+    const auto shared = [&](const Finding& f) {
+      return std::find(protected_at.begin(), protected_at.end(), std::pair{f.block, f.start}) !=
+             protected_at.end();
+    };
+    for (const std::string& risk : rule.when_present) {
+      bool own_sentence = false;
+      for (const Finding& f : findings) {
+        own_sentence = own_sentence || (f.rule().rule_id == risk && !shared(f));
+      }
+      if (!own_sentence) continue;
+      std::erase_if(findings,
+                    [&](const Finding& f) { return f.rule().rule_id == risk && shared(f); });
+    }
+  }
+}
+
+}  // namespace
+
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
                                                std::string_view doc_type,
                                                std::string* normalized_page) const {
@@ -340,6 +377,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
         });
     findings.insert(at, std::move(f));
   }
+  drop_relieved_quotes(impl_->pack, impl_->missing_rules, findings);
   for (std::size_t r : impl_->missing_rules) {
     const Provision& p = impl_->pack.provisions[r];
     if (!p.applies_to(doc_type)) continue;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 
@@ -123,6 +124,35 @@ BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
   BOOST_REQUIRE_EQUAL(from_heading.size(), 1U);
   BOOST_TEST(from_heading[0]["block"].get<int>() == 0);
   BOOST_TEST(from_heading[0]["quote"].get<std::string>() == "Binding arbitration");
+}
+
+BOOST_AUTO_TEST_CASE(a_protection_sentence_is_not_the_risk_quote_when_the_risk_has_its_own) {
+  // The opt-out sentence also says "we may sell"; the sale's own sentence is the better quote.
+  // (Fixture pack: privacy.sale_without_opt_out pairs privacy.sale with privacy.opt_out_sale.)
+  json page{
+      {"url", "https://shop.example/privacy"},
+      {"title", "Example Shop - Privacy Policy"},
+      {"blocks",
+       {{{"kind", "paragraph"}, {"text", "We may sell personal information to partners."}},
+        {{"kind", "paragraph"},
+         {"text", "You can opt out of the sale; until then we may sell personal information."}}}}};
+  const json reply = call(page);
+  BOOST_REQUIRE_MESSAGE(reply["ok"].get<bool>(), reply.dump());
+  std::vector<std::string> got;  // rule@block
+  for (const auto& f : reply["result"]["findings"]) {
+    got.push_back(f["rule_id"].get<std::string>() + "@" + std::to_string(f["block"].get<int>()));
+  }
+  const std::vector<std::string> want{"privacy.sale@0", "privacy.opt_out_sale@1"};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+
+  // With no sentence of its own, the risk keeps the shared one (and is still relieved).
+  page["blocks"].erase(0);
+  const json alone = call(page);
+  BOOST_REQUIRE_MESSAGE(alone["ok"].get<bool>(), alone.dump());
+  std::vector<std::string> ids;
+  for (const auto& f : alone["result"]["findings"]) ids.push_back(f["rule_id"].get<std::string>());
+  const std::vector<std::string> both{"privacy.sale", "privacy.opt_out_sale"};
+  BOOST_TEST(ids == both, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(doc_type_in_payload_filters_rules) {
