@@ -132,6 +132,26 @@ test('popup: the same sentence found several times is one quote with its count',
   assert.match(after, /3/);
 });
 
+test('popup: each quote names its section, drawn by CSS so the quote stays the page\'s words', async () => {
+  const out = await renderPopup({
+    page: { status: 'done', result: { findings: [
+      finding({ quote: 'all claims go to the courts of San Francisco', section: 'Business use of the Services' }),
+      finding({ quote: 'all disputes go to arbitration' }),
+    ] } },
+    banners: [],
+  });
+  const [item] = out.findings;
+  assert.deepEqual(item.quotes, ['all claims go to the courts of San Francisco', 'all disputes go to arbitration']);
+  const sections = await page.evaluate(() => [...document.querySelectorAll('#findings blockquote.quote')].map((q) => ({
+    attr: q.dataset.section ?? null,
+    before: getComputedStyle(q, '::before').content,
+  })));
+  assert.equal(sections[0].attr, 'Business use of the Services');
+  assert.match(sections[0].before, /In: Business use of the Services/);
+  assert.equal(sections[1].attr, null);
+  assert.equal(sections[1].before, 'none');
+});
+
 test('popup: page text is shown as text, never as markup', async () => {
   const out = await renderPopup({
     page: { status: 'done', result: { findings: [finding({ quote: '<img src=x onerror=alert(1)>', title: '<b>t</b>' })] } },

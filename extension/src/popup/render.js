@@ -47,7 +47,7 @@ export function evidenceText(evidence, limit = 5) {
 // One list item per provision: title, reason and law once, then the quote of every place it was
 // found (`quotes`: {text, times} in page order), so a clause repeated through a long document reads
 // as one point.
-export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: finding.quote, times: 1 }] : []) {
+export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: finding.quote, times: 1, section: finding.section || '' }] : []) {
   const places = quotes.reduce((sum, q) => sum + q.times, 0);
   const protection = finding.polarity === 'protection';
   const refs = Array.isArray(finding.references) ? finding.references : [];
@@ -67,7 +67,8 @@ export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: fi
       places > 1 ? el(doc, 'span', { class: 'places muted' }, ` · ${places} places`) : null,
     ),
     // The count of a repeated sentence is drawn by CSS from data-times, so the quote's text stays the page's words.
-    ...quotes.map((q) => el(doc, 'blockquote', { class: 'quote', 'data-times': String(q.times) }, q.text)),
+    // The section heading ("Business use", "For EU residents") is drawn by CSS from data-section, for the same reason.
+    ...quotes.map((q) => el(doc, 'blockquote', { class: 'quote', 'data-times': String(q.times), ...(q.section ? { 'data-section': q.section } : {}) }, q.text)),
     finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
     finding.evidence ? el(doc, 'p', { class: 'evidence muted' }, evidenceText(finding.evidence)) : null,
     refs.length ? el(doc, 'ul', { class: 'refs' }, ...refs.map((r) => el(doc, 'li', { class: 'ref' }, referenceText(r)))) : null,
@@ -99,7 +100,7 @@ function distinctQuotes(group) {
     if (!f.quote) continue;
     const seen = byText.get(f.quote);
     if (seen) seen.times += 1;
-    else byText.set(f.quote, { text: f.quote, times: 1 });
+    else byText.set(f.quote, { text: f.quote, times: 1, section: typeof f.section === 'string' ? f.section : '' });
   }
   return [...byText.values()];
 }

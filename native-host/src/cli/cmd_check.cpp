@@ -118,6 +118,10 @@ void print_provisions(
     for (const auto& [quote, same] : by_quote) {
       std::cout << "    \"" << quote << "\"";
       if (same.size() > 1) std::cout << " (" << same.size() << " times)";
+      // The section tells a clause "for business users" or "for EU residents" from the rest.
+      if (const auto section = same.front()->find("section"); section != same.front()->end()) {
+        std::cout << "  [section: " << section->get<std::string>() << "]";
+      }
       std::cout << "\n";
     }
   }

@@ -41,6 +41,9 @@ inline constexpr std::size_t kMaxUrlBytes = 8 * kKiBSize;
 inline constexpr std::size_t kMaxTitleBytes = 4 * kKiBSize;
 // A reply carries at most this many findings; more are reported as truncated (1 MiB reply limit).
 inline constexpr std::size_t kMaxFindingsPerReply = 500;
+// A finding names the heading of its section ("Business use of the Services"), cut to this many
+// bytes on a character boundary: enough for any real heading, and 500 of them stay small.
+inline constexpr std::size_t kMaxFindingSectionBytes = 200;
 
 // --- Rule packs (engine) ----------------------------------------------------------------------
 // The built-in pack is about 0.2 MB; a user-installed pack is outside data, so it is size-checked

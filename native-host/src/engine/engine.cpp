@@ -13,6 +13,7 @@
 
 #include <re2/re2.h>
 
+#include "common/limits.h"
 #include "engine/literal_prefilter.h"
 #include "text/normalize.h"
 #include "text/scan_mask.h"
@@ -251,6 +252,41 @@ namespace {
 // use of your chats for training"). When the risk also has a sentence of its own, that sentence is
 // the better quote, so the shared one is dropped from the risk and kept by the protection. The
 // pairs of risk and protection are the missing-protection rules' `when_present` / `when_absent`.
+// The heading nearest above a sentence: the last heading block before its block, or the Markdown
+// heading that opens its section, whichever comes later in the page; cut to
+// limits::kMaxFindingSectionBytes on a character boundary. Empty when the sentence has no heading
+// above.
+std::string section_of(const text::Sentence& sentence, std::size_t block,
+                       std::span<const PageBlock> blocks,
+                       const std::vector<std::size_t>& block_begin,
+                       const text::NormalizedText& normalized, const text::Segments& segments) {
+  std::string_view heading;
+  std::size_t heading_at = 0;
+  for (std::size_t i = block; i-- > 0;) {
+    if (blocks[i].heading) {
+      heading = blocks[i].text;
+      heading_at = block_begin[i];
+      break;
+    }
+  }
+  if (sentence.section != text::kNoSection) {
+    const text::ByteSpan span = segments.sections[sentence.section].heading;
+    if (span.end > span.begin &&
+        (heading.empty() || normalized.to_original(span).begin >= heading_at)) {
+      heading = std::string_view(normalized.text).substr(span.begin, span.end - span.begin);
+    }
+  }
+  while (!heading.empty() && std::isspace(static_cast<unsigned char>(heading.back())) != 0) {
+    heading.remove_suffix(1);
+  }
+  if (heading.size() > limits::kMaxFindingSectionBytes) {
+    std::size_t cut = limits::kMaxFindingSectionBytes;
+    while (cut > 0 && (static_cast<unsigned char>(heading[cut]) & 0xC0U) == 0x80U) --cut;
+    heading = heading.substr(0, cut);
+  }
+  return std::string(heading);
+}
+
 void drop_relieved_quotes(const RulePack& pack, const std::vector<std::size_t>& missing_rules,
                           std::vector<Finding>& findings) {
   for (std::size_t r : missing_rules) {
@@ -354,6 +390,9 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
     // are the quote a user can check. A heading is the quote only when no sentence is.
     const bool heading = sentence.is_heading || blocks[b].heading;
+    const std::string section =
+        heading ? std::string()
+                : section_of(sentence, b, blocks, block_begin, normalized, segments);
     for (const Provision* p : *matched) {
       Finding f;
       f.share_rule(impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
@@ -361,6 +400,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       f.start = start;
       f.end = end;
       f.block = b;
+      f.section = section;
       if (heading) {
         heading_findings.push_back(std::move(f));
         continue;
@@ -398,6 +438,7 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       f.start = evidence->start;
       f.end = evidence->end;
       f.block = evidence->block;
+      f.section = evidence->section;
     }
     findings.push_back(std::move(f));
   }

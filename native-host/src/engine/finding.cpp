@@ -40,20 +40,22 @@ nlohmann::json to_json(const Finding& finding) {
   for (const auto& ref : rule.references) {
     references.push_back({{"law", ref.law}, {"article", ref.article}});
   }
-  return nlohmann::json{{"rule_id", rule.rule_id},
-                        {"family", rule.family},
-                        {"title", rule.title},
-                        {"polarity", std::string(to_string(rule.polarity))},
-                        {"severity", std::string(to_string(rule.severity))},
-                        {"quote", finding.quote},
-                        {"start", finding.start},
-                        {"end", finding.end},
-                        {"block", finding.block},
-                        {"reason", rule.reason},
-                        {"explanation", rule.explanation},
-                        {"references", std::move(references)},
-                        {"labels", rule.labels},
-                        {"missing_protection", rule.missing_protection}};
+  nlohmann::json out{{"rule_id", rule.rule_id},
+                     {"family", rule.family},
+                     {"title", rule.title},
+                     {"polarity", std::string(to_string(rule.polarity))},
+                     {"severity", std::string(to_string(rule.severity))},
+                     {"quote", finding.quote},
+                     {"start", finding.start},
+                     {"end", finding.end},
+                     {"block", finding.block},
+                     {"reason", rule.reason},
+                     {"explanation", rule.explanation},
+                     {"references", std::move(references)},
+                     {"labels", rule.labels},
+                     {"missing_protection", rule.missing_protection}};
+  if (!finding.section.empty()) out["section"] = finding.section;
+  return out;
 }
 
 nlohmann::json to_occurrence_json(const Finding& finding) {
@@ -70,6 +72,7 @@ nlohmann::json to_occurrence_json(const Finding& finding) {
   members.emplace("end", finding.end);
   members.emplace("block", finding.block);
   members.emplace("missing_protection", rule.missing_protection);
+  if (!finding.section.empty()) members.emplace("section", finding.section);
   return out;
 }
 

@@ -53,6 +53,9 @@ struct Finding {
   std::size_t start = 0;  // byte offsets of the quote in the original text given to the engine
   std::size_t end = 0;
   std::size_t block = 0;  // index of the captured block the quote is in (0 for plain documents)
+  // The heading of the section the quote is in (a heading block or a Markdown heading above it),
+  // so a user can see a clause is "Business use" or "For EU users" only; empty if none.
+  std::string section;
 
  private:
   std::shared_ptr<RuleText> rule_;  // never written through while shared (own_rule copies)
@@ -60,7 +63,8 @@ struct Finding {
 
 nlohmann::json to_json(const Finding& finding);
 // The page.analyze shape, which sends the text of each rule once per reply rather than per finding:
-// the finding alone {rule_id, polarity, severity, quote, start, end, block, missing_protection}
+// the finding alone {rule_id, polarity, severity, quote, start, end, block, missing_protection,
+// section (when there is one)}
 // and its rule's text {family, title, polarity, severity, reason, explanation, references, labels}.
 nlohmann::json to_occurrence_json(const Finding& finding);
 nlohmann::json to_rule_json(const Finding& finding);

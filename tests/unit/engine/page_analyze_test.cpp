@@ -114,6 +114,9 @@ BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
   BOOST_TEST(findings[0]["block"].get<int>() == 3);
   BOOST_TEST(findings[0]["quote"].get<std::string>() ==
              "Business disputes go to binding arbitration.");
+  // The finding names the heading it sits under, so a business-only clause reads as one.
+  BOOST_TEST(findings[0]["section"].get<std::string>() ==
+             "Mandatory arbitration for business users");
 
   // With no sentence to quote, the heading is still what the page says.
   json only_heading = page;
@@ -124,6 +127,20 @@ BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
   BOOST_REQUIRE_EQUAL(from_heading.size(), 1U);
   BOOST_TEST(from_heading[0]["block"].get<int>() == 0);
   BOOST_TEST(from_heading[0]["quote"].get<std::string>() == "Binding arbitration");
+  BOOST_TEST(!from_heading[0].contains("section"));  // a heading quote is its own section
+
+  // A Markdown heading inside a block (a captured Markdown file is one block) names it too.
+  const json markdown{{"url", "https://shop.example/legal/terms"},
+                      {"blocks",
+                       {{{"kind", "paragraph"},
+                         {"text",
+                          "## Our terms\n\nHello.\n\n## Disputes with us\n\nClaims go to binding "
+                          "arbitration."}}}}};
+  const json from_markdown = call(markdown);
+  BOOST_REQUIRE_MESSAGE(from_markdown["ok"].get<bool>(), from_markdown.dump());
+  const json& md = from_markdown["result"]["findings"];
+  BOOST_REQUIRE_EQUAL(md.size(), 1U);
+  BOOST_TEST(md[0]["section"].get<std::string>() == "Disputes with us");
 }
 
 BOOST_AUTO_TEST_CASE(a_protection_sentence_is_not_the_risk_quote_when_the_risk_has_its_own) {
