@@ -252,6 +252,19 @@ namespace {
 // use of your chats for training"). When the risk also has a sentence of its own, that sentence is
 // the better quote, so the shared one is dropped from the risk and kept by the protection. The
 // pairs of risk and protection are the missing-protection rules' `when_present` / `when_absent`.
+constexpr std::size_t kNoBlock = static_cast<std::size_t>(-1);
+
+// For each block, the last heading block before it (kNoBlock if none): one pass, so naming the
+// section of every finding stays linear in the page.
+void index_heading_blocks(std::span<const PageBlock> blocks, std::vector<std::size_t>& out) {
+  out.assign(blocks.size(), kNoBlock);
+  std::size_t last = kNoBlock;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    out[i] = last;
+    if (blocks[i].heading) last = i;
+  }
+}
+
 // The heading nearest above a sentence: the last heading block before its block, or the Markdown
 // heading that opens its section, whichever comes later in the page; cut to
 // limits::kMaxFindingSectionBytes on a character boundary. Empty when the sentence has no heading
@@ -259,15 +272,13 @@ namespace {
 std::string section_of(const text::Sentence& sentence, std::size_t block,
                        std::span<const PageBlock> blocks,
                        const std::vector<std::size_t>& block_begin,
+                       const std::vector<std::size_t>& heading_block_before,
                        const text::NormalizedText& normalized, const text::Segments& segments) {
   std::string_view heading;
   std::size_t heading_at = 0;
-  for (std::size_t i = block; i-- > 0;) {
-    if (blocks[i].heading) {
-      heading = blocks[i].text;
-      heading_at = block_begin[i];
-      break;
-    }
+  if (const std::size_t i = heading_block_before[block]; i != kNoBlock) {
+    heading = blocks[i].text;
+    heading_at = block_begin[i];
   }
   if (sentence.section != text::kNoSection) {
     const text::ByteSpan span = segments.sections[sentence.section].heading;
@@ -299,9 +310,10 @@ void drop_relieved_quotes(const RulePack& pack, const std::vector<std::size_t>& 
       }
     }
     if (protected_at.empty()) continue;
+    std::sort(protected_at.begin(), protected_at.end());
     const auto shared = [&](const Finding& f) {
-      return std::find(protected_at.begin(), protected_at.end(), std::pair{f.block, f.start}) !=
-             protected_at.end();
+      return std::binary_search(protected_at.begin(), protected_at.end(),
+                                std::pair{f.block, f.start});
     };
     for (const std::string& risk : rule.when_present) {
       bool own_sentence = false;
@@ -361,6 +373,8 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   impl_->unless_filter.candidates_each(matched_views, &unless_literals);
   std::vector<Finding> findings;
   std::vector<Finding> heading_findings;
+  thread_local std::vector<std::size_t> heading_block_before;
+  index_heading_blocks(blocks, heading_block_before);
   std::unordered_set<std::string_view> found;
   std::size_t matched_index = 0;
   for (std::size_t k = 0; k < segments.sentences.size(); ++k) {
@@ -390,9 +404,9 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
     // are the quote a user can check. A heading is the quote only when no sentence is.
     const bool heading = sentence.is_heading || blocks[b].heading;
-    const std::string section =
-        heading ? std::string()
-                : section_of(sentence, b, blocks, block_begin, normalized, segments);
+    const std::string section = heading ? std::string()
+                                        : section_of(sentence, b, blocks, block_begin,
+                                                     heading_block_before, normalized, segments);
     for (const Provision* p : *matched) {
       Finding f;
       f.share_rule(impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
