@@ -79,7 +79,7 @@ class Engine {
   Engine();
   // The provisions behind the pattern `hits` on a sentence (as the rules scan it): one per rule,
   // applicable to `doc_type`, and not cancelled by the rule's `unless` patterns. `unless_literals`:
-  // the provisions whose unless literals the sentence holds, when already known (else found here).
+  // the `unless` patterns whose literals the sentence holds, when already known (else found here).
   Expected<std::vector<const Provision*>> provisions_of(
       std::string_view sentence, const std::vector<int>& hits, std::string_view doc_type,
       const std::vector<int>* unless_literals = nullptr) const;

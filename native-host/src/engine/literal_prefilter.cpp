@@ -793,6 +793,15 @@ std::size_t anchor_of_clauses(const std::vector<std::vector<std::string>>& claus
 
 }  // namespace
 
+RequiredLiterals anchor_clause(RequiredLiterals literals) {
+  if (literals.clauses.size() > 1) {
+    const std::size_t anchor = anchor_of_clauses(literals.clauses);
+    std::swap(literals.clauses.front(), literals.clauses[anchor]);
+    literals.clauses.resize(1);
+  }
+  return literals;
+}
+
 RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len,
                                    std::size_t min_word_len) {
   RequiredLiterals out;

@@ -40,6 +40,11 @@ struct RequiredLiterals {
 RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len = 3,
                                    std::size_t min_word_len = 2);
 
+// Only the clause that LiteralPrefilter triggers the pattern on (the rarest words, see the
+// constructor). A prefilter over such single clauses is smaller and cheaper to build, and still
+// conservative: it only lets through a few more texts.
+RequiredLiterals anchor_clause(RequiredLiterals literals);
+
 namespace detail {
 // Storage for a large table; see TableAllocator.
 void* allocate_table(std::size_t bytes);

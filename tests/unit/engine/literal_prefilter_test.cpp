@@ -308,6 +308,17 @@ BOOST_AUTO_TEST_CASE(overlapping_literals_match_a_substring_search) {
   }
 }
 
+// anchor_clause keeps the clause with the rarest words: the longest shortest literal.
+BOOST_AUTO_TEST_CASE(anchor_clause_keeps_the_rarest_words) {
+  using cw::engine::anchor_clause;
+  BOOST_TEST((anchor_clause(required_literals("(?i)\\bthe\\b.{0,20}\\barbitration\\b")).clauses ==
+              Clauses{{"arbitration"}}));
+  BOOST_TEST((anchor_clause(required_literals("(?i)\\b(sell|rent)\\b.*\\b(binding|mandatory)\\b"))
+                  .clauses == Clauses{{"binding", "mandatory"}}));
+  BOOST_TEST((anchor_clause(required_literals("(?i)waive")).clauses == Clauses{{"waive"}}));
+  BOOST_TEST(anchor_clause(required_literals("(?i)\\w+")).clauses.empty());
+}
+
 BOOST_AUTO_TEST_CASE(deferred_compilation_in_a_pattern_set) {
   PatternSet::Options options;
   options.defer_compile = true;
