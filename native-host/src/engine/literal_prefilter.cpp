@@ -9,22 +9,48 @@
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 namespace cw::engine {
 
 namespace detail {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
 namespace {
 constexpr std::size_t kHugePage = std::size_t{2} << 20;  // x86-64 and arm64 with 4 KiB pages
+
+// The part of a table of `bytes` backed by huge pages: whole ones, and one more for a tail of half
+// a huge page or more (wasting less than half of one).
+std::size_t huge_part(std::size_t bytes) {
+  const std::size_t whole = bytes / kHugePage * kHugePage;
+  return bytes - whole >= kHugePage / 2 ? whole + kHugePage : whole;
+}
+
+// The length of the table's mapping.
+std::size_t mapped_length(std::size_t bytes) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return std::max((bytes + page - 1) / page * page, huge_part(bytes));
+}
 }  // namespace
+#endif
 
 void* allocate_table(std::size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   if (bytes >= kHugePage) {
-    void* table = ::operator new (bytes, std::align_val_t{kHugePage});
-    // Whole huge pages only: the tail keeps small pages, so the resident size does not grow. A
+    // A mapping of its own, aligned to a huge page (malloc's heap would place it anywhere and
+    // grow around it). A short tail keeps small pages, so the resident size hardly grows. A
     // refusal (huge pages off) changes nothing but speed.
-    (void)madvise(table, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
+    const std::size_t mapped = mapped_length(bytes) + kHugePage;
+    void* area = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED) throw std::bad_alloc();
+    auto* const start = static_cast<char*>(area);
+    const auto address = reinterpret_cast<std::uintptr_t>(start);
+    char* const table = start + ((kHugePage - address % kHugePage) % kHugePage);
+    char* const end = start + mapped;
+    char* const used_end = table + mapped_length(bytes);
+    if (table != start) munmap(start, static_cast<std::size_t>(table - start));
+    if (used_end < end) munmap(used_end, static_cast<std::size_t>(end - used_end));
+    (void)madvise(table, huge_part(bytes), MADV_HUGEPAGE);
     return table;
   }
 #endif
@@ -34,7 +60,7 @@ void* allocate_table(std::size_t bytes) {
 void free_table(void* table, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   if (bytes >= kHugePage) {
-    ::operator delete (table, std::align_val_t{kHugePage});
+    munmap(table, mapped_length(bytes));
     return;
   }
 #endif
