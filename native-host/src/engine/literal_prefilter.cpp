@@ -20,7 +20,7 @@ namespace {
 constexpr std::size_t kHugePage = std::size_t{2} << 20;  // x86-64 and arm64 with 4 KiB pages
 
 // The part of a table of `bytes` backed by huge pages: whole ones, and one more for a tail of half
-// a huge page or more (wasting less than half of one).
+// a huge page or more (wasting less than half of one). 0: small pages (a table under 1 MiB).
 std::size_t huge_part(std::size_t bytes) {
   const std::size_t whole = bytes / kHugePage * kHugePage;
   return bytes - whole >= kHugePage / 2 ? whole + kHugePage : whole;
@@ -36,7 +36,7 @@ std::size_t mapped_length(std::size_t bytes) {
 
 void* allocate_table(std::size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= kHugePage) {
+  if (huge_part(bytes) > 0) {
     // A mapping of its own, aligned to a huge page (malloc's heap would place it anywhere and
     // grow around it). A short tail keeps small pages, so the resident size hardly grows. A
     // refusal (huge pages off) changes nothing but speed.
@@ -59,7 +59,7 @@ void* allocate_table(std::size_t bytes) {
 
 void free_table(void* table, std::size_t bytes) noexcept {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (bytes >= kHugePage) {
+  if (huge_part(bytes) > 0) {
     munmap(table, mapped_length(bytes));
     return;
   }

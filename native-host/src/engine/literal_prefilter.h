@@ -53,7 +53,7 @@ void free_table(void* table, std::size_t bytes) noexcept;
 
 // The automaton's table, allocated for a cold start: resize() leaves ints uninitialised (the table
 // is written in full once, so zeroing it first would be one more pass over megabytes), and a
-// table of 2 MiB or more is backed by huge pages where the system offers them on request (Linux
+// table of 1 MiB or more is backed by huge pages where the system offers them on request (Linux
 // transparent huge pages in "madvise" mode): a new process then takes a few page faults for it
 // instead of one per 4 KiB, which was a fifth of the build, and the scan misses the TLB less.
 template <class T>
