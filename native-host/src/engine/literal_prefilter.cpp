@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <new>
 #include <optional>
 #include <string_view>
@@ -273,8 +274,10 @@ struct Info {
   static Info strings(std::vector<std::string> s) {
     Info info;
     info.exact = true;
-    std::sort(s.begin(), s.end());
-    s.erase(std::unique(s.begin(), s.end()), s.end());
+    if (s.size() > 1) {
+      std::sort(s.begin(), s.end());
+      s.erase(std::unique(s.begin(), s.end()), s.end());
+    }
     info.set = std::move(s);
     return info;
   }
@@ -317,20 +320,21 @@ class Reader {
   std::optional<Clause> clause_of_set(const std::vector<std::string>& set) const {
     return engine::clause_of_set(set, min_len_, min_word_len_);
   }
-  std::vector<Clause> clauses_of(const Info& info) const {
-    if (!info.exact) return info.clauses;
-    if (auto clause = clause_of_set(info.set)) return {*clause};
-    return {};
+  std::vector<Clause> clauses_of(Info info) const {
+    if (!info.exact) return std::move(info.clauses);
+    std::vector<Clause> out;
+    if (auto clause = clause_of_set(info.set)) out.push_back(std::move(*clause));
+    return out;
   }
   // The most selective clause: longest shortest literal, then fewest literals.
-  std::optional<Clause> best_clause(const Info& info) const {
+  std::optional<Clause> best_clause(Info info) const {
     std::optional<Clause> best;
     auto shortest = [](const Clause& c) {
       std::size_t n = kMaxLiteral;
       for (const auto& s : c) n = std::min(n, core_size(s));
       return n;
     };
-    for (auto& clause : clauses_of(info)) {
+    for (auto& clause : clauses_of(std::move(info))) {
       if (!best || shortest(clause) > shortest(*best) ||
           (shortest(clause) == shortest(*best) && clause.size() < best->size())) {
         best = std::move(clause);
@@ -352,7 +356,10 @@ class Reader {
         std::all_of(branches.begin(), branches.end(), [](const Info& b) { return b.exact; });
     std::vector<std::string> all;
     if (all_exact) {
-      for (const auto& b : branches) all.insert(all.end(), b.set.begin(), b.set.end());
+      for (auto& b : branches) {
+        all.insert(all.end(), std::make_move_iterator(b.set.begin()),
+                   std::make_move_iterator(b.set.end()));
+      }
       Info joined = Info::strings(std::move(all));
       if (joined.set.size() <= kMaxSet) return joined;
       Info out;
@@ -360,10 +367,11 @@ class Reader {
       return out;
     }
     // Every branch must contribute a clause, or the alternation requires nothing.
-    for (const auto& b : branches) {
-      auto clause = best_clause(b);
+    for (auto& b : branches) {
+      auto clause = best_clause(std::move(b));
       if (!clause) return Info::unknown();
-      all.insert(all.end(), clause->begin(), clause->end());
+      all.insert(all.end(), std::make_move_iterator(clause->begin()),
+                 std::make_move_iterator(clause->end()));
     }
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
@@ -420,7 +428,7 @@ class Reader {
           run = Info::strings(std::move(product)).set;
         } else {
           flush();
-          run = item.set;
+          run = std::move(item.set);
         }
       } else {
         if (item.starts_nonword) {
@@ -429,7 +437,8 @@ class Reader {
           }
         }
         flush();
-        clauses.insert(clauses.end(), item.clauses.begin(), item.clauses.end());
+        clauses.insert(clauses.end(), std::make_move_iterator(item.clauses.begin()),
+                       std::make_move_iterator(item.clauses.end()));
       }
     }
     if (failed_) return Info::unknown();
@@ -540,8 +549,8 @@ class Reader {
     }
     if (min == 1 && max == 1 && !unbounded) return info;
     Info out;
-    out.clauses = clauses_of(info);
     out.starts_nonword = info.starts_nonword;
+    out.clauses = clauses_of(std::move(info));
     return out;
   }
 
