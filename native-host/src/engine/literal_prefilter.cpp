@@ -910,14 +910,25 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
 
   // Whole words ("\x01us\x01") are looked for as their core, checked at the match.
   // They are taken in sorted order: the trie then grows one branch at a time.
-  std::vector<std::uint32_t> sorted_ids(literal_count_);
-  for (std::size_t l = 0; l < literal_count_; ++l) sorted_ids[l] = static_cast<std::uint32_t>(l);
-  std::sort(sorted_ids.begin(), sorted_ids.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return literal_of[a] < literal_of[b]; });
+  // Sorted by their first 8 bytes as one big-endian number (zero-padded: literals hold no NUL, so
+  // this is the strings' order), whole strings compared only on a tie.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> sorted_ids(literal_count_);
+  for (std::size_t l = 0; l < literal_count_; ++l) {
+    std::uint64_t key = 0;
+    const std::string_view literal = literal_of[l];
+    for (std::size_t i = 0; i < 8; ++i) {
+      key = (key << 8) | (i < literal.size() ? static_cast<unsigned char>(literal[i]) : 0U);
+    }
+    sorted_ids[l] = {key, static_cast<std::uint32_t>(l)};
+  }
+  std::sort(sorted_ids.begin(), sorted_ids.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return literal_of[a.second] < literal_of[b.second];
+  });
   word_length_.assign(literal_count_, 0);
   std::vector<std::pair<std::string_view, std::uint32_t>> cores;
   cores.reserve(literal_count_);
-  for (const std::uint32_t id : sorted_ids) {
+  for (const auto& [key, id] : sorted_ids) {
     const std::string_view literal = literal_of[id];
     if (literal.size() > 2 && literal.front() == kWordEdge && literal.back() == kWordEdge) {
       cores.emplace_back(literal.substr(1, literal.size() - 2), id);
