@@ -240,7 +240,7 @@ std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::si
     }
     clause.push_back(std::move(*literal));
   }
-  std::sort(clause.begin(), clause.end());
+  if (!std::is_sorted(clause.begin(), clause.end())) std::sort(clause.begin(), clause.end());
   clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
   // A literal that starts with another one of the clause adds nothing: the shorter one is found
   // wherever it is.
@@ -275,7 +275,7 @@ struct Info {
     Info info;
     info.exact = true;
     if (s.size() > 1) {
-      std::sort(s.begin(), s.end());
+      if (!std::is_sorted(s.begin(), s.end())) std::sort(s.begin(), s.end());
       s.erase(std::unique(s.begin(), s.end()), s.end());
     }
     info.set = std::move(s);
