@@ -58,8 +58,12 @@ struct Engine::Impl {
   std::deque<LazyUnless> unless;          // every provision's, provision by provision
   std::vector<std::size_t> unless_begin;  // provision r's are unless[unless_begin[r] .. [r + 1])
   // The literals each `unless` pattern requires: a sentence without them cannot match it, so its
-  // RE2 is not run (most matched sentences).
-  LiteralPrefilter unless_filter;
+  // RE2 is not run (most matched sentences). Built by unless_filter() when first needed (a
+  // sentence a rule with `unless` patterns matched) or, with kNow, by prepare(): a host answering
+  // a ping or rules.info never needs it, and it was a fifth of the start-up work.
+  LiteralPrefilter unless_filter_;
+  std::once_flag unless_filter_once;
+  std::atomic<bool> unless_filter_built{false};
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
   // Per provision, the rule text its findings share.
   std::vector<std::shared_ptr<RuleText>> rule_texts;
@@ -107,17 +111,26 @@ struct Engine::Impl {
       }
     }
     unless_begin.push_back(unless.size());
-    std::vector<RequiredLiterals> unless_literals;
-    unless_literals.reserve(unless.size());
-    // One clause each: the filter only spares most matched sentences an RE2 run, and a smaller
-    // automaton is quicker to build at every host start.
-    for (const auto& u : unless) {
-      unless_literals.push_back(anchor_clause(required_literals(u.pattern)));
-    }
-    unless_filter = LiteralPrefilter(unless_literals);
+    if (!options.defer_compile) (void)unless_filter();
     std::string error;
     if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
     return std::nullopt;
+  }
+
+  const LiteralPrefilter& unless_filter() {
+    if (unless_filter_built.load(std::memory_order_acquire)) return unless_filter_;
+    std::call_once(unless_filter_once, [this] {
+      std::vector<RequiredLiterals> unless_literals;
+      unless_literals.reserve(unless.size());
+      // One clause each: the filter only spares most matched sentences an RE2 run, and a smaller
+      // automaton is quicker to build.
+      for (const auto& u : unless) {
+        unless_literals.push_back(anchor_clause(required_literals(u.pattern)));
+      }
+      unless_filter_ = LiteralPrefilter(unless_literals);
+      unless_filter_built.store(true, std::memory_order_release);
+    });
+    return unless_filter_;
   }
 
   // The RE2 of unless[i] (compiled on first use); null if it does not compile (unless_error says
@@ -157,6 +170,7 @@ struct Engine::Impl {
           index < pattern_rule.size() ? pack.provisions[pattern_rule[index]].id : "?";
       return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + id + "': " + error}});
     }
+    (void)unless_filter();
     for (std::size_t i = 0; i < unless.size() && !stop.load(); ++i) {
       if (unless_regex(i) == nullptr) return unless_error(i);
     }
@@ -240,7 +254,7 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(
     const auto end = static_cast<int>(impl_->unless_begin[r + 1]);
     if (first < end && !unless_read) {
       found_here.clear();
-      impl_->unless_filter.candidates(sentence, &found_here);
+      impl_->unless_filter().candidates(sentence, &found_here);
       unless_read = true;
     }
     // The rule is cancelled if one of its `unless` patterns matches; only those whose literals
@@ -299,7 +313,11 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   for (std::size_t k = 0; k < views.size(); ++k) {
     if (!hits[k].empty()) matched_views.push_back(views[k]);
   }
-  impl_->unless_filter.candidates_each(matched_views, &unless_literals);
+  if (matched_views.empty()) {
+    unless_literals.clear();  // no sentence matched a rule: the unless filter is not needed
+  } else {
+    impl_->unless_filter().candidates_each(matched_views, &unless_literals);
+  }
   std::vector<Finding> findings;
   std::unordered_set<std::string_view> found;
   std::size_t matched_index = 0;
