@@ -23,9 +23,12 @@ namespace cw::engine {
 
 namespace {
 
-// A provision's `unless` patterns as one RE2, built once on first use.
+// One `unless` pattern of a provision, its RE2 built once on first use. Each has its own RE2 and
+// its own literals rather than one alternation per provision: a sentence then compiles and runs
+// only the alternatives whose words it holds (one rule's alternation was up to 5 KB of pattern,
+// compiled whole by the first sentence the rule matched).
 struct LazyUnless {
-  std::string pattern;  // empty: the provision has none
+  std::string pattern;
   std::once_flag once;
   std::atomic<bool> done{false};  // set once `re` or `error` is final
   std::unique_ptr<RE2> re;
@@ -55,10 +58,15 @@ struct Engine::Impl {
   PatternSet::Options options;
   PatternSet set;
   std::vector<std::size_t> pattern_rule;  // PatternSet index -> provision index
-  std::deque<LazyUnless> unless;          // per provision
-  // Per provision, the literals its `unless` patterns require: a sentence without them cannot
-  // match them, so their RE2 is not run (most matched sentences).
-  LiteralPrefilter unless_filter;
+  std::deque<LazyUnless> unless;          // every provision's, provision by provision
+  std::vector<std::size_t> unless_begin;  // provision r's are unless[unless_begin[r] .. [r + 1])
+  // The literals each `unless` pattern requires: a sentence without them cannot match it, so its
+  // RE2 is not run (most matched sentences). Built by unless_filter() when first needed (a
+  // sentence a rule with `unless` patterns matched) or, with kNow, by prepare(): a host answering
+  // a ping or rules.info never needs it, and it was a fifth of the start-up work.
+  LiteralPrefilter unless_filter_;
+  std::once_flag unless_filter_once;
+  std::atomic<bool> unless_filter_built{false};
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
   // Per provision, the rule text its findings share.
   std::vector<std::shared_ptr<RuleText>> rule_texts;
@@ -82,7 +90,7 @@ struct Engine::Impl {
     for (std::size_t r = 0; r < pack.provisions.size(); ++r) {
       const Provision& p = pack.provisions[r];
       rule_texts.push_back(rule_text_of(p));
-      LazyUnless& u = unless.emplace_back();
+      unless_begin.push_back(unless.size());
       if (p.kind == ProvisionKind::kMissingProtection) {
         missing_rules.push_back(r);
         continue;
@@ -100,26 +108,38 @@ struct Engine::Impl {
         pattern_rule[static_cast<std::size_t>(index)] = r;
       }
       for (const auto& each : p.unless) {
-        u.pattern += (u.pattern.empty() ? "(?:" : "|(?:") + text::scan_pattern(each) + ")";
-      }
-      if (!options.defer_compile && !u.pattern.empty() && unless_regex(r) == nullptr) {
-        return unless_error(r);
+        const std::size_t u = unless.size();
+        unless.emplace_back().pattern = text::scan_pattern(each);
+        if (!options.defer_compile && unless_regex(u) == nullptr) return unless_error(u);
       }
     }
-    std::vector<RequiredLiterals> unless_literals;
-    unless_literals.reserve(unless.size());
-    for (const auto& u : unless) unless_literals.push_back(required_literals(u.pattern));
-    unless_filter = LiteralPrefilter(unless_literals);
+    unless_begin.push_back(unless.size());
+    if (!options.defer_compile) (void)unless_filter();
     std::string error;
     if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
     return std::nullopt;
   }
 
-  // The provision's combined `unless` RE2 (compiled on first use); null if it has none or it does
-  // not compile (unless_error says why).
-  const RE2* unless_regex(std::size_t r) {
-    LazyUnless& u = unless[r];
-    if (u.pattern.empty()) return nullptr;
+  const LiteralPrefilter& unless_filter() {
+    if (unless_filter_built.load(std::memory_order_acquire)) return unless_filter_;
+    std::call_once(unless_filter_once, [this] {
+      std::vector<RequiredLiterals> unless_literals;
+      unless_literals.reserve(unless.size());
+      // One clause each: the filter only spares most matched sentences an RE2 run, and a smaller
+      // automaton is quicker to build.
+      for (const auto& u : unless) {
+        unless_literals.push_back(anchor_clause(required_literals(u.pattern)));
+      }
+      unless_filter_ = LiteralPrefilter(unless_literals);
+      unless_filter_built.store(true, std::memory_order_release);
+    });
+    return unless_filter_;
+  }
+
+  // The RE2 of unless[i] (compiled on first use); null if it does not compile (unless_error says
+  // why).
+  const RE2* unless_regex(std::size_t i) {
+    LazyUnless& u = unless[i];
     if (u.done.load(std::memory_order_acquire)) return u.re.get();  // without call_once's set-up
     std::call_once(u.once, [&u] {
       RE2::Options re_options;
@@ -134,9 +154,12 @@ struct Engine::Impl {
     });
     return u.re.get();
   }
-  Error unless_error(std::size_t r) const {
+  Error unless_error(std::size_t i) const {
+    // The provision that owns unless[i]: the last one starting at or before it.
+    const auto r = static_cast<std::size_t>(
+        std::upper_bound(unless_begin.begin(), unless_begin.end(), i) - unless_begin.begin() - 1);
     return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + pack.provisions[r].id +
-                                                                 "' unless: " + unless[r].error}});
+                                                                 "' unless: " + unless[i].error}});
   }
 
   // Every RE2 of the pack, now (deferred ones included). Stops early when `stop` is set.
@@ -150,8 +173,9 @@ struct Engine::Impl {
           index < pattern_rule.size() ? pack.provisions[pattern_rule[index]].id : "?";
       return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", "rule '" + id + "': " + error}});
     }
-    for (std::size_t r = 0; r < unless.size() && !stop.load(); ++r) {
-      if (!unless[r].pattern.empty() && unless_regex(r) == nullptr) return unless_error(r);
+    (void)unless_filter();
+    for (std::size_t i = 0; i < unless.size() && !stop.load(); ++i) {
+      if (unless_regex(i) == nullptr) return unless_error(i);
     }
     return std::nullopt;
   }
@@ -219,7 +243,7 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(
   std::vector<const Provision*> out;
   std::size_t previous = static_cast<std::size_t>(-1);
   thread_local std::vector<int> found_here;
-  // Provisions whose `unless` may match: the caller's answer, or read below when first needed.
+  // `unless` patterns that may match: the caller's answer, or read below when first needed.
   const std::vector<int>& unless_candidates =
       unless_literals != nullptr ? *unless_literals : found_here;
   bool unless_read = unless_literals != nullptr;
@@ -229,18 +253,23 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(
     previous = r;
     const Provision& p = impl_->pack.provisions[r];
     if (!p.applies_to(doc_type)) continue;
-    if (!impl_->unless[r].pattern.empty() && !unless_read) {
+    const auto first = static_cast<int>(impl_->unless_begin[r]);
+    const auto end = static_cast<int>(impl_->unless_begin[r + 1]);
+    if (first < end && !unless_read) {
       found_here.clear();
-      impl_->unless_filter.candidates(sentence, &found_here);
+      impl_->unless_filter().candidates(sentence, &found_here);
       unless_read = true;
     }
-    if (!impl_->unless[r].pattern.empty() &&
-        std::binary_search(unless_candidates.begin(), unless_candidates.end(),
-                           static_cast<int>(r))) {
-      const RE2* unless = impl_->unless_regex(r);
-      if (unless == nullptr) return impl_->unless_error(r);
-      if (RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *unless)) continue;
+    // The rule is cancelled if one of its `unless` patterns matches; only those whose literals
+    // the sentence holds can (candidates are sorted).
+    bool cancelled = false;
+    for (auto u = std::lower_bound(unless_candidates.begin(), unless_candidates.end(), first);
+         !cancelled && u != unless_candidates.end() && *u < end; ++u) {
+      const RE2* unless = impl_->unless_regex(static_cast<std::size_t>(*u));
+      if (unless == nullptr) return impl_->unless_error(static_cast<std::size_t>(*u));
+      cancelled = RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *unless);
     }
+    if (cancelled) continue;
     if (std::find(out.begin(), out.end(), &p) == out.end()) out.push_back(&p);
   }
   return out;
@@ -370,7 +399,11 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   for (std::size_t k = 0; k < views.size(); ++k) {
     if (!hits[k].empty()) matched_views.push_back(views[k]);
   }
-  impl_->unless_filter.candidates_each(matched_views, &unless_literals);
+  if (matched_views.empty()) {
+    unless_literals.clear();  // no sentence matched a rule: the unless filter is not needed
+  } else {
+    impl_->unless_filter().candidates_each(matched_views, &unless_literals);
+  }
   std::vector<Finding> findings;
   std::vector<Finding> heading_findings;
   thread_local std::vector<std::size_t> heading_block_before;

@@ -37,8 +37,8 @@ class Engine {
  public:
   enum class When { kNow, kOnFirstUse };
   // Builds the literal prefilter and compiles every pattern of the pack. Errors: PATTERN_ERROR
-  // (naming the rule). kOnFirstUse builds only the prefilter (about a millisecond) and compiles
-  // each pattern's RE2 when a sentence first needs it (the bulk of start-up time otherwise), for
+  // (naming the rule). kOnFirstUse builds only the patterns' prefilter and compiles each pattern's
+  // RE2 (and builds the `unless` patterns' prefilter) when a sentence first needs it, for
   // packs whose patterns were already checked to compile (the built-in pack at build time, a user
   // pack by parse_pack_blob); a pattern that then fails is reported by analyze().
   static Expected<Engine> compile(RulePack pack,
@@ -79,7 +79,7 @@ class Engine {
   Engine();
   // The provisions behind the pattern `hits` on a sentence (as the rules scan it): one per rule,
   // applicable to `doc_type`, and not cancelled by the rule's `unless` patterns. `unless_literals`:
-  // the provisions whose unless literals the sentence holds, when already known (else found here).
+  // the `unless` patterns whose literals the sentence holds, when already known (else found here).
   Expected<std::vector<const Provision*>> provisions_of(
       std::string_view sentence, const std::vector<int>& hits, std::string_view doc_type,
       const std::vector<int>* unless_literals = nullptr) const;

@@ -2,10 +2,74 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
+#include <iterator>
+#include <new>
 #include <optional>
+#include <string_view>
+#include <unordered_map>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 namespace cw::engine {
+
+namespace detail {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;  // x86-64 and arm64 with 4 KiB pages
+
+// The part of a table of `bytes` backed by huge pages: whole ones, and one more for a tail of half
+// a huge page or more (wasting less than half of one). 0: small pages (a table under 1 MiB).
+std::size_t huge_part(std::size_t bytes) {
+  const std::size_t whole = bytes / kHugePage * kHugePage;
+  return bytes - whole >= kHugePage / 2 ? whole + kHugePage : whole;
+}
+
+// The length of the table's mapping.
+std::size_t mapped_length(std::size_t bytes) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return std::max((bytes + page - 1) / page * page, huge_part(bytes));
+}
+}  // namespace
+#endif
+
+void* allocate_table(std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (huge_part(bytes) > 0) {
+    // A mapping of its own, aligned to a huge page (malloc's heap would place it anywhere and
+    // grow around it). A short tail keeps small pages, so the resident size hardly grows. A
+    // refusal (huge pages off) changes nothing but speed.
+    const std::size_t mapped = mapped_length(bytes) + kHugePage;
+    void* area = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED) throw std::bad_alloc();
+    auto* const start = static_cast<char*>(area);
+    const auto address = reinterpret_cast<std::uintptr_t>(start);
+    char* const table = start + ((kHugePage - address % kHugePage) % kHugePage);
+    char* const end = start + mapped;
+    char* const used_end = table + mapped_length(bytes);
+    if (table != start) munmap(start, static_cast<std::size_t>(table - start));
+    if (used_end < end) munmap(used_end, static_cast<std::size_t>(end - used_end));
+    (void)madvise(table, huge_part(bytes), MADV_HUGEPAGE);
+    return table;
+  }
+#endif
+  return ::operator new(bytes);
+}
+
+void free_table(void* table, std::size_t bytes) noexcept {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (huge_part(bytes) > 0) {
+    munmap(table, mapped_length(bytes));
+    return;
+  }
+#endif
+  static_cast<void>(bytes);  // read only where huge pages are asked for
+  ::operator delete(table);
+}
+}  // namespace detail
+
 namespace {
 
 constexpr std::size_t kMaxSet = 64;         // strings an exact set may hold before it is summarised
@@ -52,7 +116,7 @@ bool capped(const std::string& s) {
 // false, with `run` unchanged, when a string would grow past kMaxLiteral.
 bool append_to_all(std::vector<std::string>& run, const std::string& b) {
   for (const auto& a : run) {
-    if (!capped(a) && a.size() + b.size() > kMaxLiteral) return false;
+    if (a.size() + b.size() > kMaxLiteral && !capped(a)) return false;
   }
   bool merged = false;  // a string was cut to its first bytes and may now equal another
   for (auto& a : run) {
@@ -72,6 +136,31 @@ bool append_to_all(std::vector<std::string>& run, const std::string& b) {
     run.erase(std::unique(run.begin(), run.end()), run.end());
   }
   return true;
+}
+
+// append_to_all() for one character, the bulk of a pattern. nullopt when a string would grow past
+// kMaxLiteral; else whether every string is now capped, so that later characters change nothing.
+std::optional<bool> append_char_to_all(std::vector<std::string>& run, char b) {
+  for (const auto& a : run) {
+    if (a.size() + 1 > kMaxLiteral && !capped(a)) return std::nullopt;
+  }
+  bool merged = false;
+  bool all_capped = true;
+  for (auto& a : run) {
+    if (capped(a)) continue;
+    if (b != ' ' || a.empty() || a.back() != ' ') a += b;
+    if (capped(a)) {
+      cap(a);
+      merged = true;
+    } else {
+      all_capped = false;
+    }
+  }
+  if (merged) {
+    std::sort(run.begin(), run.end());
+    run.erase(std::unique(run.begin(), run.end()), run.end());
+  }
+  return all_capped;
 }
 
 // a + b, with no two spaces in a row where they meet (the automaton never sees two).
@@ -151,7 +240,7 @@ std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::si
     }
     clause.push_back(std::move(*literal));
   }
-  std::sort(clause.begin(), clause.end());
+  if (!std::is_sorted(clause.begin(), clause.end())) std::sort(clause.begin(), clause.end());
   clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
   // A literal that starts with another one of the clause adds nothing: the shorter one is found
   // wherever it is.
@@ -185,8 +274,10 @@ struct Info {
   static Info strings(std::vector<std::string> s) {
     Info info;
     info.exact = true;
-    std::sort(s.begin(), s.end());
-    s.erase(std::unique(s.begin(), s.end()), s.end());
+    if (s.size() > 1) {
+      if (!std::is_sorted(s.begin(), s.end())) std::sort(s.begin(), s.end());
+      s.erase(std::unique(s.begin(), s.end()), s.end());
+    }
     info.set = std::move(s);
     return info;
   }
@@ -229,20 +320,21 @@ class Reader {
   std::optional<Clause> clause_of_set(const std::vector<std::string>& set) const {
     return engine::clause_of_set(set, min_len_, min_word_len_);
   }
-  std::vector<Clause> clauses_of(const Info& info) const {
-    if (!info.exact) return info.clauses;
-    if (auto clause = clause_of_set(info.set)) return {*clause};
-    return {};
+  std::vector<Clause> clauses_of(Info info) const {
+    if (!info.exact) return std::move(info.clauses);
+    std::vector<Clause> out;
+    if (auto clause = clause_of_set(info.set)) out.push_back(std::move(*clause));
+    return out;
   }
   // The most selective clause: longest shortest literal, then fewest literals.
-  std::optional<Clause> best_clause(const Info& info) const {
+  std::optional<Clause> best_clause(Info info) const {
     std::optional<Clause> best;
     auto shortest = [](const Clause& c) {
       std::size_t n = kMaxLiteral;
       for (const auto& s : c) n = std::min(n, core_size(s));
       return n;
     };
-    for (auto& clause : clauses_of(info)) {
+    for (auto& clause : clauses_of(std::move(info))) {
       if (!best || shortest(clause) > shortest(*best) ||
           (shortest(clause) == shortest(*best) && clause.size() < best->size())) {
         best = std::move(clause);
@@ -264,7 +356,10 @@ class Reader {
         std::all_of(branches.begin(), branches.end(), [](const Info& b) { return b.exact; });
     std::vector<std::string> all;
     if (all_exact) {
-      for (const auto& b : branches) all.insert(all.end(), b.set.begin(), b.set.end());
+      for (auto& b : branches) {
+        all.insert(all.end(), std::make_move_iterator(b.set.begin()),
+                   std::make_move_iterator(b.set.end()));
+      }
       Info joined = Info::strings(std::move(all));
       if (joined.set.size() <= kMaxSet) return joined;
       Info out;
@@ -272,10 +367,11 @@ class Reader {
       return out;
     }
     // Every branch must contribute a clause, or the alternation requires nothing.
-    for (const auto& b : branches) {
-      auto clause = best_clause(b);
+    for (auto& b : branches) {
+      auto clause = best_clause(std::move(b));
       if (!clause) return Info::unknown();
-      all.insert(all.end(), clause->begin(), clause->end());
+      all.insert(all.end(), std::make_move_iterator(clause->begin()),
+                 std::make_move_iterator(clause->end()));
     }
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
@@ -286,7 +382,8 @@ class Reader {
 
   Info concatenation() {
     std::vector<std::string> run{std::string()};
-    bool whole = true;  // still exactly `run`
+    bool whole = true;        // still exactly `run`
+    bool run_capped = false;  // every string of `run` is capped: characters append nothing
     std::vector<Clause> clauses;
     auto flush = [&] {
       if (auto clause = clause_of_set(run)) clauses.push_back(std::move(*clause));
@@ -297,9 +394,14 @@ class Reader {
       if (plain_character_next()) {  // most of a pattern: read without building an Info
         const char c = peek();
         ++at_;
-        if (append_to_all(run, std::string(1, is_space_byte(c) ? kSpace : lower(c)))) continue;
+        if (run_capped) continue;
+        if (auto capped_now = append_char_to_all(run, is_space_byte(c) ? kSpace : lower(c))) {
+          run_capped = *capped_now;
+          continue;
+        }
         --at_;
       }
+      run_capped = false;
       Info item = repeated_atom();
       if (failed_) break;
       if (item.exact && item.set.size() == 1 && append_to_all(run, item.set.front())) {
@@ -326,7 +428,7 @@ class Reader {
           run = Info::strings(std::move(product)).set;
         } else {
           flush();
-          run = item.set;
+          run = std::move(item.set);
         }
       } else {
         if (item.starts_nonword) {
@@ -335,7 +437,8 @@ class Reader {
           }
         }
         flush();
-        clauses.insert(clauses.end(), item.clauses.begin(), item.clauses.end());
+        clauses.insert(clauses.end(), std::make_move_iterator(item.clauses.begin()),
+                       std::make_move_iterator(item.clauses.end()));
       }
     }
     if (failed_) return Info::unknown();
@@ -348,12 +451,27 @@ class Reader {
 
   // Is the next atom one plain ASCII character with no quantifier after it?
   bool plain_character_next() const {
-    constexpr std::string_view kSpecial = "\\[](){}|.*+?^$";
-    const char c = peek();
-    if (static_cast<unsigned char>(c) >= 0x80 || c == '\0' ||
-        kSpecial.find(c) != std::string_view::npos) {
-      return false;
+    switch (peek()) {
+      case '\\':
+      case '[':
+      case ']':
+      case '(':
+      case ')':
+      case '{':
+      case '}':
+      case '|':
+      case '.':
+      case '*':
+      case '+':
+      case '?':
+      case '^':
+      case '$':
+      case '\0':
+        return false;
+      default:
+        break;
     }
+    if (static_cast<unsigned char>(peek()) >= 0x80) return false;
     const char after = peek(1);
     return after != '*' && after != '+' && after != '?' && after != '{';
   }
@@ -431,8 +549,8 @@ class Reader {
     }
     if (min == 1 && max == 1 && !unbounded) return info;
     Info out;
-    out.clauses = clauses_of(info);
     out.starts_nonword = info.starts_nonword;
+    out.clauses = clauses_of(std::move(info));
     return out;
   }
 
@@ -688,6 +806,37 @@ class Reader {
 
 }  // namespace
 
+namespace {
+
+// The clause a pattern is triggered by (see the LiteralPrefilter constructor); 0 if none.
+std::size_t anchor_of_clauses(const std::vector<std::vector<std::string>>& clauses) {
+  auto shortest = [](const std::vector<std::string>& clause) {
+    std::size_t n = kMaxLiteral;
+    for (const auto& s : clause) n = std::min(n, core_size(s));
+    return n;
+  };
+  std::size_t anchor = 0;
+  for (std::size_t c = 1; c < clauses.size(); ++c) {
+    if (shortest(clauses[c]) > shortest(clauses[anchor]) ||
+        (shortest(clauses[c]) == shortest(clauses[anchor]) &&
+         clauses[c].size() < clauses[anchor].size())) {
+      anchor = c;
+    }
+  }
+  return anchor;
+}
+
+}  // namespace
+
+RequiredLiterals anchor_clause(RequiredLiterals literals) {
+  if (literals.clauses.size() > 1) {
+    const std::size_t anchor = anchor_of_clauses(literals.clauses);
+    std::swap(literals.clauses.front(), literals.clauses[anchor]);
+    literals.clauses.resize(1);
+  }
+  return literals;
+}
+
 RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len,
                                    std::size_t min_word_len) {
   RequiredLiterals out;
@@ -712,56 +861,75 @@ RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len
 // ---------------------------------------------------------------------------------
 
 LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns) {
-  std::map<std::string, std::uint32_t> literal_ids;
-  std::vector<std::vector<std::uint32_t>> literal_to_clauses;  // anchor clauses only
+  // Literal ids in order of first mention; the strings stay in `patterns`, which outlives this.
+  std::size_t mentions = 0;
+  for (const auto& pattern : patterns) {
+    for (const auto& clause : pattern.clauses) mentions += clause.size();
+  }
+  std::unordered_map<std::string_view, std::uint32_t> literal_ids;
+  literal_ids.reserve(mentions);
+  std::vector<std::string_view> literal_of;                        // id -> literal
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> anchor_of;  // (literal, anchor clause)
   // Each pattern is triggered by one clause, its anchor: the one with the longest shortest
   // literal (then the fewest literals), i.e. the rarest words. A common word ("the", "may") found
   // in a sentence then costs nothing for the many patterns that also require it; their other
   // clauses are looked up only once the anchor is found.
-  auto shortest = [](const std::vector<std::string>& clause) {
-    std::size_t n = kMaxLiteral;
-    for (const auto& s : clause) n = std::min(n, core_size(s));
-    return n;
-  };
   pattern_clause_begin_.push_back(0);
   clause_literal_begin_.push_back(0);
+  clause_literals_.reserve(mentions);
   for (std::size_t p = 0; p < patterns.size(); ++p) {
     const auto& clauses = patterns[p].clauses;
     if (clauses.empty()) always_.push_back(static_cast<int>(p));
-    std::size_t anchor = 0;
-    for (std::size_t c = 1; c < clauses.size(); ++c) {
-      if (shortest(clauses[c]) > shortest(clauses[anchor]) ||
-          (shortest(clauses[c]) == shortest(clauses[anchor]) &&
-           clauses[c].size() < clauses[anchor].size())) {
-        anchor = c;
-      }
-    }
+    const std::size_t anchor = anchor_of_clauses(clauses);
     for (std::size_t c = 0; c < clauses.size(); ++c) {
       const auto clause_id = static_cast<std::uint32_t>(clause_pattern_.size());
       clause_pattern_.push_back(static_cast<std::uint32_t>(p));
       for (const auto& literal : clauses[c]) {
-        auto [it, added] =
-            literal_ids.emplace(literal, static_cast<std::uint32_t>(literal_ids.size()));
-        if (added) literal_to_clauses.emplace_back();
-        if (c == anchor) literal_to_clauses[it->second].push_back(clause_id);
+        auto [it, added] = literal_ids.try_emplace(std::string_view(literal),
+                                                   static_cast<std::uint32_t>(literal_of.size()));
+        if (added) literal_of.push_back(literal);
+        if (c == anchor) anchor_of.emplace_back(it->second, clause_id);
         clause_literals_.push_back(it->second);
       }
       clause_literal_begin_.push_back(static_cast<std::uint32_t>(clause_literals_.size()));
     }
     pattern_clause_begin_.push_back(static_cast<std::uint32_t>(clause_pattern_.size()));
   }
-  literal_count_ = literal_ids.size();
-  literal_clause_begin_.push_back(0);
-  for (const auto& clauses : literal_to_clauses) {
-    literal_clauses_.insert(literal_clauses_.end(), clauses.begin(), clauses.end());
-    literal_clause_begin_.push_back(static_cast<std::uint32_t>(literal_clauses_.size()));
+  literal_count_ = literal_of.size();
+  // Each literal's anchor clauses, in clause order (a counting sort by literal).
+  literal_clause_begin_.assign(literal_count_ + 1, 0);
+  for (const auto& [literal, clause] : anchor_of) ++literal_clause_begin_[literal + 1];
+  for (std::size_t l = 0; l < literal_count_; ++l) {
+    literal_clause_begin_[l + 1] += literal_clause_begin_[l];
+  }
+  literal_clauses_.resize(anchor_of.size());
+  {
+    std::vector<std::uint32_t> fill(literal_clause_begin_.begin(), literal_clause_begin_.end() - 1);
+    for (const auto& [literal, clause] : anchor_of) literal_clauses_[fill[literal]++] = clause;
   }
 
   // Whole words ("\x01us\x01") are looked for as their core, checked at the match.
-  word_length_.assign(literal_ids.size(), 0);
-  std::vector<std::pair<std::string, std::uint32_t>> cores;
-  cores.reserve(literal_ids.size());
-  for (const auto& [literal, id] : literal_ids) {
+  // They are taken in sorted order: the trie then grows one branch at a time.
+  // Sorted by their first 8 bytes as one big-endian number (zero-padded: literals hold no NUL, so
+  // this is the strings' order), whole strings compared only on a tie.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> sorted_ids(literal_count_);
+  for (std::size_t l = 0; l < literal_count_; ++l) {
+    std::uint64_t key = 0;
+    const std::string_view literal = literal_of[l];
+    for (std::size_t i = 0; i < 8; ++i) {
+      key = (key << 8) | (i < literal.size() ? static_cast<unsigned char>(literal[i]) : 0U);
+    }
+    sorted_ids[l] = {key, static_cast<std::uint32_t>(l)};
+  }
+  std::sort(sorted_ids.begin(), sorted_ids.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return literal_of[a.second] < literal_of[b.second];
+  });
+  word_length_.assign(literal_count_, 0);
+  std::vector<std::pair<std::string_view, std::uint32_t>> cores;
+  cores.reserve(literal_count_);
+  for (const auto& [key, id] : sorted_ids) {
+    const std::string_view literal = literal_of[id];
     if (literal.size() > 2 && literal.front() == kWordEdge && literal.back() == kWordEdge) {
       cores.emplace_back(literal.substr(1, literal.size() - 2), id);
       word_length_[id] = static_cast<std::uint8_t>(literal.size() - 2);
@@ -784,66 +952,99 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
   for (char c : {'\n', '\t', '\r', '\f', '\v'})
     byte_class_[static_cast<unsigned char>(c)] = space_class;
 
-  // Trie. Each state lists the literals that end exactly there (own_first/own_next, a linked list
-  // over literal ids); the ones that end in a suffix of it are reached through dictionary links.
-  // The table is built in place and becomes transitions_: reserved once for the most states the
-  // literals can make, so a cold host start touches its memory only once.
+  // Trie, kept sparse while it grows (a child list per state). Each state lists the literals that
+  // end exactly there (own_first/own_next, a linked list over literal ids); the ones that end in a
+  // suffix of it are reached through dictionary links.
   std::size_t most_states = 1;
   for (const auto& [literal, id] : cores) most_states += literal.size();
-  std::vector<std::int32_t> go;
-  go.reserve(most_states * classes_);
-  go.assign(classes_, -1);  // state 0 = root
-  std::vector<std::int32_t> own_first(1, -1);
-  std::vector<std::int32_t> own_next(literal_ids.size(), -1);
-  std::vector<bool> after_space(1, false);  // the state's trie string ends with a space
+  std::vector<std::int32_t> first_child;  // newest child first
+  std::vector<std::int32_t> next_sibling;
+  std::vector<std::uint32_t> parent;
+  std::vector<std::uint8_t> edge_class;  // class of the byte that leads into the state
+  std::vector<std::int32_t> own_first;
+  std::vector<bool> after_space;  // the state's trie string ends with a space
+  for (auto* v : {&first_child, &next_sibling, &own_first}) {
+    v->reserve(most_states);
+    v->push_back(-1);  // state 0 = root
+  }
+  parent.reserve(most_states);
+  parent.push_back(0);
+  edge_class.reserve(most_states);
+  edge_class.push_back(0);
+  after_space.reserve(most_states);
+  after_space.push_back(false);
+  std::vector<std::int32_t> own_next(literal_count_, -1);
   for (const auto& [literal, id] : cores) {
     std::size_t state = 0;
     for (char c : literal) {
-      const std::size_t k = byte_class_[static_cast<unsigned char>(c)];
-      if (go[state * classes_ + k] < 0) {
-        go[state * classes_ + k] = static_cast<std::int32_t>(own_first.size());
+      const std::uint8_t k = byte_class_[static_cast<unsigned char>(c)];
+      // Literals come in sorted order, so the child wanted is nearly always the newest one.
+      std::int32_t child = first_child[state];
+      while (child >= 0 && edge_class[static_cast<std::size_t>(child)] != k) {
+        child = next_sibling[static_cast<std::size_t>(child)];
+      }
+      if (child < 0) {
+        child = static_cast<std::int32_t>(own_first.size());
+        next_sibling.push_back(first_child[state]);
+        first_child[state] = child;
+        first_child.push_back(-1);
+        parent.push_back(static_cast<std::uint32_t>(state));
+        edge_class.push_back(k);
         own_first.push_back(-1);
         after_space.push_back(c == kSpace);
-        go.resize(own_first.size() * classes_, -1);
       }
-      state = static_cast<std::size_t>(go[state * classes_ + k]);
+      state = static_cast<std::size_t>(child);
     }
     own_next[id] = own_first[state];
     own_first[state] = static_cast<std::int32_t>(id);
   }
   const std::size_t states = own_first.size();
-  // Failure links in breadth-first order turn the trie into a complete automaton; a state's
-  // dictionary link is the longest proper suffix state where a literal ends (-1: none).
-  std::vector<std::size_t> fail(states, 0);
+  // Each state's children in class order (the breadth-first order below follows it): grouped by
+  // parent with a counting sort, then sorted by class within the (small) groups.
+  std::vector<std::uint32_t> child_begin(states + 1, 0);
+  for (std::size_t s = 1; s < states; ++s) ++child_begin[parent[s] + 1];
+  for (std::size_t s = 0; s < states; ++s) child_begin[s + 1] += child_begin[s];
+  std::vector<std::uint32_t> children(states > 0 ? states - 1 : 0);
+  {
+    std::vector<std::uint32_t> fill(child_begin.begin(), child_begin.end() - 1);
+    for (std::size_t s = 1; s < states; ++s)
+      children[fill[parent[s]]++] = static_cast<std::uint32_t>(s);
+  }
+  for (std::size_t s = 0; s < states; ++s) {
+    std::sort(children.begin() + child_begin[s], children.begin() + child_begin[s + 1],
+              [&](std::uint32_t a, std::uint32_t b) { return edge_class[a] < edge_class[b]; });
+  }
+  // The root's complete row: a byte with no child there stays at the root.
+  std::vector<std::int32_t> root_row(classes_, 0);
+  for (std::uint32_t k = child_begin[0]; k < child_begin[1]; ++k) {
+    root_row[edge_class[children[k]]] = static_cast<std::int32_t>(children[k]);
+  }
+  // Failure links in breadth-first order (walking the sparse trie); a state's dictionary link is
+  // the longest proper suffix state where a literal ends (-1: none).
+  std::vector<std::uint32_t> fail(states, 0);
   std::vector<std::int32_t> dictionary(states, -1);
-  std::vector<std::size_t> order;  // breadth-first, without the root; also the queue
+  std::vector<std::uint32_t> order;  // breadth-first, without the root; also the queue
   order.reserve(states);
-  for (std::size_t k = 0; k < classes_; ++k) {
-    if (go[k] < 0) {
-      go[k] = 0;
-    } else {
-      order.push_back(static_cast<std::size_t>(go[k]));
+  order.insert(order.end(), children.begin() + child_begin[0], children.begin() + child_begin[1]);
+  auto child_of = [&](std::uint32_t s, std::uint8_t k) -> std::int32_t {
+    for (std::uint32_t c = child_begin[s]; c < child_begin[s + 1]; ++c) {
+      if (edge_class[children[c]] == k) return static_cast<std::int32_t>(children[c]);
     }
-  }
+    return -1;
+  };
   for (std::size_t at = 0; at < order.size(); ++at) {
-    const std::size_t s = order[at];
-    const std::size_t f = fail[s];
+    const std::uint32_t s = order[at];
+    const std::uint32_t f = fail[s];
     dictionary[s] = own_first[f] >= 0 ? static_cast<std::int32_t>(f) : dictionary[f];
-    for (std::size_t k = 0; k < classes_; ++k) {
-      std::int32_t& next = go[s * classes_ + k];
-      if (next < 0) {
-        next = go[f * classes_ + k];
-      } else {
-        fail[static_cast<std::size_t>(next)] = static_cast<std::size_t>(go[f * classes_ + k]);
-        order.push_back(static_cast<std::size_t>(next));
-      }
-    }
-  }
-  // A run of whitespace reads as one space: a state just past a space stays put on another one.
-  // (The root is never reached by a space when a literal starts with one, so it needs no loop.)
-  if (space_class != 0) {
-    for (std::size_t s = 1; s < states; ++s) {
-      if (after_space[s]) go[s * classes_ + space_class] = static_cast<std::int32_t>(s);
+    for (std::uint32_t c = child_begin[s]; c < child_begin[s + 1]; ++c) {
+      const std::uint32_t t = children[c];
+      const std::uint8_t k = edge_class[t];
+      // Where the automaton goes from the failure state on this byte.
+      std::uint32_t g = f;
+      std::int32_t next = -1;
+      while (g != 0 && (next = child_of(g, k)) < 0) g = fail[g];
+      fail[t] = static_cast<std::uint32_t>(g == 0 ? root_row[k] : next);
+      order.push_back(t);
     }
   }
   // Renumber so that states with outputs come last (the scan loop then tests one comparison),
@@ -862,28 +1063,28 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     if (has_output(s)) renumber[s] = next_id++;
   }
   for (std::size_t s = 0; s < states; ++s) old_of[renumber[s]] = s;
-  // Targets become table offsets of the new numbers, then rows move to their new places (cycle
-  // by cycle, one row of scratch).
-  for (auto& target : go) {
-    target = static_cast<std::int32_t>(renumber[static_cast<std::size_t>(target)] * classes_);
-  }
-  std::vector<std::int32_t> held(classes_);
-  std::vector<bool> placed(states, false);
-  for (std::size_t start = 0; start < states; ++start) {
-    if (placed[start] || renumber[start] == start) continue;
-    // Row `start` goes to renumber[start]; the row there goes on, until the cycle closes.
-    std::copy_n(go.begin() + static_cast<std::ptrdiff_t>(start * classes_), classes_, held.begin());
-    std::size_t from = start;
-    for (;;) {
-      const std::size_t to = renumber[from];
-      placed[from] = true;
-      std::swap_ranges(held.begin(), held.end(),
-                       go.begin() + static_cast<std::ptrdiff_t>(to * classes_));
-      if (to == start) break;
-      from = to;
+  // The complete table, written once in its final numbering with table offsets as targets: a
+  // state's row is its failure state's row (complete already: it is shallower) with its own
+  // children written over it.
+  transitions_.resize(states * classes_);  // not zeroed first: every entry is written below
+  std::int32_t* const table = transitions_.data();
+  auto offset = [&](std::size_t s) { return static_cast<std::int32_t>(renumber[s] * classes_); };
+  for (std::size_t k = 0; k < classes_; ++k)
+    table[k] = offset(static_cast<std::size_t>(root_row[k]));
+  for (const std::uint32_t s : order) {
+    std::int32_t* row = table + renumber[s] * classes_;
+    std::copy_n(table + renumber[fail[s]] * classes_, classes_, row);
+    for (std::uint32_t c = child_begin[s]; c < child_begin[s + 1]; ++c) {
+      row[edge_class[children[c]]] = offset(children[c]);
     }
   }
-  transitions_ = std::move(go);
+  // A run of whitespace reads as one space: a state just past a space stays put on another one.
+  // (The root is never reached by a space when a literal starts with one, so it needs no loop.)
+  if (space_class != 0) {
+    for (std::size_t s = 1; s < states; ++s) {
+      if (after_space[s]) table[renumber[s] * classes_ + space_class] = offset(s);
+    }
+  }
   // Each state's outputs: its own literals, then those of its dictionary chain.
   output_begin_.assign(states + 1, 0);
   for (std::size_t n = 0; n < states; ++n) {

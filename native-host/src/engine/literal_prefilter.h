@@ -17,9 +17,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace cw::engine {
@@ -35,6 +39,44 @@ struct RequiredLiterals {
 // (RE2's ASCII \w) on either side.
 RequiredLiterals required_literals(std::string_view pattern, std::size_t min_len = 3,
                                    std::size_t min_word_len = 2);
+
+// Only the clause that LiteralPrefilter triggers the pattern on (the rarest words, see the
+// constructor). A prefilter over such single clauses is smaller and cheaper to build, and still
+// conservative: it only lets through a few more texts.
+RequiredLiterals anchor_clause(RequiredLiterals literals);
+
+namespace detail {
+// Storage for a large table; see TableAllocator.
+void* allocate_table(std::size_t bytes);
+void free_table(void* table, std::size_t bytes) noexcept;
+}  // namespace detail
+
+// The automaton's table, allocated for a cold start: resize() leaves ints uninitialised (the table
+// is written in full once, so zeroing it first would be one more pass over megabytes), and a
+// table of 1 MiB or more is backed by huge pages where the system offers them on request (Linux
+// transparent huge pages in "madvise" mode): a new process then takes a few page faults for it
+// instead of one per 4 KiB, which was a fifth of the build, and the scan misses the TLB less.
+template <class T>
+struct TableAllocator {
+  using value_type = T;
+  TableAllocator() = default;
+  template <class U>
+  explicit TableAllocator(const TableAllocator<U>& /*other*/) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(detail::allocate_table(n * sizeof(T))); }
+  void deallocate(T* table, std::size_t n) noexcept { detail::free_table(table, n * sizeof(T)); }
+  template <class U>
+  void construct(U* at) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(at)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* at, Args&&... args) {
+    ::new (static_cast<void*>(at)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const TableAllocator<U>& /*other*/) const noexcept {
+    return true;
+  }
+};
 
 class LiteralPrefilter {
  public:
@@ -70,7 +112,7 @@ class LiteralPrefilter {
   // Automaton: transitions_[state * classes_ + byte_class_[byte]], states numbered from 0 (root).
   std::vector<std::uint8_t> byte_class_ = std::vector<std::uint8_t>(256, 0);
   std::size_t classes_ = 1;
-  std::vector<std::int32_t> transitions_;
+  std::vector<std::int32_t, TableAllocator<std::int32_t>> transitions_;
   std::vector<std::uint32_t> output_begin_;  // per state, into outputs_ (size states + 1)
   std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
   // Whole-word literals: their length (0 for the others), checked against the text around them.

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE literal_prefilter
 #include "engine/literal_prefilter.h"
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -257,6 +258,65 @@ BOOST_AUTO_TEST_CASE(large_automaton_finds_every_literal) {
     }
     BOOST_TEST(hits == expected, boost::test_tools::per_element());
   }
+}
+
+// Many short literals over a tiny alphabet overlap everywhere, so most matches are found through
+// failure and dictionary links, and runs of spaces must read as one: the automaton agrees with a
+// plain substring search over the text with its runs of whitespace collapsed.
+BOOST_AUTO_TEST_CASE(overlapping_literals_match_a_substring_search) {
+  std::mt19937 rng(11);
+  std::vector<std::string> literals;
+  std::vector<cw::engine::RequiredLiterals> required;
+  while (literals.size() < 300) {
+    std::string literal(1, static_cast<char>('a' + rng() % 3));
+    const std::size_t length = 4 + rng() % 4;
+    while (literal.size() + 1 < length) {
+      const char c = rng() % 4 == 0 ? ' ' : static_cast<char>('a' + rng() % 3);
+      if (c != ' ' || literal.back() != ' ') literal += c;
+    }
+    literal += static_cast<char>('a' + rng() % 3);
+    if (std::find(literals.begin(), literals.end(), literal) != literals.end()) continue;
+    required.push_back(required_literals(literal));
+    BOOST_REQUIRE_EQUAL(required.back().clauses.size(), 1U);
+    literals.push_back(std::move(literal));
+  }
+  const LiteralPrefilter filter(required);
+  for (int t = 0; t < 300; ++t) {
+    std::string text;
+    std::string collapsed;  // what the automaton reads: each run of whitespace as one space
+    for (int k = 0; k < 40; ++k) {
+      const unsigned r = rng() % 8;
+      const std::string piece = r == 0   ? "  "
+                                : r == 1 ? "\n\t"
+                                : r == 2 ? " "
+                                         : std::string(1, static_cast<char>('a' + rng() % 3));
+      text += piece;
+      const bool space = piece[0] == ' ' || piece[0] == '\n';
+      if (!space) {
+        collapsed += piece;
+      } else if (collapsed.empty() || collapsed.back() != ' ') {
+        collapsed += ' ';
+      }
+    }
+    std::vector<int> hits;
+    filter.candidates(text, &hits);
+    std::vector<int> expected;
+    for (std::size_t i = 0; i < literals.size(); ++i) {
+      if (collapsed.find(literals[i]) != std::string::npos) expected.push_back(static_cast<int>(i));
+    }
+    BOOST_TEST(hits == expected, boost::test_tools::per_element());
+  }
+}
+
+// anchor_clause keeps the clause with the rarest words: the longest shortest literal.
+BOOST_AUTO_TEST_CASE(anchor_clause_keeps_the_rarest_words) {
+  using cw::engine::anchor_clause;
+  BOOST_TEST((anchor_clause(required_literals("(?i)\\bthe\\b.{0,20}\\barbitration\\b")).clauses ==
+              Clauses{{"arbitration"}}));
+  BOOST_TEST((anchor_clause(required_literals("(?i)\\b(sell|rent)\\b.*\\b(binding|mandatory)\\b"))
+                  .clauses == Clauses{{"binding", "mandatory"}}));
+  BOOST_TEST((anchor_clause(required_literals("(?i)waive")).clauses == Clauses{{"waive"}}));
+  BOOST_TEST(anchor_clause(required_literals("(?i)\\w+")).clauses.empty());
 }
 
 BOOST_AUTO_TEST_CASE(deferred_compilation_in_a_pattern_set) {

@@ -123,6 +123,60 @@ BOOST_AUTO_TEST_CASE(engine_applies_unless_doc_types_and_missing_protections) {
   BOOST_TEST(ids("We do not sell personal information.", "").empty());
 }
 
+// A rule's `unless` patterns are alternatives: any one that matches cancels the rule, whichever it
+// is, whether or not it has words to filter on, and a sentence that holds an alternative's words
+// without matching it is not cancelled. Each is filtered and compiled on its own.
+BOOST_AUTO_TEST_CASE(each_unless_alternative_cancels_a_rule) {
+  auto pack = load_rules_dir(kRules / "valid").value();
+  BOOST_REQUIRE(pack.provisions[0].id == "dispute.arbitration");
+  auto& unless = pack.provisions[0].unless;
+  unless.push_back("(?i)\\bsmall\\s+claims\\s+court\\b");
+  unless.push_back("(?i)\\bwithin\\s+30\\s+days\\s+of\\s+the\\s+arbitration\\s+notice\\b");
+  unless.push_back("\\?\\W*$");  // a question: no literal to filter on
+  for (const auto when : {Engine::When::kNow, Engine::When::kOnFirstUse}) {
+    auto engine = Engine::compile(pack, PatternSet::Options{}, when);
+    BOOST_REQUIRE(engine.ok());
+    auto found = [&](std::string_view text) {
+      // One sentence first: with kOnFirstUse the first call builds the unless filter.
+      auto one = engine->match_sentence(text, "Terms of Service");
+      auto findings = engine->analyze_text(text, "Terms of Service");
+      BOOST_REQUIRE(findings.ok());
+      BOOST_REQUIRE(one.ok());
+      const bool in_page = !findings->empty();
+      BOOST_TEST(in_page == !one->empty());  // the page path and the one-sentence path agree
+      return in_page;
+    };
+    BOOST_TEST(found("All claims are settled by binding arbitration."));
+    BOOST_TEST(!found("You may opt out of arbitration; otherwise binding arbitration applies."));
+    BOOST_TEST(!found("Binding arbitration applies, except in small claims court."));
+    BOOST_TEST(!found("Is every claim settled by binding arbitration?"));
+    BOOST_TEST(!found("Binding arbitration starts within 30 days of the arbitration notice."));
+    // The words of the second and third alternatives, but neither matches.
+    BOOST_TEST(found("Binding arbitration, not small claims, within 30 days of the notice."));
+  }
+}
+
+// A broken `unless` pattern (as if validation had been skipped) is reported with its rule's id, not
+// the id of the rule before it, which has no `unless` patterns (dispute.class_waiver).
+BOOST_AUTO_TEST_CASE(a_broken_unless_pattern_names_its_rule) {
+  auto pack = load_rules_dir(kRules / "valid").value();
+  BOOST_REQUIRE(pack.provisions.size() > 2);
+  BOOST_REQUIRE(pack.provisions[1].unless.empty());
+  const std::size_t last = 2;
+  pack.provisions[last].unless = {"(?i)fine", "(?i)(unclosed"};
+  auto now = Engine::compile(pack);
+  BOOST_REQUIRE(!now.ok());
+  BOOST_TEST(now.error().message.find("'" + pack.provisions[last].id + "' unless") !=
+             std::string::npos);
+  auto later = Engine::compile(pack, PatternSet::Options{}, Engine::When::kOnFirstUse);
+  BOOST_REQUIRE(later.ok());
+  auto all = later->ensure_compiled();
+  BOOST_REQUIRE(!all.ok());
+  BOOST_TEST((all.error().code == cw::ErrorCode::PATTERN_ERROR));
+  BOOST_TEST(all.error().message.find("'" + pack.provisions[last].id + "' unless") !=
+             std::string::npos);
+}
+
 // A page is normalised once as its blocks joined by blank lines (the text the archive hashes); each
 // finding still names its block and the exact original bytes within it.
 BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
