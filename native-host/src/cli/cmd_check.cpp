@@ -73,6 +73,57 @@ std::string html_to_markdown(std::string html) {
   return out;
 }
 
+// Underlined ("setext") Markdown headings as '#' lines: "Changes to These Terms\n-----" becomes
+// "## Changes to These Terms\n", so the normaliser sees the heading and findings under it name the
+// right section. Only an underline of 3 or more '=' or '-' right under a line of text counts; a
+// '---' after a blank line is a rule, and "|---|" a table separator.
+std::string setext_to_atx(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  std::size_t at = 0;
+  std::string_view previous;  // the previous line, not yet written
+  bool have_previous = false;
+  auto underline_level = [](std::string_view line) {
+    std::size_t marks = 0;
+    char mark = 0;
+    for (const char c : line) {
+      if (c == ' ' || c == '\t' || c == '\r') continue;
+      if ((c != '=' && c != '-') || (mark != 0 && c != mark)) return 0;
+      mark = c;
+      ++marks;
+    }
+    return marks < 3 ? 0 : (mark == '=' ? 1 : 2);
+  };
+  auto is_text = [](std::string_view line) {
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return false;
+    return std::string_view("#>|-*+=").find(line[first]) == std::string_view::npos;
+  };
+  while (at <= text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + at, end - at);
+    const int level = underline_level(line);
+    if (have_previous && level > 0 && is_text(previous)) {
+      out.append(static_cast<std::size_t>(level), '#');
+      out += ' ';
+      out.append(previous);
+      out += "\n\n";
+      have_previous = false;
+    } else {
+      if (have_previous) {
+        out.append(previous);
+        out += '\n';
+      }
+      previous = line;
+      have_previous = true;
+    }
+    at = end + 1;
+  }
+  if (have_previous) out.append(previous);
+  return out;
+}
+
 bool looks_like_html(const std::string& path, const std::string& text) {
   const auto dot = path.rfind('.');
   const std::string ext = dot == std::string::npos ? "" : path.substr(dot);
@@ -195,6 +246,7 @@ void register_check(CLI::App& app, CliState& state) {
     buffer << in.rdbuf();
     std::string text = buffer.str();
     if (looks_like_html(*path, text)) text = html_to_markdown(std::move(text));
+    text = setext_to_atx(text);
 
     const std::string title = std::filesystem::path(*path).stem().string();
     std::string type = *doc_type;

@@ -333,8 +333,11 @@ void drop_relieved_quotes(const RulePack& pack, const std::vector<std::size_t>& 
     const Provision& rule = pack.provisions[r];
     std::vector<std::pair<std::size_t, std::size_t>> protected_at;  // (block, start)
     for (const Finding& f : findings) {
-      if (std::find(rule.when_absent.begin(), rule.when_absent.end(), f.rule().rule_id) !=
-          rule.when_absent.end()) {
+      // Only a protection relieves: a rule may also list a risk that makes its warning redundant
+      // ("changes without notice" for "no promise to tell you"), and that sentence stays a quote.
+      if (f.rule().polarity == Polarity::kProtection &&
+          std::find(rule.when_absent.begin(), rule.when_absent.end(), f.rule().rule_id) !=
+              rule.when_absent.end()) {
         protected_at.emplace_back(f.block, f.start);
       }
     }

@@ -103,6 +103,24 @@ BOOST_AUTO_TEST_CASE(check_human_output_lists_a_repeated_provision_once) {
   BOOST_TEST((title < first && first < second), run.out);
 }
 
+// Each quote names its section; an underlined ("setext") Markdown heading counts as one, so the
+// change clause below is not placed under the earlier '#' heading.
+BOOST_AUTO_TEST_CASE(check_names_the_section_of_each_quote) {
+  const fs::path page =
+      fs::temp_directory_path() / ("cw-check-sections-" + std::to_string(::getpid()) + ".md");
+  std::ofstream(page) << "# Support\n\nWe answer email within two days.\n\n"
+                         "Changes to these terms\n----------------------\n\n"
+                         "We may modify these terms at any time.\n\n"
+                         "| a | b |\n|---|---|\n| c | d |\n";
+  const Run run = cli("check " + quoted(page));
+  fs::remove(page);
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  BOOST_TEST(run.out.find("\"We may modify these terms at any time.\"  [section: Changes to these "
+                          "terms]") != std::string::npos,
+             run.out);
+  BOOST_TEST(run.out.find("[section: Support]") == std::string::npos, run.out);
+}
+
 // The built-in pack warns when terms reserve changes and never promise to tell the user; a promise
 // anywhere on the page (here in another paragraph) withdraws the warning.
 BOOST_AUTO_TEST_CASE(check_warns_of_changes_without_a_promise_of_notice) {
