@@ -121,6 +121,19 @@ BOOST_AUTO_TEST_CASE(check_names_the_section_of_each_quote) {
   BOOST_TEST(run.out.find("[section: Support]") == std::string::npos, run.out);
 }
 
+// A sentence that says the risk and a second, risky way of it ("without notice") stays a quote of
+// the risk: only a protection's sentence is left out of a risk that has sentences of its own.
+BOOST_AUTO_TEST_CASE(check_keeps_a_risky_sentence_that_names_another_risk) {
+  const fs::path page =
+      fs::temp_directory_path() / ("cw-check-risks-" + std::to_string(::getpid()) + ".md");
+  std::ofstream(page) << "# Terms\n\nWe may modify these terms at any time without notice.\n\n"
+                         "We may also change these terms.\n";
+  const Run run = cli("check " + quoted(page));
+  fs::remove(page);
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  BOOST_TEST(run.out.find("[change.unilateral_change], 2 places") != std::string::npos, run.out);
+}
+
 // The built-in pack warns when terms reserve changes and never promise to tell the user; a promise
 // anywhere on the page (here in another paragraph) withdraws the warning.
 BOOST_AUTO_TEST_CASE(check_warns_of_changes_without_a_promise_of_notice) {
