@@ -49,6 +49,16 @@ std::string quoted(const fs::path& p) {
   return "'" + p.string() + "'";
 }
 
+// Writes `markdown` to a file of its own, runs `clausewatch check` on it and removes the file.
+Run check_markdown(const std::string& name, const std::string& markdown) {
+  const fs::path page =
+      fs::temp_directory_path() / ("cw-" + name + "-" + std::to_string(::getpid()) + ".md");
+  std::ofstream(page) << markdown;
+  Run run = cli("check " + quoted(page));
+  fs::remove(page);
+  return run;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(check_markdown_json_has_the_dispute_findings_with_exact_quotes) {
@@ -83,14 +93,12 @@ BOOST_AUTO_TEST_CASE(check_human_output_groups_by_severity) {
 }
 
 BOOST_AUTO_TEST_CASE(check_human_output_lists_a_repeated_provision_once) {
-  const fs::path page =
-      fs::temp_directory_path() / ("cw-check-" + std::to_string(::getpid()) + ".md");
-  std::ofstream(page) << "# Terms\n\nAll disputes will be resolved by binding arbitration.\n\n"
-                         "We may suspend your account at any time.\n\n"
-                         "Any claim shall be finally settled by arbitration in Oslo.\n\n"
-                         "Any claim shall be finally settled by arbitration in Oslo.\n";
-  const Run run = cli("check " + quoted(page));
-  fs::remove(page);
+  const Run run =
+      check_markdown("check",
+                     "# Terms\n\nAll disputes will be resolved by binding arbitration.\n\n"
+                     "We may suspend your account at any time.\n\n"
+                     "Any claim shall be finally settled by arbitration in Oslo.\n\n"
+                     "Any claim shall be finally settled by arbitration in Oslo.\n");
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
   BOOST_TEST(run.out.find("CRITICAL (1)") != std::string::npos, run.out);  // one provision
   const auto title = run.out.find("[dispute.arbitration], 3 places");
@@ -106,14 +114,11 @@ BOOST_AUTO_TEST_CASE(check_human_output_lists_a_repeated_provision_once) {
 // Each quote names its section; an underlined ("setext") Markdown heading counts as one, so the
 // change clause below is not placed under the earlier '#' heading.
 BOOST_AUTO_TEST_CASE(check_names_the_section_of_each_quote) {
-  const fs::path page =
-      fs::temp_directory_path() / ("cw-check-sections-" + std::to_string(::getpid()) + ".md");
-  std::ofstream(page) << "# Support\n\nWe answer email within two days.\n\n"
-                         "Changes to these terms\n----------------------\n\n"
-                         "We may modify these terms at any time.\n\n"
-                         "| a | b |\n|---|---|\n| c | d |\n";
-  const Run run = cli("check " + quoted(page));
-  fs::remove(page);
+  const Run run = check_markdown("check-sections",
+                                 "# Support\n\nWe answer email within two days.\n\n"
+                                 "Changes to these terms\n----------------------\n\n"
+                                 "We may modify these terms at any time.\n\n"
+                                 "| a | b |\n|---|---|\n| c | d |\n");
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
   BOOST_TEST(run.out.find("\"We may modify these terms at any time.\"  [section: Changes to these "
                           "terms]") != std::string::npos,
@@ -124,12 +129,10 @@ BOOST_AUTO_TEST_CASE(check_names_the_section_of_each_quote) {
 // A sentence that says the risk and a second, risky way of it ("without notice") stays a quote of
 // the risk: only a protection's sentence is left out of a risk that has sentences of its own.
 BOOST_AUTO_TEST_CASE(check_keeps_a_risky_sentence_that_names_another_risk) {
-  const fs::path page =
-      fs::temp_directory_path() / ("cw-check-risks-" + std::to_string(::getpid()) + ".md");
-  std::ofstream(page) << "# Terms\n\nWe may modify these terms at any time without notice.\n\n"
-                         "We may also change these terms.\n";
-  const Run run = cli("check " + quoted(page));
-  fs::remove(page);
+  const Run run =
+      check_markdown("check-risks",
+                     "# Terms\n\nWe may modify these terms at any time without notice.\n\n"
+                     "We may also change these terms.\n");
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
   BOOST_TEST(run.out.find("[change.unilateral_change], 2 places") != std::string::npos, run.out);
 }
