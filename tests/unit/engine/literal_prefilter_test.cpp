@@ -16,6 +16,19 @@ using cw::engine::PatternSet;
 using cw::engine::required_literals;
 using Clauses = std::vector<std::vector<std::string>>;
 
+namespace {
+
+// What the prefilter must find: the indices of the literals that occur in `text`, by plain search.
+std::vector<int> literals_in(const std::vector<std::string>& literals, const std::string& text) {
+  std::vector<int> found;
+  for (std::size_t i = 0; i < literals.size(); ++i) {
+    if (text.find(literals[i]) != std::string::npos) found.push_back(static_cast<int>(i));
+  }
+  return found;
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
   BOOST_TEST((required_literals("(?i)\\bwaive\\b[^.;]{0,80}\\bjury").clauses ==
               Clauses{{"jury"}, {"waive"}}));
@@ -141,7 +154,8 @@ std::string random_pattern(std::mt19937& rng, int depth = 0) {
     } else {
       piece = atoms[rng() % atoms.size()];
       if (piece.size() > 1 && piece[0] != '\\' && piece[0] != '[' && piece[0] != '(') {
-        piece = "(?:" + piece + ")";
+        piece.insert(0, "(?:");
+        piece += ')';
       }
     }
     if (piece == "^" || piece == "$") {
@@ -191,6 +205,7 @@ static void never_loses_a_match(std::size_t min_len, std::size_t min_word_len) {
     }
     LiteralPrefilter filter(required);
     std::vector<std::string> texts;
+    texts.reserve(50);
     for (int t = 0; t < 50; ++t) texts.push_back(random_text(rng));
     // Scanned together (in lanes), each text gets what it gets alone.
     const std::size_t batch = rng() % texts.size();
@@ -252,11 +267,7 @@ BOOST_AUTO_TEST_CASE(large_automaton_finds_every_literal) {
     }
     std::vector<int> hits;
     filter.candidates(text, &hits);
-    std::vector<int> expected;
-    for (std::size_t i = 0; i < literals.size(); ++i) {
-      if (text.find(literals[i]) != std::string::npos) expected.push_back(static_cast<int>(i));
-    }
-    BOOST_TEST(hits == expected, boost::test_tools::per_element());
+    BOOST_TEST(hits == literals_in(literals, text), boost::test_tools::per_element());
   }
 }
 
@@ -300,11 +311,7 @@ BOOST_AUTO_TEST_CASE(overlapping_literals_match_a_substring_search) {
     }
     std::vector<int> hits;
     filter.candidates(text, &hits);
-    std::vector<int> expected;
-    for (std::size_t i = 0; i < literals.size(); ++i) {
-      if (collapsed.find(literals[i]) != std::string::npos) expected.push_back(static_cast<int>(i));
-    }
-    BOOST_TEST(hits == expected, boost::test_tools::per_element());
+    BOOST_TEST(hits == literals_in(literals, collapsed), boost::test_tools::per_element());
   }
 }
 
