@@ -87,7 +87,7 @@ def _ascii_alnum(c):
 
 def _ends_abbreviation(text, dot):
     start = dot
-    while start > 0 and text[start - 1] not in " \n(\"'[":
+    while start > 0 and text[start - 1] not in " \n(\"'[-/":
         if dot - start >= 16:  # longer than any abbreviation (bounds the look-back)
             return False
         start -= 1

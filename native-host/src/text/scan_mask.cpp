@@ -24,12 +24,16 @@ bool words_follow(std::string_view text, std::size_t at) {
 }
 
 // Does the word that ends with the dot at `dot` read as an abbreviation? The word starts after
-// the last space, '(' or quote; dots before `dot` are still unmasked when this is asked.
+// the last space, '(', quote, hyphen or slash ("EU-U.S.", "and/or U.K."); dots before `dot` are
+// still unmasked when this is asked.
 bool ends_abbreviation(std::string_view text, std::size_t dot) {
   std::size_t start = dot;
   while (start > 0) {
     const char c = text[start - 1];
-    if (c == ' ' || c == '\n' || c == '(' || c == '"' || c == '\'' || c == '[') break;
+    if (c == ' ' || c == '\n' || c == '(' || c == '"' || c == '\'' || c == '[' || c == '-' ||
+        c == '/') {
+      break;
+    }
     if (dot - start >= kLongestWord) return false;
     --start;
   }

@@ -131,7 +131,11 @@ ByteSpan trim(std::string_view text, ByteSpan span) {
 
 std::string lower_last_word(std::string_view text, ByteSpan span) {
   std::size_t start = span.end;
-  while (start > span.begin && !is_space(text[start - 1]) && text[start - 1] != '(') --start;
+  // A hyphen or slash starts a word too: "EU-U.S." ends in the initials "U.S.".
+  while (start > span.begin && !is_space(text[start - 1]) && text[start - 1] != '(' &&
+         text[start - 1] != '-' && text[start - 1] != '/') {
+    --start;
+  }
   std::string word(text.substr(start, span.end - start));
   for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return word;

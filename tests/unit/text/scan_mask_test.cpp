@@ -36,6 +36,10 @@ BOOST_AUTO_TEST_CASE(abbreviations_are_masked_when_the_sentence_goes_on) {
   BOOST_TEST(shown("Acme Inc. is liable under U.S. law and 28 U.S.C. 1332.") ==
              "Acme Inc# is liable under U#S# law and 28 U#S#C# 1332.");
   BOOST_TEST(shown("See No. 5 (Art. 6) here.") == "See No# 5 (Art# 6) here.");
+  // Initials after a hyphen or slash are still initials.
+  BOOST_TEST(shown("Under the EU-U.S. Data Privacy Framework we act.") ==
+             "Under the EU-U#S# Data Privacy Framework we act.");
+  BOOST_TEST(shown("EEA/U.K. users may ask.") == "EEA/U#K# users may ask.");
 }
 
 BOOST_AUTO_TEST_CASE(sentence_ends_stay_dots) {

@@ -32,6 +32,14 @@ BOOST_AUTO_TEST_CASE(abbreviations_do_not_end_sentences) {
   BOOST_TEST(got == want, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(initials_after_a_hyphen_or_slash_do_not_end_sentences) {
+  const auto got = sentences(
+      "Transfers rely on the EU-U.S. Data Privacy Framework. EEA/U.K. users may object. Done.");
+  const std::vector<std::string> want{"Transfers rely on the EU-U.S. Data Privacy Framework.",
+                                      "EEA/U.K. users may object.", "Done."};
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(numbered_clauses_stay_with_their_text) {
   const auto got = sentences(
       "1. You agree to binding arbitration. 1.2 Class actions are waived. (a) You will not sue; "
