@@ -59,6 +59,24 @@ Run check_markdown(const std::string& name, const std::string& markdown) {
   return run;
 }
 
+// The rule ids `check --json --doc-type DOC_TYPE` finds on a Markdown page.
+std::vector<std::string> check_rule_ids(const std::string& doc_type, const std::string& markdown) {
+  const fs::path page =
+      fs::temp_directory_path() / ("cw-ids-" + std::to_string(::getpid()) + ".md");
+  std::ofstream(page) << markdown;
+  const Run run = cli("check --json --doc-type '" + doc_type + "' " + quoted(page));
+  fs::remove(page);
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  const auto result = nlohmann::json::parse(run.out);  // must outlive the loop below
+  std::vector<std::string> ids;
+  for (const auto& f : result["findings"]) ids.push_back(f["rule_id"].get<std::string>());
+  return ids;
+}
+
+bool has(const std::vector<std::string>& ids, const char* id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(check_markdown_json_has_the_dispute_findings_with_exact_quotes) {
@@ -140,21 +158,7 @@ BOOST_AUTO_TEST_CASE(check_keeps_a_risky_sentence_that_names_another_risk) {
 // The built-in pack warns when terms reserve changes and never promise to tell the user; a promise
 // anywhere on the page (here in another paragraph) withdraws the warning.
 BOOST_AUTO_TEST_CASE(check_warns_of_changes_without_a_promise_of_notice) {
-  auto rule_ids = [](const std::string& text) {
-    const fs::path page =
-        fs::temp_directory_path() / ("cw-notice-" + std::to_string(::getpid()) + ".md");
-    std::ofstream(page) << text;
-    const Run run = cli("check --json --doc-type 'Terms of Service' " + quoted(page));
-    fs::remove(page);
-    BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
-    const auto result = nlohmann::json::parse(run.out);  // must outlive the loop below
-    std::vector<std::string> ids;
-    for (const auto& f : result["findings"]) ids.push_back(f["rule_id"].get<std::string>());
-    return ids;
-  };
-  auto has = [](const std::vector<std::string>& ids, const char* id) {
-    return std::find(ids.begin(), ids.end(), id) != ids.end();
-  };
+  auto rule_ids = [](const std::string& text) { return check_rule_ids("Terms of Service", text); };
   const std::string change = "# Changes\n\nWe may change these terms at any time.\n";
   const auto silent = rule_ids(change);
   BOOST_TEST(has(silent, "change.unilateral_change"));
@@ -163,6 +167,23 @@ BOOST_AUTO_TEST_CASE(check_warns_of_changes_without_a_promise_of_notice) {
       rule_ids(change + "\nIf we do, we will notify you by email of the changes.\n");
   BOOST_TEST(has(promised, "change.changes_notified"));
   BOOST_TEST(!has(promised, "change.changes_without_notice"));
+}
+
+// A privacy policy that sends data abroad is warned about only while it names no legal safeguard;
+// the safeguard here sits in a later section, as real policies put it.
+BOOST_AUTO_TEST_CASE(check_warns_of_transfers_abroad_without_a_named_safeguard) {
+  const std::string transfer =
+      "# Where we keep data\n\nYour personal data may be transferred to and stored on servers in "
+      "other countries, including the United States.\n";
+  const auto bare = check_rule_ids("Privacy Policy", transfer);
+  BOOST_TEST(has(bare, "privacy.international_transfer"));
+  BOOST_TEST(has(bare, "privacy.transfer_without_safeguards"));
+  const auto safeguarded = check_rule_ids(
+      "Privacy Policy", transfer +
+                            "\n# For EEA users\n\nSuch transfers rely on the standard contractual "
+                            "clauses adopted by the European Commission.\n");
+  BOOST_TEST(has(safeguarded, "privacy.transfer_safeguards"));
+  BOOST_TEST(!has(safeguarded, "privacy.transfer_without_safeguards"));
 }
 
 BOOST_AUTO_TEST_CASE(check_reports_a_missing_file) {
