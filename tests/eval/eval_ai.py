@@ -5,6 +5,8 @@ The labels file (default tests/data/ai-labels/ai-labels.jsonl) stores only refer
 `path` inside corpus/ota/versions.tar.zst, the `sentence_index` and `sha256` of the sentence as
 ota_sentences.split_sentences() produces it, and `labels` (rule ids). The text is re-extracted from
 the tarball at run time; a sentence whose hash no longer matches is reported and skipped.
+A file whose rows all carry `text` instead (sentences written by the project, such as
+ai-challenge.jsonl) is scored as it is.
 Prints precision/recall/F1 per labelled rule id; `--json` for a JSON summary; `--errors ID` lists
 mistakes for one rule; `--min-f1 ID=VALUE` / `--min-macro` make it a regression guard.
 """
@@ -32,7 +34,11 @@ def main():
     args = parser.parse_args()
 
     labels = cwpack.read_jsonl(args.labels)
-    rows, missing = ota_sentences.resolve(labels, args.tarball)
+    # Rows that carry their own `text` (sentences we wrote) need no corpus; references do.
+    if all("text" in row and "path" not in row for row in labels):
+        rows, missing = [dict(row, service=row.get("service", "-")) for row in labels], []
+    else:
+        rows, missing = ota_sentences.resolve(labels, args.tarball)
     classified = cwpack.classify_rows(rows, args.engine, args.cli, args.rules)
     label_ids = sorted({label for row in labels for label in row["labels"]})
 
