@@ -270,7 +270,10 @@ Status Engine::ensure_compiled() const {
 void Engine::compile_in_background() {
   Impl& impl = *impl_;
   if (!impl.options.defer_compile || impl.background.joinable()) return;
-  impl.background = std::thread([&impl] { (void)impl.set.CompileAll(nullptr, &impl.stop); });
+  impl.background = std::thread([&impl] {
+    (void)impl.set.CompileAll(nullptr, &impl.stop);
+    if (!impl.stop.load()) (void)impl.build_scopes();  // else the first page builds them
+  });
 }
 
 const RulePack& Engine::pack() const {
