@@ -34,7 +34,7 @@ cw::Error load_invalid(const std::string& name) {
 // The fixture pack's family files and VERSION, with `scopes` (a file under tests/data/rules) as its
 // scopes.json, or none; the directory is removed by the caller.
 fs::path pack_dir_with_scopes(const std::string& name, const fs::path* scopes) {
-  const fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-scopes-" + name);
+  fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-scopes-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (const char* file : {"dispute.json", "privacy.json", "VERSION"}) {
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(engine_gives_each_finding_the_first_matching_scope) {
   BOOST_TEST((*matching)[0]->id == "region.eea_uk");
   BOOST_TEST((*matching)[1]->id == "audience.business");
 
-  pack.scopes[2].patterns.push_back("(?i)(unclosed");  // as if validation had been skipped
+  pack.scopes[2].patterns.emplace_back("(?i)(unclosed");  // as if validation had been skipped
   auto now = Engine::compile(pack);
   BOOST_REQUIRE(!now.ok());
   BOOST_TEST(now.error().message.find("scope 'audience.business'") != std::string::npos,
