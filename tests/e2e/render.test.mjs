@@ -152,6 +152,38 @@ test('popup: each quote names its section, drawn by CSS so the quote stays the p
   assert.equal(sections[1].before, 'none');
 });
 
+test('popup: a scoped quote says whom it applies to, under the quote, and the quote stays the page\'s words', async () => {
+  const out = await renderPopup({
+    page: { status: 'done', result: { findings: [
+      finding({ quote: 'If you live in California, you may opt out of the sale.', scope: { id: 'region.california', label: 'People in California', from: 'sentence' } }),
+      finding({ quote: 'all disputes go to arbitration' }),
+      finding({ quote: 'claims go to the courts of Dublin', section: 'For users in the EEA', scope: { id: 'region.eea_uk', label: 'People in the EEA, UK or Switzerland', from: 'section' } }),
+    ] } },
+    banners: [],
+  });
+  const [item] = out.findings;
+  assert.deepEqual(item.quotes, ['If you live in California, you may opt out of the sale.', 'all disputes go to arbitration', 'claims go to the courts of Dublin']);
+  const shown = await page.evaluate(() => [...document.querySelectorAll('#findings blockquote.quote')].map((q) => {
+    const next = q.nextElementSibling;
+    return next && next.matches('p.scope') ? { text: next.textContent, id: next.dataset.scopeId, from: next.dataset.scopeFrom } : null;
+  }));
+  assert.deepEqual(shown, [
+    { text: 'Applies to: People in California', id: 'region.california', from: 'sentence' },
+    null,
+    { text: 'Applies to: People in the EEA, UK or Switzerland', id: 'region.eea_uk', from: 'section' },
+  ]);
+  // A label is text, never markup; a scope without a label is not drawn.
+  const odd = await renderPopup({
+    page: { status: 'done', result: { findings: [
+      finding({ quote: 'one', scope: { id: 'x', label: '<b>People</b>', from: 'sentence' } }),
+      finding({ quote: 'two', scope: { id: 'y' } }),
+    ] } },
+    banners: [],
+  });
+  assert.ok(odd.html.includes('Applies to: &lt;b&gt;People&lt;/b&gt;'));
+  assert.equal((odd.html.match(/class="scope/g) || []).length, 1);
+});
+
 test('popup: page text is shown as text, never as markup', async () => {
   const out = await renderPopup({
     page: { status: 'done', result: { findings: [finding({ quote: '<img src=x onerror=alert(1)>', title: '<b>t</b>' })] } },

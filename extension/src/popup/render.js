@@ -47,7 +47,7 @@ export function evidenceText(evidence, limit = 5) {
 // One list item per provision: title, reason and law once, then the quote of every place it was
 // found (`quotes`: {text, times} in page order), so a clause repeated through a long document reads
 // as one point.
-export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: finding.quote, times: 1, section: finding.section || '' }] : []) {
+export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: finding.quote, times: 1, section: finding.section || '', scope: scopeOf(finding) }] : []) {
   const places = quotes.reduce((sum, q) => sum + q.times, 0);
   const protection = finding.polarity === 'protection';
   const refs = Array.isArray(finding.references) ? finding.references : [];
@@ -68,7 +68,12 @@ export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: fi
     ),
     // The count of a repeated sentence is drawn by CSS from data-times, so the quote's text stays the page's words.
     // The section heading ("Business use", "For EU residents") is drawn by CSS from data-section, for the same reason.
-    ...quotes.map((q) => el(doc, 'blockquote', { class: 'quote', 'data-times': String(q.times), ...(q.section ? { 'data-section': q.section } : {}) }, q.text)),
+    // Whom a clause applies to ("Applies to: People in California") is the pack's label, not the page's words, so it
+    // is its own line under the quote.
+    ...quotes.flatMap((q) => [
+      el(doc, 'blockquote', { class: 'quote', 'data-times': String(q.times), ...(q.section ? { 'data-section': q.section } : {}) }, q.text),
+      q.scope ? el(doc, 'p', { class: 'scope muted', 'data-scope-id': q.scope.id, 'data-scope-from': q.scope.from }, `Applies to: ${q.scope.label}`) : null,
+    ]),
     finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
     finding.evidence ? el(doc, 'p', { class: 'evidence muted' }, evidenceText(finding.evidence)) : null,
     refs.length ? el(doc, 'ul', { class: 'refs' }, ...refs.map((r) => el(doc, 'li', { class: 'ref' }, referenceText(r)))) : null,
@@ -93,6 +98,13 @@ function itemsOf(findings, groupByRule) {
   return items;
 }
 
+// A finding's scope {id, label, from} when the host sent a well-formed one, else null.
+function scopeOf(finding) {
+  const scope = finding.scope;
+  if (!scope || typeof scope.label !== 'string' || scope.label === '') return null;
+  return { id: typeof scope.id === 'string' ? scope.id : '', label: scope.label, from: scope.from === 'section' ? 'section' : 'sentence' };
+}
+
 // The same sentence repeated (one per US state, say) is shown once, with its count.
 function distinctQuotes(group) {
   const byText = new Map();
@@ -100,7 +112,7 @@ function distinctQuotes(group) {
     if (!f.quote) continue;
     const seen = byText.get(f.quote);
     if (seen) seen.times += 1;
-    else byText.set(f.quote, { text: f.quote, times: 1, section: typeof f.section === 'string' ? f.section : '' });
+    else byText.set(f.quote, { text: f.quote, times: 1, section: typeof f.section === 'string' ? f.section : '', scope: scopeOf(f) });
   }
   return [...byText.values()];
 }

@@ -173,6 +173,10 @@ void print_provisions(
       if (const auto section = same.front()->find("section"); section != same.front()->end()) {
         std::cout << "  [section: " << section->get<std::string>() << "]";
       }
+      // Whom the clause applies to, when a scoping phrase says so ("California residents").
+      if (const auto scope = same.front()->find("scope"); scope != same.front()->end()) {
+        std::cout << "  [applies to: " << (*scope)["label"].get<std::string>() << "]";
+      }
       std::cout << "\n";
     }
   }

@@ -29,8 +29,9 @@ void add_info(CLI::App& rules, CliState& state) {
       std::cout << "rule pack version " << info["version"] << " ("
                 << info["origin"].get<std::string>() << ", signed with the "
                 << info["signer"].get<std::string>() << " key)\n"
-                << info["provisions"] << " provisions, " << info["patterns"]
-                << " patterns, loaded in " << info["load_ms"].get<double>() << " ms\n";
+                << info["provisions"] << " provisions, " << info["patterns"] << " patterns, "
+                << info["scopes"] << " scopes, loaded in " << info["load_ms"].get<double>()
+                << " ms\n";
       for (const auto& [family, counts] : info["families"].items()) {
         std::cout << "  " << family << ": " << counts["provisions"] << " (" << counts["risks"]
                   << " risks, " << counts["protections"] << " protections)\n";
@@ -160,7 +161,36 @@ void add_test(CLI::App& rules, CliState& state) {
       }
     }
     std::cout << passed << " examples passed, " << failed << " failed\n";
-    state.exit_code = failed == 0 ? 0 : 1;
+    // A scope's examples: its patterns find the scoping phrase in each `match` sentence and in no
+    // `no_match` one (the mere mention of a place).
+    std::size_t scopes_passed = 0;
+    std::size_t scopes_failed = 0;
+    auto in_scope = [&](const engine::Scope& scope, const std::string& example) {
+      auto found = engine->scopes_matching(text::normalize(example).text);
+      return found && std::any_of(found->begin(), found->end(),
+                                  [&](const engine::Scope* s) { return s->id == scope.id; });
+    };
+    for (const auto& scope : engine->pack().scopes) {
+      for (const auto& example : scope.examples_match) {
+        if (in_scope(scope, example)) {
+          ++scopes_passed;
+        } else {
+          ++scopes_failed;
+          std::cout << "FAIL scope " << scope.id << " should match: " << example << "\n";
+        }
+      }
+      for (const auto& example : scope.examples_no_match) {
+        if (!in_scope(scope, example)) {
+          ++scopes_passed;
+        } else {
+          ++scopes_failed;
+          std::cout << "FAIL scope " << scope.id << " should not match: " << example << "\n";
+        }
+      }
+    }
+    std::cout << "scopes: " << scopes_passed << " examples passed, " << scopes_failed
+              << " failed\n";
+    state.exit_code = failed == 0 && scopes_failed == 0 ? 0 : 1;
   });
 }
 

@@ -51,6 +51,12 @@ inline constexpr std::size_t kMaxFindingSectionBytes = 200;
 // bounded.
 inline constexpr std::size_t kMaxRulePackBytes = 8 * kMiBSize;
 inline constexpr std::size_t kMaxRulePackProvisions = 5'000;
+// Scopes ("People in California") are a short list matched on every sentence that has a finding;
+// 64 scopes of 64 patterns each keep that one RE2::Set small, and a label of 100 bytes fits next to
+// a quote in the popup.
+inline constexpr std::size_t kMaxRulePackScopes = 64;
+inline constexpr std::size_t kMaxScopePatterns = 64;
+inline constexpr std::size_t kMaxScopeLabelBytes = 100;
 // A pack signature file holds 128 hex digits (64 bytes) plus a newline.
 inline constexpr std::size_t kMaxRulePackSignatureBytes = 1024;
 // `clausewatch classify` reads JSON lines; longer lines are reported and skipped.

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include "common/limits.h"
 #include "engine/literal_prefilter.h"
@@ -70,6 +71,13 @@ struct Engine::Impl {
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
   // Per provision, the rule text its findings share.
   std::vector<std::shared_ptr<RuleText>> rule_texts;
+  // Scopes: every pattern of every scope in one RE2::Set (one pass per sentence), built by
+  // build_scopes() with the other patterns (kNow) or when a page first needs it (kOnFirstUse).
+  std::unique_ptr<RE2::Set> scope_set;
+  std::vector<std::size_t> scope_of_pattern;                  // RE2::Set index -> scope index
+  std::vector<std::shared_ptr<const ScopeText>> scope_texts;  // per scope, shared by findings
+  std::once_flag scopes_once;
+  std::optional<Error> scopes_error;
   std::optional<Error> prepare_error;
   std::once_flag compiled_all;
   std::optional<Error> compile_error;
@@ -114,10 +122,67 @@ struct Engine::Impl {
       }
     }
     unless_begin.push_back(unless.size());
-    if (!options.defer_compile) (void)unless_filter();
+    if (!options.defer_compile) {
+      (void)unless_filter();
+      if (auto error = build_scopes()) return error;
+    }
     std::string error;
     if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
     return std::nullopt;
+  }
+
+  // Compiles the scope patterns once; the error (a pattern that does not compile) is kept.
+  std::optional<Error> build_scopes() {
+    std::call_once(scopes_once, [this] { scopes_error = compile_scopes(); });
+    return scopes_error;
+  }
+  std::optional<Error> compile_scopes() {
+    if (pack.scopes.empty()) return std::nullopt;
+    RE2::Options re_options;
+    re_options.set_log_errors(false);
+    auto set_of_scopes = std::make_unique<RE2::Set>(re_options, RE2::UNANCHORED);
+    for (std::size_t s = 0; s < pack.scopes.size(); ++s) {
+      const Scope& scope = pack.scopes[s];
+      scope_texts.push_back(std::make_shared<const ScopeText>(ScopeText{scope.id, scope.label}));
+      for (const auto& pattern : scope.patterns) {
+        std::string error;
+        if (set_of_scopes->Add(text::scan_pattern(pattern), &error) < 0) {
+          return Error::make(ErrorCode::PATTERN_ERROR,
+                             {{"detail", "scope '" + scope.id + "': " + error}});
+        }
+        scope_of_pattern.push_back(s);
+      }
+    }
+    if (!set_of_scopes->Compile()) {
+      return Error::make(ErrorCode::PATTERN_ERROR,
+                         {{"detail", "the scope patterns ran out of memory when compiled"}});
+    }
+    scope_set = std::move(set_of_scopes);
+    return std::nullopt;
+  }
+
+  // The scopes one of whose patterns matches `scan_text` (a sentence as the rules scan it), in
+  // pack order. None when the pack has no scopes, or when the match runs out of memory: a scope
+  // only adds to a finding, so the page's findings are still reported without it.
+  void scopes_in(std::string_view scan_text, std::vector<int>& out) const {
+    out.clear();
+    if (!scope_set) return;
+    const re2::StringPiece piece(scan_text.data(), scan_text.size());
+    // Most sentences name no one: asking only whether any pattern matches stops at the first match
+    // and allocates nothing, where asking which ones allocates and runs to the end of the text.
+    if (!scope_set->Match(piece, nullptr)) return;
+    thread_local std::vector<int> patterns;
+    if (!scope_set->Match(piece, &patterns)) return;
+    for (int i : patterns)
+      out.push_back(static_cast<int>(scope_of_pattern[static_cast<std::size_t>(i)]));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  // The first scope that matches `scan_text`; -1 if none.
+  int first_scope(std::string_view scan_text) const {
+    thread_local std::vector<int> found;
+    scopes_in(scan_text, found);
+    return found.empty() ? -1 : found.front();
   }
 
   const LiteralPrefilter& unless_filter() {
@@ -177,7 +242,7 @@ struct Engine::Impl {
     for (std::size_t i = 0; i < unless.size() && !stop.load(); ++i) {
       if (unless_regex(i) == nullptr) return unless_error(i);
     }
-    return std::nullopt;
+    return build_scopes();
   }
 };
 
@@ -205,7 +270,10 @@ Status Engine::ensure_compiled() const {
 void Engine::compile_in_background() {
   Impl& impl = *impl_;
   if (!impl.options.defer_compile || impl.background.joinable()) return;
-  impl.background = std::thread([&impl] { (void)impl.set.CompileAll(nullptr, &impl.stop); });
+  impl.background = std::thread([&impl] {
+    (void)impl.set.CompileAll(nullptr, &impl.stop);
+    if (!impl.stop.load()) (void)impl.build_scopes();  // else the first page builds them
+  });
 }
 
 const RulePack& Engine::pack() const {
@@ -235,6 +303,18 @@ Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view 
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
   if (!impl_->set.Match(sentence, &hits, &why)) return match_error(why);
   return provisions_of(sentence, hits, doc_type);
+}
+
+Expected<std::vector<const Scope*>> Engine::scopes_matching(
+    std::string_view normalized_sentence) const {
+  if (auto error = impl_->build_scopes()) return *error;
+  thread_local std::string masked;
+  thread_local std::vector<int> found;
+  impl_->scopes_in(text::scan_view(normalized_sentence, masked), found);
+  std::vector<const Scope*> out;
+  out.reserve(found.size());
+  for (int s : found) out.push_back(&impl_->pack.scopes[static_cast<std::size_t>(s)]);
+  return out;
 }
 
 Expected<std::vector<const Provision*>> Engine::provisions_of(
@@ -407,6 +487,20 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   } else {
     impl_->unless_filter().candidates_each(matched_views, &unless_literals);
   }
+  if (auto error = impl_->build_scopes()) return *error;
+  // Sections repeat for every finding under one heading: the last one's scope is remembered.
+  std::string last_section;
+  int last_section_scope = -1;
+  thread_local std::string section_masked;
+  const auto section_scope = [&](const std::string& section) {
+    if (section.empty()) return -1;
+    if (section != last_section) {
+      last_section = section;
+      const std::string plain = text::normalize(section).text;
+      last_section_scope = impl_->first_scope(text::scan_view(plain, section_masked));
+    }
+    return last_section_scope;
+  };
   std::vector<Finding> findings;
   std::vector<Finding> heading_findings;
   thread_local std::vector<std::size_t> heading_block_before;
@@ -443,6 +537,16 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     const std::string section = heading ? std::string()
                                         : section_of(sentence, b, blocks, block_begin,
                                                      heading_block_before, normalized, segments);
+    // A scoping phrase in the sentence itself ("If you live in the EEA, ...") is the surest sign;
+    // else the heading it sits under ("Notice to California residents").
+    std::shared_ptr<const ScopeText> scope;
+    ScopeFrom scope_from = ScopeFrom::kSentence;
+    if (int s = impl_->first_scope(views[k]); s >= 0) {
+      scope = impl_->scope_texts[static_cast<std::size_t>(s)];
+    } else if (s = section_scope(section); s >= 0) {
+      scope = impl_->scope_texts[static_cast<std::size_t>(s)];
+      scope_from = ScopeFrom::kSection;
+    }
     for (const Provision* p : *matched) {
       Finding f;
       f.share_rule(impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
@@ -451,6 +555,8 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       f.end = end;
       f.block = b;
       f.section = section;
+      f.scope = scope;
+      f.scope_from = scope_from;
       if (heading) {
         heading_findings.push_back(std::move(f));
         continue;
@@ -489,6 +595,8 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
       f.end = evidence->end;
       f.block = evidence->block;
       f.section = evidence->section;
+      f.scope = evidence->scope;
+      f.scope_from = evidence->scope_from;
     }
     findings.push_back(std::move(f));
   }

@@ -8,7 +8,8 @@
 // PatternSet pass per sentence finds the candidate patterns of every rule at once; a rule's
 // `unless` patterns then cancel it in that sentence. Rules apply only to their doc_types (all rules
 // when the document type is unknown). Missing-protection rules are evaluated once per document at
-// the end. The quote of a finding is the exact original text of the matched sentence.
+// the end. The quote of a finding is the exact original text of the matched sentence. Each finding
+// gets the first of the pack's scopes whose patterns match its sentence, else its section heading.
 //
 // Why one PatternSet for all document types rather than one per type: the sets would differ only by
 // a few rules, compiling one is several times cheaper at host start, and filtering the few matched
@@ -70,6 +71,10 @@ class Engine {
   // The pattern provisions that fire on one sentence that is already normalised.
   Expected<std::vector<const Provision*>> match_sentence(std::string_view normalized_sentence,
                                                          std::string_view doc_type) const;
+
+  // The pack's scopes one of whose patterns matches a sentence that is already normalised, in pack
+  // order (the first is the one a finding in that sentence gets).
+  Expected<std::vector<const Scope*>> scopes_matching(std::string_view normalized_sentence) const;
 
   [[nodiscard]] const RulePack& pack() const;
   [[nodiscard]] std::size_t pattern_count() const;

@@ -20,6 +20,20 @@ std::string_view to_string(Severity severity) {
   return "info";
 }
 
+std::string_view to_string(ScopeFrom from) {
+  return from == ScopeFrom::kSentence ? "sentence" : "section";
+}
+
+namespace {
+
+nlohmann::json scope_json(const Finding& finding) {
+  return nlohmann::json{{"id", finding.scope->id},
+                        {"label", finding.scope->label},
+                        {"from", std::string(to_string(finding.scope_from))}};
+}
+
+}  // namespace
+
 const RuleText& Finding::rule() const {
   static const RuleText kNone;
   return rule_ ? *rule_ : kNone;
@@ -55,6 +69,7 @@ nlohmann::json to_json(const Finding& finding) {
                      {"labels", rule.labels},
                      {"missing_protection", rule.missing_protection}};
   if (!finding.section.empty()) out["section"] = finding.section;
+  if (finding.scope) out["scope"] = scope_json(finding);
   return out;
 }
 
@@ -73,6 +88,7 @@ nlohmann::json to_occurrence_json(const Finding& finding) {
   members.emplace("block", finding.block);
   members.emplace("missing_protection", rule.missing_protection);
   if (!finding.section.empty()) members.emplace("section", finding.section);
+  if (finding.scope) members.emplace("scope", scope_json(finding));
   return out;
 }
 

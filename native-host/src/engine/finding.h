@@ -40,6 +40,15 @@ struct RuleText {
   bool missing_protection = false;  // true for "risk present without its protection" findings
 };
 
+// Whom a clause applies to, from the pack's scopes; every finding of one scope shares one copy.
+struct ScopeText {
+  std::string id;     // "region.california"
+  std::string label;  // "People in California"
+};
+// Where the scope was read: a scoping phrase in the quote's own sentence, or its section heading.
+enum class ScopeFrom { kSentence, kSection };
+std::string_view to_string(ScopeFrom from);
+
 struct Finding {
   // The rule's text (empty until set). Findings copied from one another share it.
   [[nodiscard]] const RuleText& rule() const;
@@ -56,6 +65,9 @@ struct Finding {
   // The heading of the section the quote is in (a heading block or a Markdown heading above it),
   // so a user can see a clause is "Business use" or "For EU users" only; empty if none.
   std::string section;
+  // Whom the clause applies to ("People in California"); null when the pack's scopes name no one.
+  std::shared_ptr<const ScopeText> scope;
+  ScopeFrom scope_from = ScopeFrom::kSentence;
 
  private:
   std::shared_ptr<RuleText> rule_;  // never written through while shared (own_rule copies)
@@ -64,7 +76,7 @@ struct Finding {
 nlohmann::json to_json(const Finding& finding);
 // The page.analyze shape, which sends the text of each rule once per reply rather than per finding:
 // the finding alone {rule_id, polarity, severity, quote, start, end, block, missing_protection,
-// section (when there is one)}
+// section and scope {id, label, from} (when there are)}
 // and its rule's text {family, title, polarity, severity, reason, explanation, references, labels}.
 nlohmann::json to_occurrence_json(const Finding& finding);
 nlohmann::json to_rule_json(const Finding& finding);

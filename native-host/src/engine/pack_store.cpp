@@ -174,6 +174,7 @@ nlohmann::json pack_info_json(const ActivePack& active) {
                         {"provisions", pack.provisions.size()},
                         {"patterns", active.engine.pattern_count()},
                         {"families", families},
+                        {"scopes", pack.scopes.size()},
                         {"load_ms", active.load_ms}};
   result["user_pack_refused"] =
       active.user_pack_refused ? active.user_pack_refused->to_json() : nlohmann::json(nullptr);

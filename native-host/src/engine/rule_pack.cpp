@@ -264,8 +264,107 @@ Error file_error(std::string_view file, const std::string& detail) {
   return invalid(file, "(file)", detail);
 }
 
+constexpr std::array<std::string_view, 4> kScopeFields{"id", "label", "patterns", "examples"};
+
+// "region.california": lower-case words joined by dots.
+bool valid_scope_id(std::string_view id) {
+  if (id.empty() || id.front() == '.' || id.back() == '.' || id.find("..") != id.npos) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  });
+}
+
+Expected<Scope> parse_scope(const json& object, std::string_view file, std::size_t index,
+                            bool compile_patterns) {
+  std::string name = "#" + std::to_string(index);
+  if (!object.is_object()) return invalid(file, name, "a scope must be an object");
+  if (auto it = object.find("id"); it != object.end() && it->is_string()) {
+    name = it->get<std::string>();
+  }
+  ProvisionReader reader(object, file, name);
+  for (const auto& [key, value] : object.items()) {
+    if (!contains(kScopeFields, key)) reader.fail("unknown field '" + key + "'");
+  }
+  Scope scope;
+  scope.file = std::string(file);
+  scope.id = reader.string("id", true);
+  if (!reader.failed() && !valid_scope_id(scope.id)) {
+    reader.fail("id must be dotted lower-case words such as 'region.california' ([a-z0-9_.])");
+  }
+  scope.label = reader.string("label", true);
+  if (scope.label.size() > limits::kMaxScopeLabelBytes) {
+    reader.fail("label is longer than " + std::to_string(limits::kMaxScopeLabelBytes) + " bytes");
+  }
+  scope.patterns = reader.strings("patterns", true);
+  if (scope.patterns.size() > limits::kMaxScopePatterns) {
+    reader.fail("more than " + std::to_string(limits::kMaxScopePatterns) + " patterns");
+  }
+  if (compile_patterns && !reader.failed()) reader.regexes(scope.patterns, "patterns");
+  if (auto it = object.find("examples"); it != object.end() && !reader.failed()) {
+    if (!it->is_object()) {
+      reader.fail("field 'examples' must be {\"match\": [...], \"no_match\": [...]}");
+    } else {
+      for (const auto& [key, value] : it->items()) {
+        if (key != "match" && key != "no_match")
+          reader.fail("examples: unknown field '" + key + "'");
+      }
+      ProvisionReader examples(*it, file, name);
+      scope.examples_match = examples.strings("match", false, true);
+      scope.examples_no_match = examples.strings("no_match", false, true);
+      if (examples.failed()) return examples.error();
+    }
+  }
+  if (reader.failed()) return reader.error();
+  return scope;
+}
+
+// The "scopes" array of a scopes file or of a pack blob.
+Expected<std::vector<Scope>> parse_scope_list(const json& list, std::string_view file,
+                                              bool compile_patterns) {
+  if (!list.is_array()) return file_error(file, "field 'scopes' must be an array");
+  if (list.size() > limits::kMaxRulePackScopes) {
+    return file_error(file, "more than " + std::to_string(limits::kMaxRulePackScopes) + " scopes");
+  }
+  std::vector<Scope> out;
+  std::set<std::string, std::less<>> ids;
+  std::size_t index = 0;
+  for (const auto& object : list) {
+    auto scope = parse_scope(object, file, index++, compile_patterns);
+    if (!scope) return scope.error();
+    if (!ids.insert(scope->id).second) {
+      return invalid(file, scope->id, "duplicate id '" + scope->id + "'");
+    }
+    out.push_back(std::move(*scope));
+  }
+  return out;
+}
+
+constexpr std::string_view kScopesFile = "scopes.json";
+
+bool is_family_file(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  const std::string_view schema = ".schema.json";
+  const bool is_schema =
+      name.size() >= schema.size() &&
+      name.compare(name.size() - schema.size(), schema.size(), schema.data(), schema.size()) == 0;
+  return path.extension() == ".json" && !is_schema && name != kScopesFile;
+}
+
+// `dir`/scopes.json read and checked as a file ({"format": 1, "scopes": [...]}); null if absent.
+Expected<json> read_scopes_file(const std::filesystem::path& dir) {
+  const auto path = dir / kScopesFile;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return json(nullptr);
+  auto text = read_file_bounded(path, limits::kMaxRulePackBytes);
+  if (!text) return text.error();
+  auto parsed = parse_bounded_json(*text);
+  if (!parsed) return file_error(path.string(), parsed.error().message);
+  return std::move(*parsed);
+}
+
 Expected<RulePack> finish_pack(std::vector<Provision> provisions, std::vector<std::string> families,
-                               std::int64_t version, std::string source) {
+                               std::vector<Scope> scopes, std::int64_t version,
+                               std::string source) {
   std::set<std::string, std::less<>> ids;
   for (const auto& p : provisions) {
     if (!ids.insert(p.id).second) return invalid(p.file, p.id, "duplicate id '" + p.id + "'");
@@ -288,6 +387,7 @@ Expected<RulePack> finish_pack(std::vector<Provision> provisions, std::vector<st
   pack.version = version;
   pack.families = std::move(families);
   pack.provisions = std::move(provisions);
+  pack.scopes = std::move(scopes);
   pack.source = std::move(source);
   return pack;
 }
@@ -304,8 +404,7 @@ Expected<std::vector<FamilyFile>> read_family_files(const std::filesystem::path&
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const auto& path = entry.path();
-    if (entry.is_regular_file() && path.extension() == ".json" &&
-        path.filename() != "pack.schema.json") {
+    if (entry.is_regular_file() && is_family_file(path)) {
       paths.push_back(path);
     }
   }
@@ -443,6 +542,21 @@ Expected<std::vector<Provision>> parse_family(const json& family, std::string_vi
   return out;
 }
 
+Expected<std::vector<Scope>> parse_scopes(const json& scopes, std::string_view file,
+                                          bool compile_patterns) {
+  if (!scopes.is_object()) return file_error(file, "a scopes file must be a JSON object");
+  for (const auto& [key, value] : scopes.items()) {
+    if (key != "format" && key != "scopes" && key != "$comment") {
+      return file_error(file, "unknown field '" + key + "'");
+    }
+  }
+  if (!scopes.contains("format") || scopes["format"] != kRulePackFormat) {
+    return file_error(file, "missing or unsupported 'format' (this build reads format 1)");
+  }
+  if (!scopes.contains("scopes")) return file_error(file, "missing field 'scopes' (an array)");
+  return parse_scope_list(scopes["scopes"], file, compile_patterns);
+}
+
 Expected<RulePack> load_rules_dir(const std::filesystem::path& dir) {
   std::int64_t version = 0;
   auto files = read_family_files(dir, version);
@@ -458,7 +572,16 @@ Expected<RulePack> load_rules_dir(const std::filesystem::path& dir) {
     families.push_back(file.name);
     for (auto& p : *parsed) provisions.push_back(std::move(p));
   }
-  return finish_pack(std::move(provisions), std::move(families), version, dir.string());
+  auto scopes_file = read_scopes_file(dir);
+  if (!scopes_file) return scopes_file.error();
+  std::vector<Scope> scopes;
+  if (!scopes_file->is_null()) {
+    auto parsed = parse_scopes(*scopes_file, (dir / kScopesFile).string());
+    if (!parsed) return parsed.error();
+    scopes = std::move(*parsed);
+  }
+  return finish_pack(std::move(provisions), std::move(families), std::move(scopes), version,
+                     dir.string());
 }
 
 Expected<std::string> canonical_blob_from_dir(const std::filesystem::path& dir) {
@@ -469,6 +592,14 @@ Expected<std::string> canonical_blob_from_dir(const std::filesystem::path& dir) 
   for (auto& file : *files) {
     file.content.erase("$comment");
     blob["families"].push_back(std::move(file.content));
+  }
+  auto scopes_file = read_scopes_file(dir);
+  if (!scopes_file) return scopes_file.error();
+  if (!scopes_file->is_null()) {
+    // Checked as a file here, since the blob keeps only its list (format and comment dropped).
+    auto parsed = parse_scopes(*scopes_file, (dir / kScopesFile).string());
+    if (!parsed) return parsed.error();
+    blob["scopes"] = std::move((*scopes_file)["scopes"]);
   }
   return blob.dump();
 }
@@ -484,7 +615,7 @@ Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view sourc
   const json& root = *parsed;
   if (!root.is_object()) return file_error(source, "a pack must be a JSON object");
   for (const auto& [key, value] : root.items()) {
-    if (key != "format" && key != "version" && key != "families") {
+    if (key != "format" && key != "version" && key != "families" && key != "scopes") {
       return file_error(source, "unknown field '" + key + "'");
     }
   }
@@ -510,7 +641,13 @@ Expected<RulePack> parse_pack_blob(std::string_view blob, std::string_view sourc
     families.push_back(name);
     for (auto& p : *parsed_family) provisions.push_back(std::move(p));
   }
-  return finish_pack(std::move(provisions), std::move(families),
+  std::vector<Scope> scopes;
+  if (auto it = root.find("scopes"); it != root.end()) {
+    auto listed = parse_scope_list(*it, source, compile_patterns);
+    if (!listed) return listed.error();
+    scopes = std::move(*listed);
+  }
+  return finish_pack(std::move(provisions), std::move(families), std::move(scopes),
                      root["version"].get<std::int64_t>(), std::string(source));
 }
 

@@ -3,9 +3,16 @@
 // rule and the problem (RULE_PACK_INVALID: unknown field, duplicate id, missing explanation, bad
 // enum value, a regex that does not compile, a missing-protection rule naming an unknown rule).
 //
+// Scopes (native-host/rules/scopes.json, optional) say whom a clause applies to ("People in
+// California"): a scope's patterns match a scoping phrase ("if you live in California", "Notice to
+// California residents"), and the first scope in file order that matches a finding's sentence, or
+// else its section heading, is the finding's scope. They are validated as strictly as provisions
+// (unknown field, duplicate or malformed id, missing label, a regex that does not compile).
+//
 // A whole pack travels as one canonical JSON blob, which is what gets signed:
-//   {"families":[<family file>, ...sorted by family],"format":1,"version":N}
-// serialised with sorted keys and no whitespace (nlohmann::json::dump()).
+//   {"families":[<family file>, ...sorted by family],"format":1,"scopes":[...],"version":N}
+// serialised with sorted keys and no whitespace (nlohmann::json::dump()); "scopes" is there only
+// when the rules directory has a scopes.json.
 #pragma once
 
 #include <cstdint>
@@ -52,10 +59,21 @@ struct Provision {
   [[nodiscard]] std::vector<std::string> labels() const;
 };
 
+// Whom a clause applies to, e.g. {"region.california", "People in California"}.
+struct Scope {
+  std::string id;     // "region.california"
+  std::string label;  // "People in California", shown next to the quote
+  std::vector<std::string> patterns;
+  std::vector<std::string> examples_match;
+  std::vector<std::string> examples_no_match;
+  std::string file;  // where it was defined, for messages
+};
+
 struct RulePack {
   std::int64_t version = 0;
   std::vector<std::string> families;  // in pack order
   std::vector<Provision> provisions;  // in pack order (families sorted, file order within)
+  std::vector<Scope> scopes;          // in priority order; empty when the pack has none
   std::string source;                 // "built-in", a file path, or a rules directory
 
   [[nodiscard]] const Provision* find(std::string_view id) const;
@@ -68,11 +86,16 @@ const std::vector<std::string>& known_doc_types();
 Expected<std::vector<Provision>> parse_family(const nlohmann::json& family, std::string_view file,
                                               bool compile_patterns = true);
 
-// Reads every *.json family file of `dir` (pack.schema.json excluded) and the pack version from
-// `dir`/VERSION; validates each file and the pack as a whole.
+// Validates a scopes file ({"format": 1, "scopes": [...]}). `file` names it in errors.
+Expected<std::vector<Scope>> parse_scopes(const nlohmann::json& scopes, std::string_view file,
+                                          bool compile_patterns = true);
+
+// Reads every *.json family file of `dir` (scopes.json and *.schema.json excluded), its
+// scopes.json if there is one, and the pack version from `dir`/VERSION; validates each file and the
+// pack as a whole.
 Expected<RulePack> load_rules_dir(const std::filesystem::path& dir);
 
-// The canonical blob of the family files in `dir` with their version (what is signed).
+// The canonical blob of the family files (and scopes) in `dir` with their version (what is signed).
 Expected<std::string> canonical_blob_from_dir(const std::filesystem::path& dir);
 
 // Parses and validates a canonical blob. `source` names it in errors. `compile_patterns` = false

@@ -144,6 +144,43 @@ BOOST_AUTO_TEST_CASE(check_names_the_section_of_each_quote) {
   BOOST_TEST(run.out.find("[section: Support]") == std::string::npos, run.out);
 }
 
+// Whom a quote applies to follows it, from a scoping phrase in the sentence or from its heading
+// (the built-in scopes); an ordinary clause says nothing of the kind, and --json carries the scope.
+BOOST_AUTO_TEST_CASE(check_says_whom_a_scoped_quote_applies_to) {
+  const std::string page =
+      "# Terms\n\nAll disputes will be resolved by binding arbitration.\n\n"
+      "# Notice to California residents\n\nWe may sell your personal information to data "
+      "brokers.\n\n"
+      "# Other terms\n\nIf you live in the EEA, any claim shall be finally settled by "
+      "arbitration in Oslo.\n";
+  const Run run = check_markdown("check-scopes", page);
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
+  BOOST_TEST(run.out.find("brokers.\"  [section: Notice to California residents]  [applies to: "
+                          "People in California]") != std::string::npos,
+             run.out);
+  BOOST_TEST(run.out.find("in Oslo.\"  [section: Other terms]  [applies to: People in the EEA, UK "
+                          "or Switzerland]") != std::string::npos,
+             run.out);
+  BOOST_TEST(run.out.find("binding arbitration.\"  [section: Terms]\n") != std::string::npos,
+             run.out);
+  const fs::path file =
+      fs::temp_directory_path() / ("cw-check-scopes-json-" + std::to_string(::getpid()) + ".md");
+  std::ofstream(file) << page;
+  const Run json_run = cli("check --json " + quoted(file));
+  fs::remove(file);
+  BOOST_REQUIRE_MESSAGE(json_run.status == 0, json_run.out);
+  std::vector<std::string> scopes;
+  const auto result = nlohmann::json::parse(json_run.out);
+  for (const auto& f : result["findings"]) {
+    if (f.contains("scope")) {
+      scopes.push_back(f["scope"]["id"].get<std::string>() + "/" +
+                       f["scope"]["from"].get<std::string>());
+    }
+  }
+  BOOST_TEST(std::count(scopes.begin(), scopes.end(), "region.california/section") >= 1);
+  BOOST_TEST(std::count(scopes.begin(), scopes.end(), "region.eea_uk/sentence") >= 1);
+}
+
 // A sentence that says the risk and a second, risky way of it ("without notice") stays a quote of
 // the risk: only a protection's sentence is left out of a risk that has sentences of its own.
 BOOST_AUTO_TEST_CASE(check_keeps_a_risky_sentence_that_names_another_risk) {
@@ -234,6 +271,13 @@ BOOST_AUTO_TEST_CASE(rules_info_and_fixture_examples) {
   const Run test = cli("rules test " + quoted(data_dir() / "rules" / "valid"));
   BOOST_TEST(test.status == 0, test.out);
   BOOST_TEST(test.out.find("2 examples passed, 0 failed") != std::string::npos, test.out);
+  BOOST_TEST(test.out.find("scopes: 2 examples passed, 0 failed") != std::string::npos, test.out);
+  // The built-in pack's rule and scope examples hold, and info counts its scopes.
+  const Run builtin = cli("rules test");
+  BOOST_TEST(builtin.status == 0, builtin.out);
+  BOOST_TEST(builtin.out.find("scopes: 0 examples") == std::string::npos, builtin.out);
+  BOOST_TEST(nlohmann::json::parse(info.out)["scopes"].get<int>() > 0);
+  BOOST_TEST(cli("rules info").out.find(" scopes, loaded in ") != std::string::npos);
   const Run bad = cli("rules test " + quoted(data_dir() / "rules" / "invalid"));
   BOOST_TEST(bad.status != 0);
 }

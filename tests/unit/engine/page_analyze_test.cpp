@@ -143,6 +143,48 @@ BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
   BOOST_TEST(md[0]["section"].get<std::string>() == "Disputes with us");
 }
 
+// Whom a clause applies to: a scoping phrase in the quote's own sentence, else the heading above
+// it; each place a provision is found keeps its own scope. (Fixture scopes, in order: California,
+// the EEA/UK, business customers.)
+BOOST_AUTO_TEST_CASE(each_quote_names_whom_it_applies_to) {
+  json page{{"url", "https://shop.example/privacy"},
+            {"blocks",
+             {{{"kind", "paragraph"}, {"text", "We may sell personal information to partners."}},
+              {{"kind", "heading"}, {"text", "Notice to California residents"}, {"level", 2}},
+              {{"kind", "paragraph"}, {"text", "We may sell personal information to brokers."}},
+              {{"kind", "heading"}, {"text", "Information for EEA users"}, {"level", 2}},
+              {{"kind", "paragraph"},
+               {"text", "If you live in California, we may sell personal information."}}}}};
+  const json reply = call(page);
+  BOOST_REQUIRE_MESSAGE(reply["ok"].get<bool>(), reply.dump());
+  std::vector<std::string> got;  // rule@block scope
+  for (const auto& f : reply["result"]["findings"]) {
+    std::string scope = "none";
+    if (f.contains("scope")) {
+      scope = f["scope"]["id"].get<std::string>() + "/" + f["scope"]["from"].get<std::string>();
+    }
+    got.push_back(f["rule_id"].get<std::string>() + "@" + std::to_string(f["block"].get<int>()) +
+                  " " + scope);
+  }
+  const std::vector<std::string> want{
+      "privacy.sale@0 none",                        // an ordinary sentence: no one in particular
+      "privacy.sale@2 region.california/section",   // from the heading above it
+      "privacy.sale@4 region.california/sentence",  // the sentence's own phrase beats its section
+      "privacy.sale_without_opt_out@0 none"};       // the missing protection quotes the first
+  BOOST_TEST(got == want, boost::test_tools::per_element());
+  const json& scoped = reply["result"]["findings"][1]["scope"];
+  BOOST_TEST(
+      scoped ==
+      json({{"id", "region.california"}, {"label", "People in California"}, {"from", "section"}}));
+  // Under the EEA heading with no scoping phrase of its own, the section's scope is the EEA's.
+  page["blocks"][4]["text"] = "We may sell personal information.";
+  const json second = call(page);
+  BOOST_REQUIRE_MESSAGE(second["ok"].get<bool>(), second.dump());
+  BOOST_TEST(second["result"]["findings"][2]["scope"]["id"].get<std::string>() == "region.eea_uk");
+  BOOST_TEST(second["result"]["findings"][2]["scope"]["label"].get<std::string>() ==
+             "People in the EEA, UK or Switzerland");
+}
+
 BOOST_AUTO_TEST_CASE(a_protection_sentence_is_not_the_risk_quote_when_the_risk_has_its_own) {
   // The opt-out sentence also says "we may sell"; the sale's own sentence is the better quote.
   // (Fixture pack: privacy.sale_without_opt_out pairs privacy.sale with privacy.opt_out_sale.)

@@ -31,6 +31,19 @@ cw::Error load_invalid(const std::string& name) {
   return pack.error();
 }
 
+// The fixture pack's family files and VERSION, with `scopes` (a file under tests/data/rules) as its
+// scopes.json, or none; the directory is removed by the caller.
+fs::path pack_dir_with_scopes(const std::string& name, const fs::path* scopes) {
+  fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-scopes-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* file : {"dispute.json", "privacy.json", "VERSION"}) {
+    fs::copy_file(kRules / "valid" / file, dir / file);
+  }
+  if (scopes != nullptr) fs::copy_file(*scopes, dir / "scopes.json");
+  return dir;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(valid_fixture_pack_loads) {
@@ -50,6 +63,125 @@ BOOST_AUTO_TEST_CASE(valid_fixture_pack_loads) {
   const Provision* missing = pack->find("privacy.sale_without_opt_out");
   BOOST_REQUIRE(missing != nullptr);
   BOOST_TEST((missing->kind == ProvisionKind::kMissingProtection));
+  // Its scopes, in file order (the order is their priority).
+  BOOST_REQUIRE_EQUAL(pack->scopes.size(), 3U);
+  BOOST_TEST(pack->scopes[0].id == "region.california");
+  BOOST_TEST(pack->scopes[0].label == "People in California");
+  BOOST_TEST(pack->scopes[0].examples_match.size() == 1U);
+  BOOST_TEST(pack->scopes[2].id == "audience.business");
+}
+
+// Scopes are validated as strictly as provisions, and the error names the scopes file and
+// the scope's id.
+BOOST_AUTO_TEST_CASE(each_invalid_scopes_file_is_refused_naming_file_scope_and_problem) {
+  const std::map<std::string, std::pair<std::string, std::string>> expected{
+      {"unknown_field", {"region.california", "unknown field 'colour'"}},
+      {"duplicate_id", {"region.california", "duplicate id 'region.california'"}},
+      {"missing_label", {"region.california", "missing field 'label'"}},
+      {"regex_does_not_compile", {"region.california", "patterns[0] does not compile"}},
+      {"bad_id", {"California Residents", "id must be dotted lower-case words"}},
+  };
+  std::size_t fixtures = 0;
+  for (const auto& entry : fs::directory_iterator(kRules / "invalid_scopes")) {
+    if (entry.path().extension() == ".json") ++fixtures;
+  }
+  BOOST_TEST(fixtures == expected.size());
+  for (const auto& [name, want] : expected) {
+    BOOST_TEST_CONTEXT(name) {
+      const fs::path scopes = kRules / "invalid_scopes" / (name + ".json");
+      const fs::path dir = pack_dir_with_scopes(name, &scopes);
+      auto pack = load_rules_dir(dir);
+      auto blob = canonical_blob_from_dir(dir);  // what the build signs refuses it too
+      fs::remove_all(dir);
+      BOOST_REQUIRE_MESSAGE(!pack.ok(), name << " was accepted");
+      BOOST_TEST(!blob.ok());
+      const cw::Error& error = pack.error();
+      BOOST_TEST((error.code == cw::ErrorCode::RULE_PACK_INVALID));
+      BOOST_TEST(error.params["file"].get<std::string>().find("scopes.json") != std::string::npos);
+      BOOST_TEST(error.params["rule"].get<std::string>() == want.first);
+      BOOST_TEST(error.message.find(want.second) != std::string::npos, error.message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_pack_without_scopes_loads_and_scopes_nothing) {
+  const fs::path dir = pack_dir_with_scopes("none", nullptr);
+  auto pack = load_rules_dir(dir);
+  auto blob = canonical_blob_from_dir(dir);
+  fs::remove_all(dir);
+  BOOST_REQUIRE_MESSAGE(pack.ok(), (pack.ok() ? std::string() : pack.error().to_string()));
+  BOOST_TEST(pack->scopes.empty());
+  BOOST_REQUIRE(blob.ok());
+  BOOST_TEST(blob->find("\"scopes\"") == std::string::npos);
+  BOOST_TEST(parse_pack_blob(*blob, "blob").ok());
+  auto engine = Engine::compile(std::move(*pack));
+  BOOST_REQUIRE(engine.ok());
+  auto findings =
+      engine->analyze_text("If you live in California, we may sell personal information.", "");
+  BOOST_REQUIRE(findings.ok());
+  BOOST_REQUIRE(!findings->empty());
+  BOOST_TEST(!findings->front().scope);
+}
+
+BOOST_AUTO_TEST_CASE(scopes_travel_in_the_signed_blob) {
+  auto blob = canonical_blob_from_dir(kRules / "valid");
+  BOOST_REQUIRE(blob.ok());
+  auto pack = parse_pack_blob(*blob, "blob");
+  BOOST_REQUIRE(pack.ok());
+  BOOST_REQUIRE_EQUAL(pack->scopes.size(), 3U);
+  BOOST_TEST(pack->scopes[1].id == "region.eea_uk");
+  // A user pack's blob is checked as strictly: its source and the scope's id are named.
+  auto json = nlohmann::json::parse(*blob);
+  json["scopes"][1]["patterns"][0] = "(?i)(unclosed";
+  auto bad = parse_pack_blob(json.dump(), "user-pack.json");
+  BOOST_REQUIRE(!bad.ok());
+  BOOST_TEST(bad.error().params["file"].get<std::string>() == "user-pack.json");
+  BOOST_TEST(bad.error().params["rule"].get<std::string>() == "region.eea_uk");
+  json["scopes"] = {{"not an object"}};
+  BOOST_TEST(!parse_pack_blob(json.dump(), "x").ok());
+  json["scopes"] = "region.eea_uk";
+  BOOST_TEST(!parse_pack_blob(json.dump(), "x").ok());
+}
+
+// The first scope in pack order whose pattern matches the sentence is the finding's; a scope
+// pattern that fails to compile is named, now or at first use.
+BOOST_AUTO_TEST_CASE(engine_gives_each_finding_the_first_matching_scope) {
+  auto pack = load_rules_dir(kRules / "valid").value();
+  auto engine = Engine::compile(pack);
+  BOOST_REQUIRE(engine.ok());
+  auto first_scope = [&](std::string_view text) {
+    auto findings = engine->analyze_text(text, "");
+    BOOST_REQUIRE(findings.ok());
+    BOOST_REQUIRE(!findings->empty());
+    const auto& f = findings->front();
+    return f.scope ? f.scope->id + "/" + std::string(cw::engine::to_string(f.scope_from))
+                   : std::string("none");
+  };
+  BOOST_TEST(first_scope("If you live in California, we may sell personal information.") ==
+             "region.california/sentence");
+  // California comes before the EEA in the file, whichever the sentence names first.
+  BOOST_TEST(
+      first_scope("EEA residents and California residents: we may sell personal information.") ==
+      "region.california/sentence");
+  BOOST_TEST(first_scope("We may sell personal information.") == "none");
+  // A mere mention of a place is not a scope.
+  BOOST_TEST(first_scope("Under the laws of California, we may sell personal information.") ==
+             "none");
+  auto matching =
+      engine->scopes_matching(cw::text::normalize("UK users and business customers").text);
+  BOOST_REQUIRE(matching.ok());
+  BOOST_REQUIRE_EQUAL(matching->size(), 2U);
+  BOOST_TEST((*matching)[0]->id == "region.eea_uk");
+  BOOST_TEST((*matching)[1]->id == "audience.business");
+
+  pack.scopes[2].patterns.emplace_back("(?i)(unclosed");  // as if validation had been skipped
+  auto now = Engine::compile(pack);
+  BOOST_REQUIRE(!now.ok());
+  BOOST_TEST(now.error().message.find("scope 'audience.business'") != std::string::npos,
+             now.error().message);
+  auto later = Engine::compile(pack, PatternSet::Options{}, Engine::When::kOnFirstUse);
+  BOOST_REQUIRE(later.ok());
+  BOOST_TEST(!later->analyze_text("We may sell personal information.", "").ok());
 }
 
 BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_problem) {
