@@ -170,7 +170,7 @@ test('popup: a scoped quote says whom it applies to, under the quote, and the qu
   assert.deepEqual(shown, [
     { text: 'Applies to: People in California', id: 'region.california', from: 'sentence' },
     null,
-    { text: 'Applies to: People in the EEA, UK or Switzerland', id: 'region.eea_uk', from: 'section' },
+    { text: 'In the part for: People in the EEA, UK or Switzerland', id: 'region.eea_uk', from: 'section' },
   ]);
   // A label is text, never markup; a scope without a label is not drawn.
   const odd = await renderPopup({

@@ -69,10 +69,11 @@ export function renderFinding(doc, finding, quotes = finding.quote ? [{ text: fi
     // The count of a repeated sentence is drawn by CSS from data-times, so the quote's text stays the page's words.
     // The section heading ("Business use", "For EU residents") is drawn by CSS from data-section, for the same reason.
     // Whom a clause applies to ("Applies to: People in California") is the pack's label, not the page's words, so it
-    // is its own line under the quote.
+    // is its own line under the quote. A scope read only from the heading is weaker: a regional part often restates
+    // general practices, so it says where the quote sits ("In the part for: ...") rather than whom it binds.
     ...quotes.flatMap((q) => [
       el(doc, 'blockquote', { class: 'quote', 'data-times': String(q.times), ...(q.section ? { 'data-section': q.section } : {}) }, q.text),
-      q.scope ? el(doc, 'p', { class: 'scope muted', 'data-scope-id': q.scope.id, 'data-scope-from': q.scope.from }, `Applies to: ${q.scope.label}`) : null,
+      q.scope ? el(doc, 'p', { class: 'scope muted', 'data-scope-id': q.scope.id, 'data-scope-from': q.scope.from }, `${q.scope.from === 'section' ? 'In the part for' : 'Applies to'}: ${q.scope.label}`) : null,
     ]),
     finding.reason ? el(doc, 'p', { class: 'reason' }, finding.reason) : null,
     finding.evidence ? el(doc, 'p', { class: 'evidence muted' }, evidenceText(finding.evidence)) : null,

@@ -173,9 +173,13 @@ void print_provisions(
       if (const auto section = same.front()->find("section"); section != same.front()->end()) {
         std::cout << "  [section: " << section->get<std::string>() << "]";
       }
-      // Whom the clause applies to, when a scoping phrase says so ("California residents").
+      // Whom the clause applies to, when a scoping phrase says so ("California residents"). A
+      // scope read only from the heading says where the quote sits: regional parts often restate
+      // practices that hold for everyone.
       if (const auto scope = same.front()->find("scope"); scope != same.front()->end()) {
-        std::cout << "  [applies to: " << (*scope)["label"].get<std::string>() << "]";
+        const bool from_section = scope->value("from", "") == "section";
+        std::cout << (from_section ? "  [in the part for: " : "  [applies to: ")
+                  << (*scope)["label"].get<std::string>() << "]";
       }
       std::cout << "\n";
     }

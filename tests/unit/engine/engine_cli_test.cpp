@@ -144,8 +144,9 @@ BOOST_AUTO_TEST_CASE(check_names_the_section_of_each_quote) {
   BOOST_TEST(run.out.find("[section: Support]") == std::string::npos, run.out);
 }
 
-// Whom a quote applies to follows it, from a scoping phrase in the sentence or from its heading
-// (the built-in scopes); an ordinary clause says nothing of the kind, and --json carries the scope.
+// Whom a quote applies to follows it, from a scoping phrase in the sentence ("applies to") or from
+// its heading ("in the part for", weaker); an ordinary clause says nothing of the kind, and --json
+// carries the scope.
 BOOST_AUTO_TEST_CASE(check_says_whom_a_scoped_quote_applies_to) {
   const std::string page =
       "# Terms\n\nAll disputes will be resolved by binding arbitration.\n\n"
@@ -155,9 +156,10 @@ BOOST_AUTO_TEST_CASE(check_says_whom_a_scoped_quote_applies_to) {
       "arbitration in Oslo.\n";
   const Run run = check_markdown("check-scopes", page);
   BOOST_REQUIRE_MESSAGE(run.status == 0, run.out);
-  BOOST_TEST(run.out.find("brokers.\"  [section: Notice to California residents]  [applies to: "
-                          "People in California]") != std::string::npos,
-             run.out);
+  BOOST_TEST(
+      run.out.find("brokers.\"  [section: Notice to California residents]  [in the part for: "
+                   "People in California]") != std::string::npos,
+      run.out);
   BOOST_TEST(run.out.find("in Oslo.\"  [section: Other terms]  [applies to: People in the EEA, UK "
                           "or Switzerland]") != std::string::npos,
              run.out);
