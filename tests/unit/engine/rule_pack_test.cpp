@@ -16,14 +16,19 @@ using namespace cw::engine;
 
 namespace {
 
-const fs::path kRules = fs::path(CW_TEST_DATA_DIR) / "rules";
+// The test rule packs (a function, so a throwing path constructor runs inside a test, not at
+// start).
+const fs::path& rules_root() {
+  static const fs::path root = fs::path(CW_TEST_DATA_DIR) / "rules";
+  return root;
+}
 
 // Loads one invalid family file as a pack directory of its own.
 cw::Error load_invalid(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  fs::copy_file(kRules / "invalid" / (name + ".json"), dir / (name + ".json"));
+  fs::copy_file(rules_root() / "invalid" / (name + ".json"), dir / (name + ".json"));
   std::ofstream(dir / "VERSION") << "1\n";
   auto pack = load_rules_dir(dir);
   fs::remove_all(dir);
@@ -38,7 +43,7 @@ fs::path pack_dir_with_scopes(const std::string& name, const fs::path* scopes) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (const char* file : {"dispute.json", "privacy.json", "VERSION"}) {
-    fs::copy_file(kRules / "valid" / file, dir / file);
+    fs::copy_file(rules_root() / "valid" / file, dir / file);
   }
   if (scopes != nullptr) fs::copy_file(*scopes, dir / "scopes.json");
   return dir;
@@ -47,7 +52,7 @@ fs::path pack_dir_with_scopes(const std::string& name, const fs::path* scopes) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(valid_fixture_pack_loads) {
-  auto pack = load_rules_dir(kRules / "valid");
+  auto pack = load_rules_dir(rules_root() / "valid");
   BOOST_REQUIRE_MESSAGE(pack.ok(), (pack.ok() ? std::string() : pack.error().to_string()));
   BOOST_TEST(pack->version == 3);
   BOOST_TEST(pack->families == std::vector<std::string>({"dispute", "privacy"}),
@@ -82,13 +87,13 @@ BOOST_AUTO_TEST_CASE(each_invalid_scopes_file_is_refused_naming_file_scope_and_p
       {"bad_id", {"California Residents", "id must be dotted lower-case words"}},
   };
   std::size_t fixtures = 0;
-  for (const auto& entry : fs::directory_iterator(kRules / "invalid_scopes")) {
+  for (const auto& entry : fs::directory_iterator(rules_root() / "invalid_scopes")) {
     if (entry.path().extension() == ".json") ++fixtures;
   }
   BOOST_TEST(fixtures == expected.size());
   for (const auto& [name, want] : expected) {
     BOOST_TEST_CONTEXT(name) {
-      const fs::path scopes = kRules / "invalid_scopes" / (name + ".json");
+      const fs::path scopes = rules_root() / "invalid_scopes" / (name + ".json");
       const fs::path dir = pack_dir_with_scopes(name, &scopes);
       auto pack = load_rules_dir(dir);
       auto blob = canonical_blob_from_dir(dir);  // what the build signs refuses it too
@@ -124,7 +129,7 @@ BOOST_AUTO_TEST_CASE(a_pack_without_scopes_loads_and_scopes_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(scopes_travel_in_the_signed_blob) {
-  auto blob = canonical_blob_from_dir(kRules / "valid");
+  auto blob = canonical_blob_from_dir(rules_root() / "valid");
   BOOST_REQUIRE(blob.ok());
   auto pack = parse_pack_blob(*blob, "blob");
   BOOST_REQUIRE(pack.ok());
@@ -146,7 +151,7 @@ BOOST_AUTO_TEST_CASE(scopes_travel_in_the_signed_blob) {
 // The first scope in pack order whose pattern matches the sentence is the finding's; a scope
 // pattern that fails to compile is named, now or at first use.
 BOOST_AUTO_TEST_CASE(engine_gives_each_finding_the_first_matching_scope) {
-  auto pack = load_rules_dir(kRules / "valid").value();
+  auto pack = load_rules_dir(rules_root() / "valid").value();
   auto engine = Engine::compile(pack);
   BOOST_REQUIRE(engine.ok());
   auto first_scope = [&](std::string_view text) {
@@ -200,7 +205,7 @@ BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_proble
       {"unsupported_format", {"(file)", "format 2 is not supported"}},
   };
   std::size_t fixtures = 0;
-  for (const auto& entry : fs::directory_iterator(kRules / "invalid")) {
+  for (const auto& entry : fs::directory_iterator(rules_root() / "invalid")) {
     if (entry.path().extension() == ".json") ++fixtures;
   }
   BOOST_TEST(fixtures == expected.size());  // every fixture has its expectation
@@ -216,9 +221,9 @@ BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_proble
 }
 
 BOOST_AUTO_TEST_CASE(canonical_blob_round_trips_and_is_deterministic) {
-  auto blob = canonical_blob_from_dir(kRules / "valid");
+  auto blob = canonical_blob_from_dir(rules_root() / "valid");
   BOOST_REQUIRE(blob.ok());
-  BOOST_TEST(*blob == canonical_blob_from_dir(kRules / "valid").value());
+  BOOST_TEST(*blob == canonical_blob_from_dir(rules_root() / "valid").value());
   auto pack = parse_pack_blob(*blob, "blob");
   BOOST_REQUIRE(pack.ok());
   BOOST_TEST(pack->provisions.size() == 5U);
@@ -229,7 +234,7 @@ BOOST_AUTO_TEST_CASE(canonical_blob_round_trips_and_is_deterministic) {
 }
 
 BOOST_AUTO_TEST_CASE(engine_applies_unless_doc_types_and_missing_protections) {
-  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  auto engine = Engine::compile(load_rules_dir(rules_root() / "valid").value());
   BOOST_REQUIRE(engine.ok());
   auto ids = [&](std::string_view text, std::string_view type) {
     std::vector<std::string> out;
@@ -259,12 +264,12 @@ BOOST_AUTO_TEST_CASE(engine_applies_unless_doc_types_and_missing_protections) {
 // is, whether or not it has words to filter on, and a sentence that holds an alternative's words
 // without matching it is not cancelled. Each is filtered and compiled on its own.
 BOOST_AUTO_TEST_CASE(each_unless_alternative_cancels_a_rule) {
-  auto pack = load_rules_dir(kRules / "valid").value();
+  auto pack = load_rules_dir(rules_root() / "valid").value();
   BOOST_REQUIRE(pack.provisions[0].id == "dispute.arbitration");
   auto& unless = pack.provisions[0].unless;
-  unless.push_back("(?i)\\bsmall\\s+claims\\s+court\\b");
-  unless.push_back("(?i)\\bwithin\\s+30\\s+days\\s+of\\s+the\\s+arbitration\\s+notice\\b");
-  unless.push_back("\\?\\W*$");  // a question: no literal to filter on
+  unless.emplace_back("(?i)\\bsmall\\s+claims\\s+court\\b");
+  unless.emplace_back("(?i)\\bwithin\\s+30\\s+days\\s+of\\s+the\\s+arbitration\\s+notice\\b");
+  unless.emplace_back("\\?\\W*$");  // a question: no literal to filter on
   for (const auto when : {Engine::When::kNow, Engine::When::kOnFirstUse}) {
     auto engine = Engine::compile(pack, PatternSet::Options{}, when);
     BOOST_REQUIRE(engine.ok());
@@ -291,7 +296,7 @@ BOOST_AUTO_TEST_CASE(each_unless_alternative_cancels_a_rule) {
 // A broken `unless` pattern (as if validation had been skipped) is reported with its rule's id, not
 // the id of the rule before it, which has no `unless` patterns (dispute.class_waiver).
 BOOST_AUTO_TEST_CASE(a_broken_unless_pattern_names_its_rule) {
-  auto pack = load_rules_dir(kRules / "valid").value();
+  auto pack = load_rules_dir(rules_root() / "valid").value();
   BOOST_REQUIRE(pack.provisions.size() > 2);
   BOOST_REQUIRE(pack.provisions[1].unless.empty());
   const std::size_t last = 2;
@@ -312,7 +317,7 @@ BOOST_AUTO_TEST_CASE(a_broken_unless_pattern_names_its_rule) {
 // A page is normalised once as its blocks joined by blank lines (the text the archive hashes); each
 // finding still names its block and the exact original bytes within it.
 BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
-  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  auto engine = Engine::compile(load_rules_dir(rules_root() / "valid").value());
   BOOST_REQUIRE(engine.ok());
   const std::vector<std::string> texts{
       "",
@@ -322,6 +327,7 @@ BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
       "",
       "We may sell your personal data. **All** claims are settled by binding arbitration."};
   std::vector<PageBlock> blocks;
+  blocks.reserve(texts.size());
   for (const auto& t : texts) blocks.push_back({t, t == "Disputes"});
   std::string normalized;
   auto findings = engine->analyze(blocks, "Terms of Service", &normalized);
@@ -350,7 +356,7 @@ BOOST_AUTO_TEST_CASE(blocks_are_analysed_as_one_page_with_block_offsets) {
 // A long page (400 blocks, over 32 KB): its findings are, block by block, exactly those of each
 // block analysed alone, in page order (offsets within the block, the same quotes).
 BOOST_AUTO_TEST_CASE(long_page_gives_each_blocks_own_findings) {
-  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  auto engine = Engine::compile(load_rules_dir(rules_root() / "valid").value());
   BOOST_REQUIRE(engine.ok());
   const std::vector<std::string> kinds{
       "Intro text number {} with nothing in it, long enough to make the page grow.",
@@ -400,7 +406,7 @@ BOOST_AUTO_TEST_CASE(long_page_gives_each_blocks_own_findings) {
 // to the block before, so its sentence maps back into that blank line. The quote must still be
 // bytes of the block (found by fuzz_page_text; it used to throw std::out_of_range).
 BOOST_AUTO_TEST_CASE(block_opening_with_a_combining_mark_quotes_its_own_bytes) {
-  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  auto engine = Engine::compile(load_rules_dir(rules_root() / "valid").value());
   BOOST_REQUIRE(engine.ok());
   const std::string first = "Introduction ends without a full stop";
   const std::string second = "\u0301All claims are settled by binding arbitration.";
@@ -422,7 +428,7 @@ BOOST_AUTO_TEST_CASE(block_opening_with_a_combining_mark_quotes_its_own_bytes) {
 // The rule helper's examples are executable: every `match` example fires its rule and no
 // `no_match` example does. Runs over the built-in pack.
 BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
-  auto pack = load_rules_dir(kRules / "valid");
+  auto pack = load_rules_dir(rules_root() / "valid");
   auto engine = Engine::compile(*pack);
   BOOST_REQUIRE(engine.ok());
   for (const auto& p : engine->pack().provisions) {
@@ -440,8 +446,8 @@ BOOST_AUTO_TEST_CASE(fixture_examples_hold) {
 }
 
 BOOST_AUTO_TEST_CASE(deferred_compilation_reports_pattern_errors_at_first_use) {
-  auto pack = load_rules_dir(kRules / "valid").value();
-  pack.provisions[0].patterns.push_back("(?i)(unclosed");  // as if validation had been skipped
+  auto pack = load_rules_dir(rules_root() / "valid").value();
+  pack.provisions[0].patterns.emplace_back("(?i)(unclosed");  // as if validation had been skipped
   auto now = Engine::compile(pack);
   BOOST_REQUIRE(!now.ok());
   BOOST_TEST((now.error().code == cw::ErrorCode::PATTERN_ERROR));
@@ -458,7 +464,7 @@ BOOST_AUTO_TEST_CASE(deferred_compilation_reports_pattern_errors_at_first_use) {
 }
 
 BOOST_AUTO_TEST_CASE(findings_of_one_rule_share_its_text_and_copy_it_before_a_write) {
-  auto engine = Engine::compile(load_rules_dir(kRules / "valid").value());
+  auto engine = Engine::compile(load_rules_dir(rules_root() / "valid").value());
   BOOST_REQUIRE(engine.ok());
   auto findings = engine->analyze_text(
       "All claims are settled by binding arbitration. Any dispute goes to binding arbitration.",
