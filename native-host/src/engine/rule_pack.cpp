@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -142,6 +143,28 @@ bool valid_id(std::string_view id, std::string_view family) {
   });
 }
 
+// The optional "examples": {"match": [...], "no_match": [...]} of a provision or a scope. A wrong
+// shape fails `reader`; a bad list is returned as the error.
+std::optional<Error> read_examples(const json& object, ProvisionReader& reader,
+                                   std::string_view file, const std::string& name,
+                                   std::vector<std::string>& match,
+                                   std::vector<std::string>& no_match) {
+  const auto it = object.find("examples");
+  if (it == object.end()) return std::nullopt;
+  if (!it->is_object()) {
+    reader.fail("field 'examples' must be {\"match\": [...], \"no_match\": [...]}");
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : it->items()) {
+    if (key != "match" && key != "no_match") reader.fail("examples: unknown field '" + key + "'");
+  }
+  ProvisionReader examples(*it, file, name);
+  match = examples.strings("match", false, true);
+  no_match = examples.strings("no_match", false, true);
+  if (examples.failed()) return examples.error();
+  return std::nullopt;
+}
+
 Expected<Provision> parse_provision(const json& object, std::string_view family,
                                     std::string_view file, std::size_t index,
                                     bool compile_patterns) {
@@ -242,19 +265,9 @@ Expected<Provision> parse_provision(const json& object, std::string_view family,
       }
     }
   }
-  if (auto it = object.find("examples"); it != object.end()) {
-    if (!it->is_object()) {
-      reader.fail("field 'examples' must be {\"match\": [...], \"no_match\": [...]}");
-    } else {
-      for (const auto& [key, value] : it->items()) {
-        if (key != "match" && key != "no_match")
-          reader.fail("examples: unknown field '" + key + "'");
-      }
-      ProvisionReader examples(*it, file, name);
-      p.examples_match = examples.strings("match", false, true);
-      p.examples_no_match = examples.strings("no_match", false, true);
-      if (examples.failed()) return examples.error();
-    }
+  if (auto error =
+          read_examples(object, reader, file, name, p.examples_match, p.examples_no_match)) {
+    return *error;
   }
   if (reader.failed()) return reader.error();
   return p;
@@ -300,18 +313,10 @@ Expected<Scope> parse_scope(const json& object, std::string_view file, std::size
     reader.fail("more than " + std::to_string(limits::kMaxScopePatterns) + " patterns");
   }
   if (compile_patterns && !reader.failed()) reader.regexes(scope.patterns, "patterns");
-  if (auto it = object.find("examples"); it != object.end() && !reader.failed()) {
-    if (!it->is_object()) {
-      reader.fail("field 'examples' must be {\"match\": [...], \"no_match\": [...]}");
-    } else {
-      for (const auto& [key, value] : it->items()) {
-        if (key != "match" && key != "no_match")
-          reader.fail("examples: unknown field '" + key + "'");
-      }
-      ProvisionReader examples(*it, file, name);
-      scope.examples_match = examples.strings("match", false, true);
-      scope.examples_no_match = examples.strings("no_match", false, true);
-      if (examples.failed()) return examples.error();
+  if (!reader.failed()) {
+    if (auto error = read_examples(object, reader, file, name, scope.examples_match,
+                                   scope.examples_no_match)) {
+      return *error;
     }
   }
   if (reader.failed()) return reader.error();
