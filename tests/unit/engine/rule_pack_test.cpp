@@ -23,6 +23,15 @@ const fs::path& rules_root() {
   return root;
 }
 
+// How many fixture files (*.json) a directory holds.
+std::size_t json_files_in(const fs::path& dir) {
+  std::size_t count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() == ".json") ++count;
+  }
+  return count;
+}
+
 // Loads one invalid family file as a pack directory of its own.
 cw::Error load_invalid(const std::string& name) {
   const fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-" + name);
@@ -86,11 +95,7 @@ BOOST_AUTO_TEST_CASE(each_invalid_scopes_file_is_refused_naming_file_scope_and_p
       {"regex_does_not_compile", {"region.california", "patterns[0] does not compile"}},
       {"bad_id", {"California Residents", "id must be dotted lower-case words"}},
   };
-  std::size_t fixtures = 0;
-  for (const auto& entry : fs::directory_iterator(rules_root() / "invalid_scopes")) {
-    if (entry.path().extension() == ".json") ++fixtures;
-  }
-  BOOST_TEST(fixtures == expected.size());
+  BOOST_TEST(json_files_in(rules_root() / "invalid_scopes") == expected.size());
   for (const auto& [name, want] : expected) {
     BOOST_TEST_CONTEXT(name) {
       const fs::path scopes = rules_root() / "invalid_scopes" / (name + ".json");
@@ -204,11 +209,8 @@ BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_proble
       {"missing_protection_unknown_rule", {"dispute.missing", "unknown rule 'dispute.nothing'"}},
       {"unsupported_format", {"(file)", "format 2 is not supported"}},
   };
-  std::size_t fixtures = 0;
-  for (const auto& entry : fs::directory_iterator(rules_root() / "invalid")) {
-    if (entry.path().extension() == ".json") ++fixtures;
-  }
-  BOOST_TEST(fixtures == expected.size());  // every fixture has its expectation
+  // Every fixture has its expectation.
+  BOOST_TEST(json_files_in(rules_root() / "invalid") == expected.size());
   for (const auto& [name, want] : expected) {
     BOOST_TEST_CONTEXT(name) {
       const cw::Error error = load_invalid(name);
