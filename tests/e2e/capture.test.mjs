@@ -118,6 +118,29 @@ test('capture: visible blocks in document order, chrome and hidden text skipped'
   ]);
 });
 
+test('capture: a short paragraph drawn bold throughout is a sub-heading', async () => {
+  await load(`<main><h2>Your privacy rights</h2>
+    <p><strong>California residents</strong></p>
+    <p>You can opt out of the sale of your data.</p>
+    <p style="font-weight: 700">Residents of the EEA:</p>
+    <p><b>Please read these terms carefully.</b></p>
+    <p><b>4.3 Output.</b></p>
+    <p><strong>Bold lead-in</strong> followed by plain words</p>
+    <div><b>Your <i>choices</i></b> </div>
+    </main>`);
+  const pageData = await capture('https://chat.example/privacy');
+  assert.deepEqual(pageData.blocks, [
+    { kind: 'heading', level: 2, text: 'Your privacy rights' },
+    { kind: 'heading', level: 6, text: 'California residents' },
+    { kind: 'paragraph', text: 'You can opt out of the sale of your data.' },
+    { kind: 'heading', level: 6, text: 'Residents of the EEA:' },
+    { kind: 'paragraph', text: 'Please read these terms carefully.' },
+    { kind: 'heading', level: 6, text: '4.3 Output.' },
+    { kind: 'paragraph', text: 'Bold lead-in followed by plain words' },
+    { kind: 'heading', level: 6, text: 'Your choices' },
+  ]);
+});
+
 test('capture: without <main>, the body minus nav, footer and dialogs', async () => {
   await load(`<body><nav>Menu</nav><h2>Privacy Policy</h2><p>We keep chats for 30 days.</p>
     <div role="dialog">We use cookies <button>OK</button></div><div role="contentinfo">Footer</div></body>`);

@@ -142,6 +142,23 @@
     return style.display === 'none' || style.visibility === 'hidden';
   }
 
+  // Bold headings: see emit() in captureBlocks.
+  const kBoldHeadingLevel = 6;
+  const kMaxBoldHeadingWords = 12;
+  const kMaxNumberedHeadingWords = 8;
+
+  function isBold(el, view) {
+    const weight = view.getComputedStyle(el).fontWeight;
+    return weight === 'bold' || weight === 'bolder' || Number(weight) >= 600;
+  }
+
+  // A numbered one may end in a dot ("4.3 Output."); a short sentence would not be numbered.
+  function isBoldHeadingText(text) {
+    const words = text.split(' ').length;
+    if (words > kMaxBoldHeadingWords || /[!?;,]$/.test(text)) return false;
+    return !text.endsWith('.') || (/^\d/.test(text) && words <= kMaxNumberedHeadingWords);
+  }
+
   function isSkipped(el, view) {
     if (kSkipTags.has(el.tagName.toUpperCase())) return true;
     const role = (el.getAttribute('role') || '').toLowerCase();
@@ -158,10 +175,17 @@
     let textBytes = 0;
     let truncated = false;
 
-    function emit(kind, level, parts) {
+    function emit(kind, level, parts, allBold) {
       if (truncated) return;
       const text = normaliseSpace(parts.join(''));
       if (!text) return;
+      // A short paragraph that is bold throughout ("<p><strong>California residents</strong></p>") is
+      // how many pages write a sub-heading: it becomes one, at the lowest level, as the host does for
+      // a bold Markdown line. A bold sentence ("Please read these terms.") stays a paragraph.
+      if (kind === 'paragraph' && allBold && isBoldHeadingText(text)) {
+        kind = 'heading';
+        level = kBoldHeadingLevel;
+      }
       const bytes = byteLength(text) + 1;
       if (blocks.length >= limits.maxPageBlocks || textBytes + bytes > limits.maxPageTextBytes) {
         truncated = true;
@@ -180,14 +204,21 @@
       const level = kHeadingTags[tag];
       const kind = level ? 'heading' : tag === 'LI' ? 'list_item' : 'paragraph';
       let parts = [];
+      let allBold = true; // every piece of text in `parts` is drawn bold
       const flush = () => {
-        emit(kind, level, parts);
+        emit(kind, level, parts, allBold);
         parts = [];
+        allBold = true;
       };
       const inline = (node) => {
+        let bold = null; // whether `node` is drawn bold, read once and only for a text child
         for (const child of node.childNodes) {
           if (child.nodeType === 3) {
             parts.push(child.nodeValue);
+            if (allBold && child.nodeValue.trim()) {
+              if (bold === null) bold = isBold(node, view);
+              allBold = bold;
+            }
           } else if (child.nodeType === 1) {
             const childTag = child.tagName.toUpperCase();
             if (kBlockTags.has(childTag) && !level) {

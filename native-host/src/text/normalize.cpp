@@ -339,8 +339,8 @@ bool is_ascii_punct(char32_t c) {
 class MarkdownStripper {
  public:
   // Works in place on `units` (compacted at the end of run()).
-  MarkdownStripper(Units& units, std::vector<std::uint32_t>& new_index)
-      : in_(units), new_index_(new_index) {}
+  MarkdownStripper(std::string_view original, Units& units, std::vector<std::uint32_t>& new_index)
+      : original_(original), in_(units), new_index_(new_index) {}
 
   void run(std::vector<HeadingUnits>& headings, std::vector<std::size_t>& items) {
     // Backslash escapes first, so escaped characters are never taken as markup below.
@@ -358,6 +358,8 @@ class MarkdownStripper {
       while (line_end < in_.size() && in_[line_end].cp != U'\n') ++line_end;
       if (int level = strip_line_start(line_start, line_end); level > 0) {
         heading_lines.emplace_back(line_start, level);
+      } else if (bold_heading_line(line_start, line_end)) {
+        heading_lines.emplace_back(line_start, kBoldHeadingLevel);
       }
       strip_inline(line_start, line_end);
       line_start = line_end + 1;
@@ -398,6 +400,64 @@ class MarkdownStripper {
   void drop(std::size_t first, std::size_t last) {
     for (std::size_t i = first; i < last; ++i) in_[i].dropped = true;
     if (first < last) first_drop_ = std::min(first_drop_, first);
+  }
+
+  // A short bold line that opens a paragraph ("**California residents**", "__Your choices:__") is
+  // how many documents write a sub-heading; it is taken as one, at the lowest level. A bold line
+  // that ends a sentence ("**Please read these terms.**") or that has text around it is not.
+  static constexpr int kBoldHeadingLevel = 6;
+  static constexpr std::size_t kMaxBoldHeadingWords = 12;
+  static constexpr std::size_t kMaxNumberedHeadingWords = 8;
+  // Does original[begin, end) fill its line and open a paragraph (an empty line or the text's edge
+  // before it)? The paragraph's text may follow on the next line ("**3.1 Use.**  \nYou may...").
+  // Read in the original text: a chunk of lines (see normalize()) may not hold its neighbours.
+  [[nodiscard]] bool opens_paragraph(std::size_t begin, std::size_t end) const {
+    auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+    auto line_before_is_empty = [&](std::size_t at) {  // `at`: the start of a line's content
+      while (at > 0 && blank(original_[at - 1])) --at;
+      if (at == 0) return true;
+      if (original_[at - 1] != '\n') return false;  // text before it on the same line
+      --at;
+      while (at > 0 && blank(original_[at - 1])) --at;
+      return at == 0 || original_[at - 1] == '\n';
+    };
+    auto line_ends = [&](std::size_t at) {  // `at`: the end of a line's content
+      while (at < original_.size() && blank(original_[at])) ++at;
+      return at == original_.size() || original_[at] == '\n';
+    };
+    return line_before_is_empty(begin) && line_ends(end);
+  }
+  bool bold_heading_line(std::size_t begin, std::size_t end) const {
+    std::size_t first = begin;
+    while (first < end && in_[first].cp == U' ') ++first;
+    std::size_t last = end;
+    while (last > first && in_[last - 1].cp == U' ') --last;
+    if (last < first + 5) return false;
+    const char32_t mark = in_[first].cp;
+    if ((mark != U'*' && mark != U'_') || !markup(first + 1, mark) || !markup(first, mark) ||
+        !markup(last - 1, mark) || !markup(last - 2, mark) || markup(first + 2, mark)) {
+      return false;
+    }
+    if (!opens_paragraph(in_[first].begin, in_[last - 1].end)) return false;
+    std::size_t words = 0;
+    char32_t final_char = 0;
+    bool in_word = false;
+    const bool numbered =
+        first + 2 < last && in_[first + 2].cp >= U'0' && in_[first + 2].cp <= U'9';
+    for (std::size_t k = first + 2; k + 2 < last; ++k) {
+      const char32_t c = in_[k].cp;
+      if (is_markup(in_[k], mark) && k + 1 < last - 2 && is_markup(in_[k + 1], mark)) {
+        return false;  // bold closes and opens again: text around, not one bold line
+      }
+      const bool space = c == U' ';
+      if (!space && !in_word) ++words;
+      in_word = !space;
+      if (!space) final_char = c;
+    }
+    // A numbered one may end in a dot ("**4.3 Output.**"); a short sentence would not be numbered.
+    const bool dot_ok = numbered && words <= kMaxNumberedHeadingWords;
+    return words > 0 && words <= kMaxBoldHeadingWords && (final_char != U'.' || dot_ok) &&
+           final_char != U'!' && final_char != U'?' && final_char != U';' && final_char != U',';
   }
 
   // Line prefixes: blockquote '>', heading #'s, bullets, rule lines. Returns the heading level or
@@ -557,6 +617,7 @@ class MarkdownStripper {
     drop(open + 1, close + 1);
   }
 
+  std::string_view original_;
   Units& in_;
   std::size_t first_drop_ = static_cast<std::size_t>(-1);
   std::vector<std::uint32_t>& new_index_;
@@ -913,7 +974,7 @@ NormalizedText normalize(std::string_view original) {
     heading_units.clear();
     std::vector<std::size_t> item_units;
     if (Front(units).run(original, i, last, buffers.group)) {
-      MarkdownStripper(units, buffers.new_index).run(heading_units, item_units);
+      MarkdownStripper(original, units, buffers.new_index).run(heading_units, item_units);
     }
     output.chunk(units, heading_units, item_units, buffers.unit_pos);
     i = last;

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 
@@ -180,6 +181,30 @@ BOOST_AUTO_TEST_CASE(combining_mark_right_after_ascii_and_after_a_line_break) {
   const auto br = n.text.find("\n\u0301");
   BOOST_REQUIRE(br != std::string::npos);
   BOOST_TEST(original_of(n, in, {br, br + 1}) == "\n\u0301");
+  check_offsets(in);
+}
+
+// A short bold line that opens a paragraph is a sub-heading ("**California residents**"); a bold
+// sentence, bold words inside a paragraph and a bold line after a line of text are not.
+BOOST_AUTO_TEST_CASE(bold_line_paragraph_is_a_heading) {
+  const std::string in =
+      "## Your rights\n\nWe sell data.\n\n**California residents**\n\nYou may opt out.\n\n"
+      "__Your choices:__\n\nText.\n\n**Please read these terms carefully.**\n\nMore.\n\n"
+      "**4.3 Output.**\n\nText.\n\n**5. Use.**  \nText on the next line.\n\n"
+      "**Bold** and plain\n\n**One** and **two**\n\nLead-in line\n**Not alone**\n\n"
+      "**A heading that runs on for far too many words to be any kind of heading at all**\n";
+  const auto n = normalize(in);
+  std::vector<std::string> headings;
+  std::vector<int> levels;
+  for (const auto& h : n.headings) {
+    headings.emplace_back(n.text.substr(h.span.begin, h.span.end - h.span.begin));
+    levels.push_back(h.level);
+  }
+  const std::vector<std::string> want{"Your rights", "California residents",
+                                      "Your choices:", "4.3 Output.", "5. Use."};
+  BOOST_TEST(headings == want, boost::test_tools::per_element());
+  const std::vector<int> want_levels{2, 6, 6, 6, 6};
+  BOOST_TEST(levels == want_levels, boost::test_tools::per_element());
   check_offsets(in);
 }
 
