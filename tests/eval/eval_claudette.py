@@ -105,7 +105,8 @@ def main():
     parser.add_argument("--errors", metavar="CAT", help="list false positives/negatives of CAT")
     parser.add_argument("--split", choices=("all", "tune", "held"), default="all",
                         help="score only the tuning documents or only the held-out ones "
-                             "(split by document; --errors refuses 'held')")
+                             "(split by document; --errors refuses 'held' and, on the default "
+                             "file, lists only 'tune')")
     parser.add_argument("--min-macro", type=float, help="fail if 8-label macro-F1 is below this")
     parser.add_argument("--min-lexglue-macro", type=float,
                         help="fail if LexGLUE-style macro-F1 (percent) is below this")
@@ -118,6 +119,13 @@ def main():
         sys.exit("%d referenced sentences no longer resolve, e.g. %s #%s (%s)" %
                  (len(unresolved), unresolved[0][0]["path"],
                   unresolved[0][0].get("sentence_index"), unresolved[0][1]))
+    default_input = args.input == parser.get_default("input")
+    if args.errors and args.split == "all" and default_input:
+        # The held documents of the shared dev file must stay unread, so an error listing without
+        # --split covers the tuning documents only (and scores them).
+        print("--errors: listing the tuning documents only (--split tune); the held ones stay "
+              "unread", file=sys.stderr)
+        args.split = "tune"
     if args.split != "all":
         if args.errors and args.split == "held":
             sys.exit("--errors is not available on the held-out documents: keep them unread")
