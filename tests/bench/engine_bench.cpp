@@ -318,6 +318,7 @@ HsResult scan_hyperscan(const std::vector<std::string>& patterns,
     ids.push_back(static_cast<unsigned>(i));
   }
   std::vector<const char*> cstrs;
+  cstrs.reserve(expressions.size());
   for (auto& e : expressions) cstrs.push_back(e.c_str());
   const auto start_compile = Clock::now();
   hs_database_t* db = compile_with_limit(cstrs, flags, ids, db_timeout_ms);
@@ -459,14 +460,18 @@ void prefilter_report(const std::vector<std::string>& sentences, const cw::engin
     page.push_back(s);
     page_bytes += s.size();
   }
+  const std::vector<std::string> pack_patterns = all_patterns(pack);
   std::vector<std::string> patterns;
-  for (const auto& p : all_patterns(pack)) patterns.push_back(cw::text::scan_pattern(p));
+  patterns.reserve(pack_patterns.size());
+  for (const auto& p : pack_patterns) patterns.push_back(cw::text::scan_pattern(p));
   std::vector<cw::engine::RequiredLiterals> required;
+  required.reserve(patterns.size());
   for (const auto& p : patterns) required.push_back(cw::engine::required_literals(p));
   const cw::engine::LiteralPrefilter prefilter(required);
   std::vector<std::size_t> candidate(patterns.size(), 0);
   std::vector<std::size_t> confirmed(patterns.size(), 0);
   std::vector<std::unique_ptr<RE2>> each;
+  each.reserve(patterns.size());
   for (const auto& p : patterns) each.push_back(std::make_unique<RE2>(p));
   std::vector<double> cost_us(patterns.size(), 0);  // CPU per pattern, warm (best of 5 rounds)
   std::vector<int> hits;
@@ -656,6 +661,7 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
                                {"states", prefilter.state_count()}};
   // The sentences as the rules scan them (dots masked), as Engine::analyze hands them over.
   std::vector<std::string> scan_texts;
+  scan_texts.reserve(page_sentences.size());
   std::string masked;
   for (const auto& s : page_sentences) scan_texts.emplace_back(cw::text::scan_view(s, masked));
   const std::vector<std::string_view> views(scan_texts.begin(), scan_texts.end());
@@ -835,6 +841,7 @@ int main(int argc, char** argv) {
   std::size_t mismatches = 0;
   {
     std::vector<std::unique_ptr<RE2>> each;
+    each.reserve(patterns.size());
     for (const auto& p : patterns) each.push_back(std::make_unique<RE2>(p));
     std::vector<int> hits;
     std::vector<int> expected;
