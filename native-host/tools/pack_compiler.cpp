@@ -6,7 +6,8 @@
 // canonical blob, signs it with the Ed25519 key in KEYFILE and writes OUT.cpp defining the blob,
 // the signature and the public key (engine/embedded_pack.h). With --generate-key, a missing KEYFILE
 // is created first (64 hex digits: a random seed, mode 0600) — this is how CI and developer builds
-// get a build-local key; no private key is ever committed.
+// get a build-local key; no private key is ever committed. OUT.cpp also holds the literals every
+// pattern requires (literal_table.h), so that the host need not read them at each start.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,8 @@
 #include <sys/stat.h>
 
 #include "crypto/primitives.h"
+#include "engine/literal_table.h"
+#include "engine/pattern_set.h"
 #include "engine/rule_pack.h"
 
 namespace {
@@ -36,6 +39,28 @@ std::string raw_literal(std::string_view text) {
   std::string delimiter = "cwpack";
   while (text.find(")" + delimiter + "\"") != std::string_view::npos) delimiter += "x";
   return "R\"" + delimiter + "(" + std::string(text) + ")" + delimiter + "\"";
+}
+
+// An ordinary string literal of any bytes: printable ASCII as itself, the rest as three-digit octal
+// escapes (which, unlike hex ones, never swallow a following digit).
+std::string escaped_literal(std::string_view bytes) {
+  std::string out = "\"";
+  for (const char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\' || c == '?') {  // '?': no trigraphs
+      out += '\\';
+      out += c;
+    } else if (u >= 0x20 && u < 0x7f) {
+      out += c;
+    } else {
+      out += '\\';
+      out += static_cast<char>('0' + ((u >> 6) & 7));
+      out += static_cast<char>('0' + ((u >> 3) & 7));
+      out += static_cast<char>('0' + (u & 7));
+    }
+    if (c == '\n') out += "\"\n\"";  // one source line per clause
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -71,6 +96,10 @@ int main(int argc, char** argv) {
   // The blob must read back to the same pack (what the binary will do at start).
   auto reread = cw::engine::parse_pack_blob(*blob, "built-in");
   if (!reread) return fail(reread.error().to_string());
+  const auto literals = cw::engine::LiteralTable::compute(
+      *reread, static_cast<std::size_t>(cw::engine::PatternSet::Options{}.min_atom_len));
+  const std::string encoded_literals = literals.encode();
+  if (!cw::engine::LiteralTable::decode(encoded_literals)) return fail("literal table round trip");
 
   if (!std::filesystem::exists(key_path)) {
     if (!generate) return fail("key file " + key_path.string() + " does not exist");
@@ -106,11 +135,14 @@ int main(int argc, char** argv) {
         << "\";\n"
         << "extern const std::string_view kPublicKeyHex = \""
         << cw::crypto::to_hex(pair->public_key) << "\";\n"
-        << "extern const std::string_view kSigner = \"" << signer << "\";\n\n"
+        << "extern const std::string_view kSigner = \"" << signer << "\";\n"
+        << "extern const std::string_view kLiteralTable = " << escaped_literal(encoded_literals)
+        << ";\n\n"
         << "}  // namespace cw::engine::embedded\n";
   }
   std::filesystem::rename(tmp, out_path);
   std::cout << "clausewatch-pack: " << reread->provisions.size() << " provisions, version "
-            << reread->version << ", signed by " << signer << " key\n";
+            << reread->version << ", signed by " << signer << " key, literals of "
+            << literals.size() << " patterns\n";
   return 0;
 }

@@ -3,7 +3,8 @@
 // blob is the canonical pack JSON (rule_pack.h); the signature is Ed25519 over exactly those bytes
 // by the key whose public half is kPublicKeyHex. kSigner says which key that is: "maintainer" when
 // the build was given CW_RULES_SIGNING_KEY, "build-local" when the build generated its own key (CI,
-// developer builds).
+// developer builds). kLiteralTable is the literals the pack's patterns require, encoded by
+// literal_table.h; it is computed from the same blob, in the same build, so it needs no signature.
 #pragma once
 
 #include <string_view>
@@ -14,5 +15,6 @@ extern const std::string_view kPackBlob;
 extern const std::string_view kPackSignatureHex;
 extern const std::string_view kPublicKeyHex;
 extern const std::string_view kSigner;
+extern const std::string_view kLiteralTable;
 
 }  // namespace cw::engine::embedded

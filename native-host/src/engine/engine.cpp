@@ -66,6 +66,9 @@ struct Engine::Impl {
   // sentence a rule with `unless` patterns matched) or, with kNow, by prepare(): a host answering
   // a ping or rules.info never needs it, and it was a fifth of the start-up work.
   LiteralPrefilter unless_filter_;
+  // Literals computed at build time, by pattern text; dropped once both filters are built.
+  std::optional<LiteralTable> known;
+  std::atomic<std::size_t> literals_from_table{0};
   std::once_flag unless_filter_once;
   std::atomic<bool> unless_filter_built{false};
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
@@ -126,8 +129,19 @@ struct Engine::Impl {
       (void)unless_filter();
       if (auto error = build_scopes()) return error;
     }
+    if (known && known->min_len() != static_cast<std::size_t>(options.min_atom_len)) known.reset();
+    std::size_t from_table = 0;
+    auto lookup = [&](std::string_view pattern) -> const RequiredLiterals* {
+      const RequiredLiterals* found = known ? known->match(pattern) : nullptr;
+      from_table += found != nullptr ? 1 : 0;
+      return found;
+    };
     std::string error;
-    if (!set.Compile(&error)) return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
+    if (!set.Compile(&error, lookup)) {
+      return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
+    }
+    literals_from_table += from_table;
+    if (unless_filter_built.load()) known.reset();
     return std::nullopt;
   }
 
@@ -192,9 +206,15 @@ struct Engine::Impl {
       unless_literals.reserve(unless.size());
       // One clause each: the filter only spares most matched sentences an RE2 run, and a smaller
       // automaton is quicker to build.
+      std::size_t from_table = 0;
       for (const auto& u : unless) {
-        unless_literals.push_back(anchor_clause(required_literals(u.pattern)));
+        const RequiredLiterals* given = known ? known->unless(u.pattern) : nullptr;
+        from_table += given != nullptr ? 1 : 0;
+        unless_literals.push_back(given != nullptr ? *given
+                                                   : anchor_clause(required_literals(u.pattern)));
       }
+      literals_from_table += from_table;
+      if (set.compiled()) known.reset();  // prepare() is done with it
       unless_filter_ = LiteralPrefilter(unless_literals);
       unless_filter_built.store(true, std::memory_order_release);
     });
@@ -251,9 +271,11 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
-Expected<Engine> Engine::compile(RulePack pack, PatternSet::Options options, When when) {
+Expected<Engine> Engine::compile(RulePack pack, PatternSet::Options options, When when,
+                                 std::optional<LiteralTable> known) {
   Engine engine;
   engine.impl_->pack = std::move(pack);
+  engine.impl_->known = std::move(known);
   options.defer_compile = when == When::kOnFirstUse;
   engine.impl_->options = options;
   if (auto error = engine.impl_->prepare()) return *error;
@@ -279,6 +301,10 @@ void Engine::compile_in_background() {
 const RulePack& Engine::pack() const {
   return impl_->pack;
 }
+std::size_t Engine::literals_from_table() const {
+  return impl_->literals_from_table.load();
+}
+
 std::size_t Engine::pattern_count() const {
   std::size_t count = 0;
   for (const auto& p : impl_->pack.provisions) count += p.patterns.size();

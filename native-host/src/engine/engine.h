@@ -17,12 +17,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/finding.h"
+#include "engine/literal_table.h"
 #include "engine/pattern_set.h"
 #include "engine/rule_pack.h"
 #include "protocol/errors.h"
@@ -42,9 +44,12 @@ class Engine {
   // RE2 (and builds the `unless` patterns' prefilter) when a sentence first needs it, for
   // packs whose patterns were already checked to compile (the built-in pack at build time, a user
   // pack by parse_pack_blob); a pattern that then fails is reported by analyze().
+  // `known`: the patterns' literals computed at build time (literal_table.h); patterns it lacks
+  // have theirs read here.
   static Expected<Engine> compile(RulePack pack,
                                   PatternSet::Options options = PatternSet::Options{},
-                                  When when = When::kNow);
+                                  When when = When::kNow,
+                                  std::optional<LiteralTable> known = std::nullopt);
   // Compiles now every pattern not compiled yet; the outcome is kept (thread-safe, runs once).
   Status ensure_compiled() const;
   // kOnFirstUse: compiles the remaining patterns on a background thread while the engine serves
@@ -78,6 +83,8 @@ class Engine {
 
   [[nodiscard]] const RulePack& pack() const;
   [[nodiscard]] std::size_t pattern_count() const;
+  // Patterns (match and `unless`) whose literals came from the `known` table so far.
+  [[nodiscard]] std::size_t literals_from_table() const;
   [[nodiscard]] const PatternSet& patterns() const;
 
  private:

@@ -29,7 +29,7 @@ std::string trim(std::string s) {
 
 TrustAnchor builtin_anchor() {
   return {embedded::kPackBlob, embedded::kPackSignatureHex, embedded::kPublicKeyHex,
-          embedded::kSigner};
+          embedded::kSigner, embedded::kLiteralTable};
 }
 
 Status verify_pack_signature(std::string_view blob, std::string_view signature_hex,
@@ -81,6 +81,10 @@ Expected<ActivePack> load_active_pack(const std::filesystem::path& data_dir,
   auto builtin = parse_pack_blob(anchor.blob, "built-in", /*compile_patterns=*/false);
   if (!builtin) return builtin.error();
 
+  // Keyed by pattern text: a user pack's patterns that the built-in one shares are found in it too.
+  std::optional<LiteralTable> literals;
+  if (!anchor.literal_table.empty()) literals = LiteralTable::decode(anchor.literal_table);
+
   std::optional<Error> refused;
   std::optional<RulePack> chosen;
   std::string origin = "built-in";
@@ -95,7 +99,9 @@ Expected<ActivePack> load_active_pack(const std::filesystem::path& data_dir,
                                                              {"version", user->version},
                                                              {"current", builtin->version}});
     } else {
-      auto compiled = Engine::compile(*user, PatternSet::Options{}, Engine::When::kOnFirstUse);
+      auto compiled =
+          Engine::compile(*user, PatternSet::Options{}, Engine::When::kOnFirstUse,
+                          literals);  // a copy: the built-in pack needs it if this fails
       if (!compiled) {
         refused = compiled.error();
       } else {
@@ -107,8 +113,8 @@ Expected<ActivePack> load_active_pack(const std::filesystem::path& data_dir,
       }
     }
   }
-  auto engine =
-      Engine::compile(std::move(*builtin), PatternSet::Options{}, Engine::When::kOnFirstUse);
+  auto engine = Engine::compile(std::move(*builtin), PatternSet::Options{},
+                                Engine::When::kOnFirstUse, std::move(literals));
   if (!engine) return engine.error();
   auto elapsed =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);

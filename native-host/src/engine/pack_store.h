@@ -26,6 +26,8 @@ struct TrustAnchor {
   std::string_view signature_hex;
   std::string_view public_key_hex;
   std::string_view signer;  // "maintainer" or "build-local"
+  // The built-in pack's pattern literals (literal_table.h); empty: read them at load.
+  std::string_view literal_table;
 };
 
 // The anchor compiled into this binary.

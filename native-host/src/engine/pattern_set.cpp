@@ -138,6 +138,10 @@ int PatternSet::Add(std::string_view pattern, std::string* error, int group) {
 }
 
 bool PatternSet::Compile(std::string* error) {
+  return Compile(error, KnownLiterals{});
+}
+
+bool PatternSet::Compile(std::string* error, const KnownLiterals& known) {
   std::string ignored;
   std::string& message = error != nullptr ? *error : ignored;
   if (!impl_) {
@@ -161,8 +165,11 @@ bool PatternSet::Compile(std::string* error) {
   std::vector<RequiredLiterals> required;
   required.reserve(impl_->slots.size());
   for (const auto& slot : impl_->slots) {
-    required.push_back(
-        required_literals(slot.pattern, static_cast<std::size_t>(impl_->options.min_atom_len)));
+    const RequiredLiterals* given = known ? known(slot.pattern) : nullptr;
+    required.push_back(given != nullptr
+                           ? *given
+                           : required_literals(slot.pattern, static_cast<std::size_t>(
+                                                                 impl_->options.min_atom_len)));
   }
   impl_->prefilter = LiteralPrefilter(required);
   impl_->compiled = true;

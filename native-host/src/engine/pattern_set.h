@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,6 +34,8 @@
 #include <vector>
 
 namespace cw::engine {
+
+struct RequiredLiterals;
 
 class PatternSet {
  public:
@@ -83,6 +86,11 @@ class PatternSet {
   // Prepares the set for matching. Returns false with `*error` on failure (e.g. out of memory).
   // An empty set compiles and matches nothing.
   bool Compile(std::string* error);
+  // Compile(), taking each pattern's required literals (kPrefiltered) from `known` where it has
+  // them: `known(pattern)` returns what required_literals(pattern, min_atom_len) would, or null to
+  // have them read here. For literals computed at build time (literal_table.h).
+  using KnownLiterals = std::function<const RequiredLiterals*(std::string_view pattern)>;
+  bool Compile(std::string* error, const KnownLiterals& known);
 
   // Sets `*matches` to the sorted indices of all patterns that match somewhere in `text`.
   // Returns false and sets `*error` (if given) when the answer could not be computed.

@@ -33,7 +33,7 @@ struct Fixture {
   ~Fixture() { fs::remove_all(data); }
 
   [[nodiscard]] TrustAnchor anchor() const {
-    return {builtin_blob, builtin_sig, public_hex, "test"};
+    return {builtin_blob, builtin_sig, public_hex, "test", {}};
   }
   // Writes a user pack with `version`, signed by `secret` (or unsigned when empty).
   void write_user_pack(int version, const std::string& secret, bool tamper = false) const {
@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(older_or_equal_signed_pack_is_not_used) {
 BOOST_AUTO_TEST_CASE(tampered_builtin_is_an_error) {
   std::string blob = builtin_blob;
   blob[blob.size() / 2] = blob[blob.size() / 2] == 'a' ? 'b' : 'a';
-  const TrustAnchor broken{blob, builtin_sig, public_hex, "test"};
+  const TrustAnchor broken{blob, builtin_sig, public_hex, "test", {}};
   auto active = load_active_pack(data, broken);
   BOOST_REQUIRE(!active.ok());
   BOOST_TEST((active.error().code == cw::ErrorCode::RULE_PACK_SIGNATURE));
