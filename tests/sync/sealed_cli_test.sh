@@ -29,7 +29,11 @@ CLAUSEWATCH_HOME="$work/b" "$cli" import "$work/out.cw" --passphrase-file "$work
 grep -q SYNC_WRONG_PASSPHRASE "$work/err" || fail "wrong passphrase: $(cat "$work/err")"
 cp "$work/out.cw" "$work/flipped.cw"
 size=$(stat -c %s "$work/flipped.cw")
-printf '\xff' | dd of="$work/flipped.cw" bs=1 seek=$((size / 2)) conv=notrunc status=none
+# Invert the middle byte: writing a fixed value would leave it unchanged 1 time in 256.
+middle=$(od -An -tu1 -j $((size / 2)) -N1 "$work/flipped.cw" | tr -d ' ')
+printf "\\$(printf '%03o' $((255 - middle)))" |
+  dd of="$work/flipped.cw" bs=1 seek=$((size / 2)) conv=notrunc status=none
+cmp -s "$work/out.cw" "$work/flipped.cw" && fail "the test did not change the export"
 CLAUSEWATCH_HOME="$work/b" "$cli" import "$work/flipped.cw" --passphrase-file "$work/pass" \
   2>"$work/err" && fail "a damaged export was accepted"
 [[ -s "$work/err" ]] || fail "a damaged export gave no error"
