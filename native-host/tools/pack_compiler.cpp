@@ -13,12 +13,15 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
+#include <vector>
 
 #include "crypto/primitives.h"
 #include "engine/literal_table.h"
 #include "engine/pattern_set.h"
 #include "engine/rule_pack.h"
+#include "text/scan_mask.h"
 
 namespace {
 
@@ -100,6 +103,25 @@ int main(int argc, char** argv) {
       *reread, static_cast<std::size_t>(cw::engine::PatternSet::Options{}.min_atom_len));
   const std::string encoded_literals = literals.encode();
   if (!cw::engine::LiteralTable::decode(encoded_literals)) return fail("literal table round trip");
+  // The prefilter automaton of the match patterns, in the order the engine adds them
+  // (engine.cpp, Engine::Impl::prepare), labelled with the key the engine will compute.
+  std::vector<std::string> scan_patterns;
+  std::vector<cw::engine::RequiredLiterals> required;
+  for (const auto& provision : reread->provisions) {
+    if (provision.kind == cw::engine::ProvisionKind::kMissingProtection) continue;
+    for (const auto& pattern : provision.patterns) {
+      scan_patterns.push_back(cw::text::scan_pattern(pattern));
+      required.push_back(*literals.match(scan_patterns.back()));
+    }
+  }
+  const std::vector<std::string_view> pattern_views(scan_patterns.begin(), scan_patterns.end());
+  const auto automaton_key = cw::engine::prefilter_key(
+      pattern_views, static_cast<std::size_t>(cw::engine::PatternSet::Options{}.min_atom_len));
+  const std::string automaton = cw::engine::LiteralPrefilter(required).serialize(automaton_key);
+  std::string automaton_error;
+  if (!cw::engine::LiteralPrefilter::view(automaton, automaton_key, &automaton_error)) {
+    return fail("prefilter automaton round trip: " + automaton_error);
+  }
 
   if (!std::filesystem::exists(key_path)) {
     if (!generate) return fail("key file " + key_path.string() + " does not exist");
@@ -137,12 +159,17 @@ int main(int argc, char** argv) {
         << cw::crypto::to_hex(pair->public_key) << "\";\n"
         << "extern const std::string_view kSigner = \"" << signer << "\";\n"
         << "extern const std::string_view kLiteralTable = " << escaped_literal(encoded_literals)
-        << ";\n\n"
+        << ";\n"
+        << "alignas(64) static const char kMatchAutomatonBytes[] = " << escaped_literal(automaton)
+        << ";\n"
+        << "extern const std::string_view kMatchAutomaton(kMatchAutomatonBytes, "
+        << automaton.size() << ");\n\n"
         << "}  // namespace cw::engine::embedded\n";
   }
   std::filesystem::rename(tmp, out_path);
   std::cout << "clausewatch-pack: " << reread->provisions.size() << " provisions, version "
             << reread->version << ", signed by " << signer << " key, literals of "
-            << literals.size() << " patterns\n";
+            << literals.size() << " patterns, prefilter automaton of " << automaton.size()
+            << " bytes\n";
   return 0;
 }

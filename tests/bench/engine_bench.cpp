@@ -658,7 +658,8 @@ void page_figures(const std::vector<std::string>& sentences, const cw::engine::T
   report["prefilter_build"] = {{"read_literals_cpu_ms", read_ms},
                                {"automaton_cpu_ms", automaton_ms},
                                {"literals", prefilter.literal_count()},
-                               {"states", prefilter.state_count()}};
+                               {"states", prefilter.state_count()},
+                               {"table_bytes", prefilter.table_bytes()}};
   // The sentences as the rules scan them (dots masked), as Engine::analyze hands them over.
   std::vector<std::string> scan_texts;
   scan_texts.reserve(page_sentences.size());

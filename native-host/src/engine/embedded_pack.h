@@ -5,6 +5,9 @@
 // the build was given CW_RULES_SIGNING_KEY, "build-local" when the build generated its own key (CI,
 // developer builds). kLiteralTable is the literals the pack's patterns require, encoded by
 // literal_table.h; it is computed from the same blob, in the same build, so it needs no signature.
+// kMatchAutomaton is the prefilter automaton of the pack's match patterns
+// (LiteralPrefilter::serialize()), built from that table in the same build, aligned for reading in
+// place.
 #pragma once
 
 #include <string_view>
@@ -16,5 +19,6 @@ extern const std::string_view kPackSignatureHex;
 extern const std::string_view kPublicKeyHex;
 extern const std::string_view kSigner;
 extern const std::string_view kLiteralTable;
+extern const std::string_view kMatchAutomaton;
 
 }  // namespace cw::engine::embedded

@@ -137,7 +137,7 @@ struct Engine::Impl {
       return found;
     };
     std::string error;
-    if (!set.Compile(&error, lookup)) {
+    if (!set.Compile(&error, lookup, known ? known->match_automaton() : std::string_view())) {
       return Error::make(ErrorCode::PATTERN_ERROR, {{"detail", error}});
     }
     literals_from_table += from_table;

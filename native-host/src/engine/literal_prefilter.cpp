@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <iterator>
 #include <new>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 
 #if defined(__linux__)
@@ -938,14 +941,26 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     }
   }
 
-  // Byte classes: each byte used by a literal gets its own class (upper case shares the lower
-  // case one); every other byte is class 0 and leads back towards the root.
+  // Byte classes: each letter, the space, '-' and '\'' used by a literal gets its own class (upper
+  // case shares the lower case one); the digits used share one, and so do the other bytes used
+  // (punctuation, UTF-8). Sharing only lets more texts through ("13" is also found in "31"), and
+  // it keeps a row to 32 entries. Every byte no literal uses is class 0 and leads back towards
+  // the root.
+  auto shared_with = [](unsigned char b) -> unsigned char {
+    if (b >= '0' && b <= '9') return '0';
+    if ((b >= 'a' && b <= 'z') || b == kSpace || b == '-' || b == '\'') return b;
+    return '"';
+  };
+  std::array<std::uint8_t, 256> class_of_key{};
   for (const auto& [literal, id] : cores) {
     for (char c : literal) {
       const auto b = static_cast<unsigned char>(c);
-      if (byte_class_[b] == 0) byte_class_[b] = static_cast<std::uint8_t>(classes_++);
+      std::uint8_t& shared = class_of_key[shared_with(b)];
+      if (shared == 0) shared = static_cast<std::uint8_t>(classes_++);
+      byte_class_[b] = shared;
     }
   }
+  while ((std::size_t{1} << row_shift_) < classes_) ++row_shift_;
   for (std::size_t c = 'A'; c <= 'Z'; ++c) byte_class_[c] = byte_class_[c - 'A' + 'a'];
   // Every whitespace byte reads as a space (literals hold only ' ' for whitespace).
   const std::uint8_t space_class = byte_class_[static_cast<unsigned char>(kSpace)];
@@ -1063,27 +1078,37 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     if (has_output(s)) renumber[s] = next_id++;
   }
   for (std::size_t s = 0; s < states; ++s) old_of[renumber[s]] = s;
-  // The complete table, written once in its final numbering with table offsets as targets: a
-  // state's row is its failure state's row (complete already: it is shallower) with its own
-  // children written over it.
-  transitions_.resize(states * classes_);  // not zeroed first: every entry is written below
-  std::int32_t* const table = transitions_.data();
-  auto offset = [&](std::size_t s) { return static_cast<std::int32_t>(renumber[s] * classes_); };
-  for (std::size_t k = 0; k < classes_; ++k)
-    table[k] = offset(static_cast<std::size_t>(root_row[k]));
-  for (const std::uint32_t s : order) {
-    std::int32_t* row = table + renumber[s] * classes_;
-    std::copy_n(table + renumber[fail[s]] * classes_, classes_, row);
-    for (std::uint32_t c = child_begin[s]; c < child_begin[s + 1]; ++c) {
-      row[edge_class[children[c]]] = offset(children[c]);
+  // The complete table, written once in its final numbering: a state's row is its failure
+  // state's row (complete already: it is shallower) with its own children written over it. The
+  // entries of a row past classes_ are never read; they are 0, so that serialize() is exact.
+  auto write_table = [&](auto* table) {
+    using Entry = std::remove_pointer_t<decltype(table)>;
+    auto id = [&](std::size_t s) { return static_cast<Entry>(renumber[s]); };
+    const std::size_t width = std::size_t{1} << row_shift_;
+    for (std::size_t k = 0; k < classes_; ++k) table[k] = id(static_cast<std::size_t>(root_row[k]));
+    std::fill(table + classes_, table + width, Entry{0});
+    for (const std::uint32_t s : order) {
+      Entry* row = table + (renumber[s] << row_shift_);
+      std::copy_n(table + (renumber[fail[s]] << row_shift_), width, row);
+      for (std::uint32_t c = child_begin[s]; c < child_begin[s + 1]; ++c) {
+        row[edge_class[children[c]]] = id(children[c]);
+      }
     }
-  }
-  // A run of whitespace reads as one space: a state just past a space stays put on another one.
-  // (The root is never reached by a space when a literal starts with one, so it needs no loop.)
-  if (space_class != 0) {
-    for (std::size_t s = 1; s < states; ++s) {
-      if (after_space[s]) table[renumber[s] * classes_ + space_class] = offset(s);
+    // A run of whitespace reads as one space: a state just past a space stays put on another
+    // one. (The root is never reached by a space when a literal starts with one: no loop there.)
+    if (space_class != 0) {
+      for (std::size_t s = 1; s < states; ++s) {
+        if (after_space[s]) table[(renumber[s] << row_shift_) + space_class] = id(s);
+      }
     }
+  };
+  // Not zeroed first: every entry is written.
+  if (states <= std::size_t{1} << 16) {
+    narrow_.resize(states << row_shift_);
+    write_table(narrow_.data());
+  } else {
+    wide_.resize(states << row_shift_);
+    write_table(wide_.data());
   }
   // Each state's outputs: its own literals, then those of its dictionary chain.
   output_begin_.assign(states + 1, 0);
@@ -1098,10 +1123,7 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     }
   }
   output_begin_[states] = static_cast<std::uint32_t>(outputs_.size());
-  first_output_offset_ = static_cast<std::int32_t>(first_output * classes_);
-  // ceil(2^32 / classes): offset * it >> 32 is offset / classes for every offset of the table
-  // (offsets are exact multiples of classes and the table has far fewer than 2^24 states).
-  class_reciprocal_ = ((std::uint64_t{1} << 32) + classes_ - 1) / classes_;
+  first_output_ = static_cast<std::uint32_t>(first_output);
   state_count_ = states;
 }
 
@@ -1125,7 +1147,7 @@ LiteralPrefilter::Scratch& LiteralPrefilter::scratch() const {
   return scratch;
 }
 
-void LiteralPrefilter::record_outputs(std::int32_t state, const unsigned char* bytes,
+void LiteralPrefilter::record_outputs(std::uint32_t state, const unsigned char* bytes,
                                       std::size_t size, std::size_t i, bool folded,
                                       std::uint8_t lane_bit, std::vector<std::uint32_t>& found,
                                       std::vector<std::uint8_t>& seen) const {
@@ -1133,9 +1155,7 @@ void LiteralPrefilter::record_outputs(std::int32_t state, const unsigned char* b
   auto word_at = [&](std::size_t at) {
     return at < size && is_word_byte(static_cast<char>(bytes[at]));
   };
-  // The state number without a division (see class_reciprocal_).
-  const auto s =
-      static_cast<std::size_t>((static_cast<std::uint64_t>(state) * class_reciprocal_) >> 32);
+  const std::size_t s = state;
   for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
     const std::uint32_t literal = outputs_[k];
     if (const std::size_t length = word_length_[literal]; length != 0 && !folded) {
@@ -1191,17 +1211,39 @@ void LiteralPrefilter::finish(std::uint8_t lane_bit, std::vector<std::uint32_t>&
 }
 
 void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candidates) const {
+  if (const auto* table = narrow_table()) {
+    candidates_in(table, text, candidates);
+  } else if (const auto* wide = wide_table()) {
+    candidates_in(wide, text, candidates);
+  }
+}
+
+void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
+                                       std::vector<std::vector<int>>* out) const {
+  if (const auto* table = narrow_table()) {
+    candidates_each_in(table, texts, out);
+  } else if (const auto* wide = wide_table()) {
+    candidates_each_in(wide, texts, out);
+  } else {
+    if (out->size() < texts.size()) out->resize(texts.size());
+    for (std::size_t t = 0; t < texts.size(); ++t) (*out)[t].clear();
+  }
+}
+
+template <class Entry>
+void LiteralPrefilter::candidates_in(const Entry* table, std::string_view text,
+                                     std::vector<int>* candidates) const {
   Scratch& scratch = this->scratch();
   constexpr auto kBit = static_cast<std::uint8_t>(1U << kLanes);
   auto& found = scratch.found[kLanes];
   found.clear();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t size = text.size();
-  const std::int32_t* table = transitions_.data();
   const std::uint8_t* klass = byte_class_.data();
-  const std::int32_t first_output = first_output_offset_;
-  std::int32_t state = 0;  // an offset into the table: state number * classes
-  bool folded = false;     // a multi-byte character was read as one letter: lengths do not add up
+  const std::uint32_t first_output = first_output_;
+  const std::size_t shift = row_shift_;
+  std::uint32_t state = 0;
+  bool folded = false;  // a multi-byte character was read as one letter: lengths do not add up
   for (std::size_t i = 0; i < size; ++i) {
     unsigned char b = bytes[i];
     // Case-insensitive RE2 also matches KELVIN SIGN for 'k' and LONG S for 's': fold them here.
@@ -1216,7 +1258,7 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
         folded = true;
       }
     }
-    state = table[static_cast<std::size_t>(state) + klass[b]];
+    state = table[(static_cast<std::size_t>(state) << shift) + klass[b]];
     if (state >= first_output) [[unlikely]] {
       record_outputs(state, bytes, size, i, folded, kBit, found, scratch.literal_seen);
     }
@@ -1224,8 +1266,10 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
   finish(kBit, found, scratch, candidates);
 }
 
-void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
-                                       std::vector<std::vector<int>>* out) const {
+template <class Entry>
+void LiteralPrefilter::candidates_each_in(const Entry* table,
+                                          std::span<const std::string_view> texts,
+                                          std::vector<std::vector<int>>* out) const {
   if (out->size() < texts.size()) out->resize(texts.size());
   for (std::size_t t = 0; t < texts.size(); ++t) (*out)[t].clear();
   Scratch& scratch = this->scratch();
@@ -1236,7 +1280,7 @@ void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
     const unsigned char* bytes = nullptr;
     std::size_t size = 0;
     std::size_t at = 0;
-    std::int32_t state = 0;
+    std::uint32_t state = 0;
     std::size_t text = 0;
     bool active = false;
   };
@@ -1249,7 +1293,7 @@ void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
       const std::size_t t = next++;
       if (text.find('\xE2') != std::string_view::npos ||
           text.find('\xC5') != std::string_view::npos) {
-        candidates(text, &(*out)[t]);
+        candidates_in(table, text, &(*out)[t]);
         continue;
       }
       lane = Lane{reinterpret_cast<const unsigned char*>(text.data()), text.size(), 0, 0, t, true};
@@ -1257,12 +1301,13 @@ void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
     }
   };
   for (auto& lane : lanes) refill(lane);
-  const std::int32_t* table = transitions_.data();
   const std::uint8_t* klass = byte_class_.data();
-  const std::int32_t first_output = first_output_offset_;
+  const std::uint32_t first_output = first_output_;
+  const std::size_t shift = row_shift_;
   auto step = [&](std::size_t l) {
     Lane& lane = lanes[l];
-    lane.state = table[static_cast<std::size_t>(lane.state) + klass[lane.bytes[lane.at]]];
+    lane.state =
+        table[(static_cast<std::size_t>(lane.state) << shift) + klass[lane.bytes[lane.at]]];
     if (lane.state >= first_output) [[unlikely]] {
       record_outputs(lane.state, lane.bytes, lane.size, lane.at, false,
                      static_cast<std::uint8_t>(1U << l), scratch.found[l], scratch.literal_seen);
@@ -1300,4 +1345,218 @@ void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
   }
 }
 
+// --- The automaton as bytes
+// ---------------------------------------------------------------------------------
+
+std::uint64_t prefilter_key(std::span<const std::string_view> patterns, std::size_t min_len) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  auto mix = [&hash](std::string_view bytes) {
+    for (const char c : bytes) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 1099511628211ULL;
+    }
+  };
+  mix(std::to_string(min_len));
+  for (const std::string_view pattern : patterns) {
+    mix(std::string_view("\0", 1));
+    mix(pattern);
+  }
+  return hash;
+}
+
+namespace {
+
+// Layout (host byte order, checked by kByteOrder): the header, byte_class_, then each array,
+// every one starting on a multiple of 64 bytes so the table can be read in place.
+constexpr std::string_view kAutomatonMagic{"cwauto1\0", 8};
+constexpr std::uint32_t kByteOrder = 0x01020304;
+constexpr std::size_t kArrayAlign = 64;
+
+struct AutomatonCounts {
+  std::uint32_t entry_bytes, classes, row_shift, states, first_output, literals, outputs,
+      literal_clauses, clauses, clause_literals, patterns, always;
+};
+
+void pad(std::string& out) {
+  out.resize((out.size() + kArrayAlign - 1) / kArrayAlign * kArrayAlign);
+}
+
+template <class T>
+void put_array(std::string& out, const T* data, std::size_t count) {
+  pad(out);
+  out.append(reinterpret_cast<const char*>(data), count * sizeof(T));
+}
+
+// Reads the layout front to back; every count is checked against the bytes left first.
+class AutomatonReader {
+ public:
+  explicit AutomatonReader(std::string_view bytes) : bytes_(bytes) {}
+  template <class T>
+  bool value(T& out) {
+    if (sizeof(T) > bytes_.size() - at_) return false;
+    std::memcpy(&out, bytes_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return true;
+  }
+  // `count` elements at the next aligned offset, in place; null if they do not fit.
+  template <class T>
+  const char* array(std::size_t count) {
+    at_ = std::min(bytes_.size(), (at_ + kArrayAlign - 1) / kArrayAlign * kArrayAlign);
+    if (count > (bytes_.size() - at_) / sizeof(T)) return nullptr;
+    const char* start = bytes_.data() + at_;
+    at_ += count * sizeof(T);
+    return start;
+  }
+  template <class T>
+  bool copy(std::vector<T>& out, std::size_t count) {
+    const char* start = array<T>(count);
+    if (start == nullptr) return false;
+    out.resize(count);
+    if (count > 0) std::memcpy(out.data(), start, count * sizeof(T));
+    return true;
+  }
+  [[nodiscard]] bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+  std::size_t at_ = 0;
+};
+
+// begin[] is a valid list of ranges over `size` elements: starts at 0, never falls, ends at size.
+bool valid_ranges(const std::vector<std::uint32_t>& begin, std::size_t size) {
+  if (begin.empty() || begin.front() != 0 || begin.back() != size) return false;
+  return std::is_sorted(begin.begin(), begin.end());
+}
+
+template <class T>
+bool all_below(const std::vector<T>& values, std::size_t bound) {
+  return std::all_of(values.begin(), values.end(),
+                     [bound](T v) { return static_cast<std::size_t>(v) < bound; });
+}
+
+}  // namespace
+
+std::string LiteralPrefilter::serialize(std::uint64_t key) const {
+  const bool narrow = narrow_table() != nullptr;
+  const AutomatonCounts counts{narrow ? 2U : 4U,
+                               static_cast<std::uint32_t>(classes_),
+                               static_cast<std::uint32_t>(row_shift_),
+                               static_cast<std::uint32_t>(state_count_),
+                               first_output_,
+                               static_cast<std::uint32_t>(literal_count_),
+                               static_cast<std::uint32_t>(outputs_.size()),
+                               static_cast<std::uint32_t>(literal_clauses_.size()),
+                               static_cast<std::uint32_t>(clause_pattern_.size()),
+                               static_cast<std::uint32_t>(clause_literals_.size()),
+                               static_cast<std::uint32_t>(pattern_clause_begin_.size() - 1),
+                               static_cast<std::uint32_t>(always_.size())};
+  static_assert(sizeof(AutomatonCounts) == 12 * sizeof(std::uint32_t));
+  std::string out(kAutomatonMagic);
+  out.append(reinterpret_cast<const char*>(&kByteOrder), sizeof(kByteOrder));
+  out.append(reinterpret_cast<const char*>(&key), sizeof(key));
+  out.append(reinterpret_cast<const char*>(&counts), sizeof(counts));
+  out.append(reinterpret_cast<const char*>(byte_class_.data()), byte_class_.size());
+  const std::size_t entries = state_count_ << row_shift_;
+  if (narrow) {
+    put_array(out, narrow_table(), entries);
+  } else {
+    put_array(out, wide_table(), entries);
+  }
+  put_array(out, output_begin_.data(), output_begin_.size());
+  put_array(out, outputs_.data(), outputs_.size());
+  put_array(out, word_length_.data(), word_length_.size());
+  put_array(out, literal_clause_begin_.data(), literal_clause_begin_.size());
+  put_array(out, literal_clauses_.data(), literal_clauses_.size());
+  put_array(out, clause_pattern_.data(), clause_pattern_.size());
+  put_array(out, clause_literal_begin_.data(), clause_literal_begin_.size());
+  put_array(out, clause_literals_.data(), clause_literals_.size());
+  put_array(out, pattern_clause_begin_.data(), pattern_clause_begin_.size());
+  put_array(out, always_.data(), always_.size());
+  return out;
+}
+
+std::optional<LiteralPrefilter> LiteralPrefilter::view(std::string_view bytes, std::uint64_t key,
+                                                       std::string* error) {
+  auto fail = [error](const char* why) -> std::optional<LiteralPrefilter> {
+    if (error != nullptr) *error = why;
+    return std::nullopt;
+  };
+  AutomatonReader in(bytes);
+  char magic[8] = {};
+  std::uint32_t order = 0;
+  std::uint64_t labelled = 0;
+  AutomatonCounts n{};
+  if (!in.value(magic) || std::string_view(magic, sizeof(magic)) != kAutomatonMagic) {
+    return fail("not a prefilter automaton of this version");
+  }
+  if (!in.value(order) || order != kByteOrder) return fail("written with another byte order");
+  if (!in.value(labelled) || labelled != key) return fail("built for other patterns");
+  if (!in.value(n)) return fail("truncated header");
+  if ((n.entry_bytes != 2 && n.entry_bytes != 4) || n.classes == 0 || n.classes > 256 ||
+      n.row_shift > 8 || (std::size_t{1} << n.row_shift) < n.classes || n.states == 0 ||
+      (n.entry_bytes == 2 && n.states > (std::size_t{1} << 16)) || n.first_output > n.states ||
+      n.outputs > bytes.size() || n.literals > bytes.size() || n.clauses > bytes.size() ||
+      n.patterns > bytes.size()) {
+    return fail("inconsistent header");
+  }
+  LiteralPrefilter out;
+  out.classes_ = n.classes;
+  out.row_shift_ = n.row_shift;
+  out.state_count_ = n.states;
+  out.first_output_ = n.first_output;
+  out.literal_count_ = n.literals;
+  std::array<std::uint8_t, 256> classes{};
+  if (!in.value(classes)) return fail("truncated byte classes");
+  out.byte_class_.assign(classes.begin(), classes.end());
+  if (!all_below(out.byte_class_, n.classes)) return fail("a byte class out of range");
+  // The table: every entry (padding included) must name a state.
+  const std::size_t entries = std::size_t{n.states} << n.row_shift;
+  auto table_fits = [&](auto* table) {
+    return std::all_of(table, table + entries,
+                       [&](auto state) { return static_cast<std::size_t>(state) < n.states; });
+  };
+  if (n.entry_bytes == 2) {
+    const char* table = in.array<std::uint16_t>(entries);
+    if (table == nullptr) return fail("truncated transition table");
+    if (reinterpret_cast<std::uintptr_t>(table) % alignof(std::uint16_t) == 0) {
+      out.narrow_view_ = reinterpret_cast<const std::uint16_t*>(table);
+    } else {
+      out.narrow_.resize(entries);
+      std::memcpy(out.narrow_.data(), table, entries * sizeof(std::uint16_t));
+    }
+    if (!table_fits(out.narrow_table())) return fail("a transition out of range");
+  } else {
+    const char* table = in.array<std::uint32_t>(entries);
+    if (table == nullptr) return fail("truncated transition table");
+    if (reinterpret_cast<std::uintptr_t>(table) % alignof(std::uint32_t) == 0) {
+      out.wide_view_ = reinterpret_cast<const std::uint32_t*>(table);
+    } else {
+      out.wide_.resize(entries);
+      std::memcpy(out.wide_.data(), table, entries * sizeof(std::uint32_t));
+    }
+    if (!table_fits(out.wide_table())) return fail("a transition out of range");
+  }
+  if (!in.copy(out.output_begin_, std::size_t{n.states} + 1) || !in.copy(out.outputs_, n.outputs) ||
+      !in.copy(out.word_length_, n.literals) ||
+      !in.copy(out.literal_clause_begin_, std::size_t{n.literals} + 1) ||
+      !in.copy(out.literal_clauses_, n.literal_clauses) ||
+      !in.copy(out.clause_pattern_, n.clauses) ||
+      !in.copy(out.clause_literal_begin_, std::size_t{n.clauses} + 1) ||
+      !in.copy(out.clause_literals_, n.clause_literals) ||
+      !in.copy(out.pattern_clause_begin_, std::size_t{n.patterns} + 1) ||
+      !in.copy(out.always_, n.always) || !in.done()) {
+    return fail("truncated or overlong arrays");
+  }
+  if (!valid_ranges(out.output_begin_, n.outputs) || !all_below(out.outputs_, n.literals) ||
+      !valid_ranges(out.literal_clause_begin_, n.literal_clauses) ||
+      !all_below(out.literal_clauses_, n.clauses) || !all_below(out.clause_pattern_, n.patterns) ||
+      !valid_ranges(out.clause_literal_begin_, n.clause_literals) ||
+      !all_below(out.clause_literals_, n.literals) ||
+      !valid_ranges(out.pattern_clause_begin_, n.clauses) ||
+      !std::all_of(out.always_.begin(), out.always_.end(),
+                   [&](int p) { return p >= 0 && static_cast<std::size_t>(p) < n.patterns; })) {
+    return fail("a state, literal, clause or pattern number out of range");
+  }
+  return out;
+}
 }  // namespace cw::engine

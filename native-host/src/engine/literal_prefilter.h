@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,11 +79,25 @@ struct TableAllocator {
   }
 };
 
+// Names what a prefilter is built from: FNV-1a (64 bit) of the patterns' texts in order and of
+// the shortest literal length. A prebuilt automaton is used only for the patterns it was built for.
+std::uint64_t prefilter_key(std::span<const std::string_view> patterns, std::size_t min_len);
+
 class LiteralPrefilter {
  public:
   LiteralPrefilter() = default;
   // Builds the automaton; `patterns[i]` are the clauses of pattern i.
   explicit LiteralPrefilter(const std::vector<RequiredLiterals>& patterns);
+
+  // The automaton as bytes, labelled with `key` (prefilter_key() of its patterns): built once at
+  // build time and embedded (embedded_pack.h), so that a host start need not build it.
+  [[nodiscard]] std::string serialize(std::uint64_t key) const;
+  // The automaton serialize() wrote, if `bytes` holds one for `key` and it is consistent (every
+  // count fits the bytes before anything is allocated; every state, literal, clause and pattern
+  // number is in range). Its transition table is read in place when aligned, so `bytes` must
+  // outlive the result; the rest is copied. Otherwise nullopt and `*error` says why.
+  static std::optional<LiteralPrefilter> view(std::string_view bytes, std::uint64_t key,
+                                              std::string* error);
 
   // Appends to `*candidates` the sorted indices of the patterns that may match `text`.
   void candidates(std::string_view text, std::vector<int>* candidates) const;
@@ -94,6 +109,10 @@ class LiteralPrefilter {
 
   [[nodiscard]] std::size_t literal_count() const { return literal_count_; }
   [[nodiscard]] std::size_t state_count() const { return state_count_; }
+  // Bytes of the transition table, which the scan reads once per text byte.
+  [[nodiscard]] std::size_t table_bytes() const {
+    return (state_count_ << row_shift_) * (wide_table() != nullptr ? 4 : 2);
+  }
 
  public:
   static constexpr std::size_t kLanes = 4;  // texts scanned in step by candidates_each()
@@ -101,18 +120,39 @@ class LiteralPrefilter {
  private:
   struct Scratch;
   Scratch& scratch() const;
+  // The transition table in use: owned, or viewed in embedded bytes; null if not of that width.
+  [[nodiscard]] const std::uint16_t* narrow_table() const {
+    if (narrow_view_ != nullptr) return narrow_view_;
+    return narrow_.empty() ? nullptr : narrow_.data();
+  }
+  [[nodiscard]] const std::uint32_t* wide_table() const {
+    if (wide_view_ != nullptr) return wide_view_;
+    return wide_.empty() ? nullptr : wide_.data();
+  }
+  // candidates() and candidates_each() over a table of 16-bit or 32-bit entries.
+  template <class Entry>
+  void candidates_in(const Entry* table, std::string_view text, std::vector<int>* candidates) const;
+  template <class Entry>
+  void candidates_each_in(const Entry* table, std::span<const std::string_view> texts,
+                          std::vector<std::vector<int>>* out) const;
   // Notes the literals that end at byte `i` in `state` (whole words checked against the text).
-  void record_outputs(std::int32_t state, const unsigned char* bytes, std::size_t size,
+  void record_outputs(std::uint32_t state, const unsigned char* bytes, std::size_t size,
                       std::size_t i, bool folded, std::uint8_t lane_bit,
                       std::vector<std::uint32_t>& found, std::vector<std::uint8_t>& seen) const;
   // Appends the sorted candidates of the literals found by lane `lane_bit`, then forgets them.
   void finish(std::uint8_t lane_bit, std::vector<std::uint32_t>& found, Scratch& scratch,
               std::vector<int>* candidates) const;
 
-  // Automaton: transitions_[state * classes_ + byte_class_[byte]], states numbered from 0 (root).
+  // Automaton: the next state is table[(state << row_shift_) + byte_class_[byte]], states numbered
+  // from 0 (root). The table is narrow_ (16-bit state numbers) when every state fits, else wide_:
+  // a smaller table stays in the cache and is quicker to write at host start.
   std::vector<std::uint8_t> byte_class_ = std::vector<std::uint8_t>(256, 0);
   std::size_t classes_ = 1;
-  std::vector<std::int32_t, TableAllocator<std::int32_t>> transitions_;
+  std::size_t row_shift_ = 0;  // a row holds 1 << row_shift_ >= classes_ entries
+  std::vector<std::uint16_t, TableAllocator<std::uint16_t>> narrow_;
+  std::vector<std::uint32_t, TableAllocator<std::uint32_t>> wide_;
+  const std::uint16_t* narrow_view_ = nullptr;  // in view()'s bytes, instead of narrow_
+  const std::uint32_t* wide_view_ = nullptr;
   std::vector<std::uint32_t> output_begin_;  // per state, into outputs_ (size states + 1)
   std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
   // Whole-word literals: their length (0 for the others), checked against the text around them.
@@ -125,9 +165,8 @@ class LiteralPrefilter {
   std::vector<std::uint32_t> clause_literal_begin_;
   std::vector<std::uint32_t> clause_literals_;
   std::vector<std::uint32_t> pattern_clause_begin_;
-  std::int32_t first_output_offset_ = 0;  // states from here on have outputs
-  std::uint64_t class_reciprocal_ = 0;    // turns a table offset into its state number
-  std::vector<int> always_;               // patterns without clauses
+  std::uint32_t first_output_ = 0;  // states from here on have outputs
+  std::vector<int> always_;         // patterns without clauses
   std::size_t literal_count_ = 0;
   std::size_t state_count_ = 0;
 };

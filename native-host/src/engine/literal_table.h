@@ -44,11 +44,17 @@ class LiteralTable {
   [[nodiscard]] const RequiredLiterals* match(std::string_view scan_pattern) const;
   [[nodiscard]] const RequiredLiterals* unless(std::string_view scan_pattern) const;
 
+  // The prefilter automaton of the pack's match patterns, built at build time from these
+  // literals (LiteralPrefilter::serialize()); empty if none. Viewed, not owned.
+  [[nodiscard]] std::string_view match_automaton() const { return match_automaton_; }
+  void set_match_automaton(std::string_view bytes) { match_automaton_ = bytes; }
+
   [[nodiscard]] std::size_t min_len() const { return min_len_; }
   [[nodiscard]] std::size_t size() const { return match_.size() + unless_.size(); }
 
  private:
   std::size_t min_len_ = 0;
+  std::string_view match_automaton_;
   std::unordered_map<std::uint64_t, RequiredLiterals> match_;
   std::unordered_map<std::uint64_t, RequiredLiterals> unless_;
 };

@@ -29,7 +29,7 @@ std::string trim(std::string s) {
 
 TrustAnchor builtin_anchor() {
   return {embedded::kPackBlob, embedded::kPackSignatureHex, embedded::kPublicKeyHex,
-          embedded::kSigner, embedded::kLiteralTable};
+          embedded::kSigner,   embedded::kLiteralTable,     embedded::kMatchAutomaton};
 }
 
 Status verify_pack_signature(std::string_view blob, std::string_view signature_hex,
@@ -84,6 +84,8 @@ Expected<ActivePack> load_active_pack(const std::filesystem::path& data_dir,
   // Keyed by pattern text: a user pack's patterns that the built-in one shares are found in it too.
   std::optional<LiteralTable> literals;
   if (!anchor.literal_table.empty()) literals = LiteralTable::decode(anchor.literal_table);
+  // Used only by a pack with exactly the built-in match patterns (the automaton names them).
+  if (literals) literals->set_match_automaton(anchor.match_automaton);
 
   std::optional<Error> refused;
   std::optional<RulePack> chosen;

@@ -28,6 +28,8 @@ struct TrustAnchor {
   std::string_view signer;  // "maintainer" or "build-local"
   // The built-in pack's pattern literals (literal_table.h); empty: read them at load.
   std::string_view literal_table;
+  // Its match patterns' prefilter automaton (LiteralPrefilter::serialize()); empty: built at load.
+  std::string_view match_automaton;
 };
 
 // The anchor compiled into this binary.

@@ -43,6 +43,7 @@ struct PatternSet::Impl {
   // kPrefiltered
   std::deque<Slot> slots;  // a deque: slots never move, so their once_flags stay valid
   LiteralPrefilter prefilter;
+  bool prebuilt = false;  // the prefilter came from Compile()'s `prebuilt` bytes
 
   explicit Impl(Options o) : options(o) {}
 
@@ -142,6 +143,11 @@ bool PatternSet::Compile(std::string* error) {
 }
 
 bool PatternSet::Compile(std::string* error, const KnownLiterals& known) {
+  return Compile(error, known, {});
+}
+
+bool PatternSet::Compile(std::string* error, const KnownLiterals& known,
+                         std::string_view prebuilt) {
   std::string ignored;
   std::string& message = error != nullptr ? *error : ignored;
   if (!impl_) {
@@ -161,6 +167,19 @@ bool PatternSet::Compile(std::string* error, const KnownLiterals& known) {
     }
     impl_->compiled = true;
     return true;
+  }
+  if (!prebuilt.empty()) {
+    std::vector<std::string_view> patterns;
+    patterns.reserve(impl_->slots.size());
+    for (const auto& slot : impl_->slots) patterns.emplace_back(slot.pattern);
+    const auto key = prefilter_key(patterns, static_cast<std::size_t>(impl_->options.min_atom_len));
+    // One that does not fit these patterns is simply not used: the automaton is built below.
+    if (auto viewed = LiteralPrefilter::view(prebuilt, key, nullptr)) {
+      impl_->prefilter = std::move(*viewed);
+      impl_->prebuilt = true;
+      impl_->compiled = true;
+      return true;
+    }
   }
   std::vector<RequiredLiterals> required;
   required.reserve(impl_->slots.size());
@@ -259,6 +278,9 @@ bool PatternSet::MatchEach(std::span<const std::string_view> texts,
   return true;
 }
 
+bool PatternSet::prefilter_prebuilt() const {
+  return impl_ && impl_->prebuilt;
+}
 bool PatternSet::compiled() const {
   return impl_ && impl_->compiled;
 }

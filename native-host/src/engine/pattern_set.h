@@ -91,6 +91,12 @@ class PatternSet {
   // have them read here. For literals computed at build time (literal_table.h).
   using KnownLiterals = std::function<const RequiredLiterals*(std::string_view pattern)>;
   bool Compile(std::string* error, const KnownLiterals& known);
+  // Compile() with a prefilter automaton built at build time (LiteralPrefilter::serialize(),
+  // embedded_pack.h): used as it is when it was built for exactly these patterns, else the
+  // automaton is built here. `prebuilt` must outlive the set.
+  bool Compile(std::string* error, const KnownLiterals& known, std::string_view prebuilt);
+  // Whether Compile() took the prebuilt automaton.
+  [[nodiscard]] bool prefilter_prebuilt() const;
 
   // Sets `*matches` to the sorted indices of all patterns that match somewhere in `text`.
   // Returns false and sets `*error` (if given) when the answer could not be computed.

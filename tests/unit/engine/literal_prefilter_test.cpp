@@ -346,3 +346,124 @@ BOOST_AUTO_TEST_CASE(deferred_compilation_in_a_pattern_set) {
   BOOST_TEST(!set.CompileAll(&error));
   BOOST_TEST(error.find("pattern 1") != std::string::npos);
 }
+
+namespace {
+
+// A prefilter over rule-like patterns (several clauses, whole words, phrases) and texts to run it
+// on.
+struct Sample {
+  std::vector<cw::engine::RequiredLiterals> required;
+  std::vector<std::string> texts;
+};
+Sample rule_like_sample() {
+  Sample sample;
+  for (const char* p :
+       {"(?i)\\bwaive\\b[^.;]{0,80}\\bjury", "(?i)\\b(sell|rent)s?\\b", "(?i)\\b(us|uk)\\b",
+        "(?i)ages?\\s+of\\s+1[3-8]", "(?i)\\bopt[- ]?out\\b", "(?i)class action", "\\d+"}) {
+    sample.required.push_back(required_literals(p));
+  }
+  sample.texts = {"You WAIVE any right to a Jury trial.",
+                  "We do not sell or rent your data",
+                  "users in the UK and US",
+                  "under the age  of 16",
+                  "you may opt-out here",
+                  "no CLASS ACTION",
+                  "",
+                  "nothing to see"};
+  return sample;
+}
+
+std::vector<std::vector<int>> run(const LiteralPrefilter& filter,
+                                  const std::vector<std::string>& texts) {
+  std::vector<std::vector<int>> out;
+  for (const auto& text : texts) filter.candidates(text, &out.emplace_back());
+  return out;
+}
+
+}  // namespace
+
+// serialize() then view() gives the same automaton, with 16-bit and with 32-bit transitions, read
+// in place from aligned bytes and copied from unaligned ones.
+BOOST_AUTO_TEST_CASE(serialized_automaton_round_trips) {
+  const Sample sample = rule_like_sample();
+  const LiteralPrefilter built(sample.required);
+  const std::string bytes = built.serialize(42);
+  BOOST_TEST(built.table_bytes() < bytes.size());
+  std::string error;
+  const auto viewed = LiteralPrefilter::view(bytes, 42, &error);
+  BOOST_REQUIRE_MESSAGE(viewed.has_value(), error);
+  BOOST_TEST((run(*viewed, sample.texts) == run(built, sample.texts)));
+  BOOST_TEST(viewed->serialize(42) == bytes);
+  BOOST_TEST(!LiteralPrefilter::view(bytes, 43, &error).has_value());
+  BOOST_TEST(error == "built for other patterns");
+  // One byte off alignment: the table is copied, the answers are the same.
+  const std::string shifted = " " + bytes;
+  const auto copied = LiteralPrefilter::view(std::string_view(shifted).substr(1), 42, &error);
+  BOOST_REQUIRE_MESSAGE(copied.has_value(), error);
+  BOOST_TEST((run(*copied, sample.texts) == run(built, sample.texts)));
+
+  // More states than 16 bits count: 32-bit transitions.
+  std::mt19937 rng(5);
+  std::vector<std::string> literals;
+  std::vector<cw::engine::RequiredLiterals> required;
+  for (int i = 0; i < 9000; ++i) {
+    std::string literal;
+    for (int k = 0; k < 12; ++k) literal += static_cast<char>('a' + rng() % 26);
+    required.push_back(required_literals(literal));
+    literals.push_back(std::move(literal));
+  }
+  const LiteralPrefilter large(required);
+  BOOST_REQUIRE_GT(large.state_count(), 65536U);
+  const std::string large_bytes = large.serialize(7);
+  const auto large_viewed = LiteralPrefilter::view(large_bytes, 7, &error);
+  BOOST_REQUIRE_MESSAGE(large_viewed.has_value(), error);
+  BOOST_TEST(large_viewed->table_bytes() == large.table_bytes());
+  std::vector<std::string> texts;
+  for (int t = 0; t < 50; ++t)
+    texts.push_back(literals[rng() % literals.size()] + " x " +
+                    literals[rng() % literals.size()].substr(2));
+  BOOST_TEST((run(*large_viewed, texts) == run(large, texts)));
+}
+
+// Bytes that are not a consistent automaton are refused, whatever is wrong with them, and nothing
+// refused is ever scanned; what is accepted after a random change scans without going out of range
+// (run it under ASan: tests/fuzz/CMakeLists.txt's build).
+BOOST_AUTO_TEST_CASE(damaged_automata_are_refused) {
+  const Sample sample = rule_like_sample();
+  const std::string bytes = LiteralPrefilter(sample.required).serialize(1);
+  std::string error;
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    BOOST_TEST(!LiteralPrefilter::view(bytes.substr(0, cut), 1, &error).has_value(),
+               "cut at " << cut);
+  }
+  BOOST_TEST(!LiteralPrefilter::view(bytes + std::string(64, '\0'), 1, &error).has_value());
+  std::string other_version = bytes;
+  other_version[6] = '2';
+  BOOST_TEST(!LiteralPrefilter::view(other_version, 1, &error).has_value());
+  BOOST_TEST(error == "not a prefilter automaton of this version");
+  // The header's counts follow magic (8), byte order (4) and key (8): inflate the state count.
+  std::string more_states = bytes;
+  more_states[20 + 3 * 4] = static_cast<char>(0xff);
+  BOOST_TEST(!LiteralPrefilter::view(more_states, 1, &error).has_value());
+  // A transition to a state that does not exist (the table starts at the first 64-byte boundary
+  // after the header and the 256 byte classes).
+  std::string wild = bytes;
+  const std::size_t table = (20 + 12 * 4 + 256 + 63) / 64 * 64;
+  wild[table] = static_cast<char>(0xff);
+  wild[table + 1] = static_cast<char>(0xff);
+  BOOST_TEST(!LiteralPrefilter::view(wild, 1, &error).has_value());
+  BOOST_TEST(error == "a transition out of range");
+
+  std::mt19937 rng(9);
+  std::size_t accepted = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string damaged = bytes;
+    const std::size_t at = rng() % damaged.size();
+    damaged[at] = static_cast<char>(damaged[at] ^ (1 + rng() % 255));
+    const auto viewed = LiteralPrefilter::view(damaged, 1, &error);
+    if (!viewed) continue;
+    ++accepted;  // a changed class or an in-range number: still a consistent automaton
+    (void)run(*viewed, sample.texts);
+  }
+  BOOST_TEST(accepted < 3000U);
+}

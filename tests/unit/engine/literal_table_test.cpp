@@ -124,14 +124,41 @@ BOOST_AUTO_TEST_CASE(malformed_tables_are_refused_not_misread) {
       !LiteralTable::decode("clausewatch-literals 1 3\nM 01 1\n1 99999999999:jury\n").has_value());
 }
 
-BOOST_AUTO_TEST_CASE(host_start_reads_no_literals_of_the_builtin_pack) {
+BOOST_AUTO_TEST_CASE(host_start_builds_no_automaton_for_the_builtin_pack) {
   auto active = cw::engine::load_active_pack({});
   BOOST_REQUIRE(active.ok());
-  // Every match pattern's literals came from the build; the `unless` ones follow on first use.
-  BOOST_TEST(active->engine.literals_from_table() == active->engine.pattern_count());
+  // The match patterns' automaton came from the build, so no literal was read for it; the
+  // `unless` patterns' literals follow from the table on first use.
+  BOOST_TEST(active->engine.patterns().prefilter_prebuilt());
+  BOOST_TEST(active->engine.literals_from_table() == 0U);
   BOOST_REQUIRE(active->engine.ensure_compiled().ok());
   BOOST_TEST(active->engine.literals_from_table() ==
-             active->engine.pattern_count() + scan_patterns(active->engine.pack(), true).size());
+             scan_patterns(active->engine.pack(), true).size());
+}
+
+// The embedded automaton is exactly what the engine would build from the embedded literals.
+BOOST_AUTO_TEST_CASE(embedded_automaton_equals_a_fresh_build) {
+  const auto pack = builtin_pack();
+  const auto table = LiteralTable::decode(cw::engine::embedded::kLiteralTable);
+  BOOST_REQUIRE(table.has_value());
+  const auto patterns = scan_patterns(pack, false);
+  std::vector<cw::engine::RequiredLiterals> required;
+  for (const auto& pattern : patterns) required.push_back(*table->match(pattern));
+  const std::vector<std::string_view> views(patterns.begin(), patterns.end());
+  const auto key = cw::engine::prefilter_key(views, kMinLen);
+  const std::string fresh = cw::engine::LiteralPrefilter(required).serialize(key);
+  BOOST_TEST((fresh == cw::engine::embedded::kMatchAutomaton));
+  std::string error;
+  const auto viewed =
+      cw::engine::LiteralPrefilter::view(cw::engine::embedded::kMatchAutomaton, key, &error);
+  BOOST_REQUIRE_MESSAGE(viewed.has_value(), error);
+  BOOST_TEST(viewed->serialize(key) == fresh);
+  // Another set of patterns has another key: the automaton is refused for it.
+  std::vector<std::string_view> fewer(views.begin(), views.end() - 1);
+  BOOST_TEST(!cw::engine::LiteralPrefilter::view(cw::engine::embedded::kMatchAutomaton,
+                                                 cw::engine::prefilter_key(fewer, kMinLen), &error)
+                  .has_value());
+  BOOST_TEST(error == "built for other patterns");
 }
 
 BOOST_AUTO_TEST_CASE(findings_are_the_same_with_without_or_with_a_stale_table) {
@@ -147,7 +174,17 @@ BOOST_AUTO_TEST_CASE(findings_are_the_same_with_without_or_with_a_stale_table) {
   auto built = Engine::compile(builtin_pack(), {}, Engine::When::kOnFirstUse,
                                LiteralTable::decode(cw::engine::embedded::kLiteralTable));
   BOOST_REQUIRE(built.ok());
+  BOOST_TEST(!built->patterns().prefilter_prebuilt());
   BOOST_TEST((rules_on_claudette(*built, kSentences) == expected));
+
+  // With the embedded automaton, read in place.
+  auto with_automaton = LiteralTable::decode(cw::engine::embedded::kLiteralTable);
+  BOOST_REQUIRE(with_automaton.has_value());
+  with_automaton->set_match_automaton(cw::engine::embedded::kMatchAutomaton);
+  auto prebuilt = Engine::compile(builtin_pack(), {}, Engine::When::kOnFirstUse, with_automaton);
+  BOOST_REQUIRE(prebuilt.ok());
+  BOOST_TEST(prebuilt->patterns().prefilter_prebuilt());
+  BOOST_TEST((rules_on_claudette(*prebuilt, kSentences) == expected));
 
   // A table from an older pack: a changed pattern is not in it and has its literals read at load.
   auto older = builtin_pack();
@@ -162,6 +199,15 @@ BOOST_AUTO_TEST_CASE(findings_are_the_same_with_without_or_with_a_stale_table) {
   BOOST_REQUIRE(stale.ok());
   BOOST_TEST(stale->literals_from_table() == stale->pattern_count() - 1);
   BOOST_TEST((rules_on_claudette(*stale, kSentences) == expected));
+
+  // A pack that differs in one pattern does not take the built-in automaton: it builds its own.
+  auto table_of_builtin = LiteralTable::decode(cw::engine::embedded::kLiteralTable);
+  BOOST_REQUIRE(table_of_builtin.has_value());
+  table_of_builtin->set_match_automaton(cw::engine::embedded::kMatchAutomaton);
+  auto changed = Engine::compile(older, {}, Engine::When::kOnFirstUse, table_of_builtin);
+  BOOST_REQUIRE(changed.ok());
+  BOOST_TEST(!changed->patterns().prefilter_prebuilt());
+  BOOST_TEST(changed->literals_from_table() == changed->pattern_count() - 1);
 
   // A table computed for another literal length is not used at all.
   auto other_length = Engine::compile(builtin_pack(), {}, Engine::When::kOnFirstUse,
