@@ -1509,32 +1509,27 @@ std::optional<LiteralPrefilter> LiteralPrefilter::view(std::string_view bytes, s
   if (!in.value(classes)) return fail("truncated byte classes");
   out.byte_class_.assign(classes.begin(), classes.end());
   if (!all_below(out.byte_class_, n.classes)) return fail("a byte class out of range");
-  // The table: every entry (padding included) must name a state.
+  // The table: read in place when aligned (else copied); every entry, padding included, must
+  // name a state.
   const std::size_t entries = std::size_t{n.states} << n.row_shift;
-  auto table_fits = [&](auto* table) {
-    return std::all_of(table, table + entries,
-                       [&](auto state) { return static_cast<std::size_t>(state) < n.states; });
+  auto take_table = [&](auto& owned, auto& viewed) {
+    using Entry = typename std::remove_reference_t<decltype(owned)>::value_type;
+    const char* table = in.array<Entry>(entries);
+    if (table == nullptr) return false;
+    const Entry* entry = nullptr;
+    if (reinterpret_cast<std::uintptr_t>(table) % alignof(Entry) == 0) {
+      entry = viewed = reinterpret_cast<const Entry*>(table);
+    } else {
+      owned.resize(entries);
+      std::memcpy(owned.data(), table, entries * sizeof(Entry));
+      entry = owned.data();
+    }
+    return std::all_of(entry, entry + entries,
+                       [&](Entry state) { return static_cast<std::size_t>(state) < n.states; });
   };
-  if (n.entry_bytes == 2) {
-    const char* table = in.array<std::uint16_t>(entries);
-    if (table == nullptr) return fail("truncated transition table");
-    if (reinterpret_cast<std::uintptr_t>(table) % alignof(std::uint16_t) == 0) {
-      out.narrow_view_ = reinterpret_cast<const std::uint16_t*>(table);
-    } else {
-      out.narrow_.resize(entries);
-      std::memcpy(out.narrow_.data(), table, entries * sizeof(std::uint16_t));
-    }
-    if (!table_fits(out.narrow_table())) return fail("a transition out of range");
-  } else {
-    const char* table = in.array<std::uint32_t>(entries);
-    if (table == nullptr) return fail("truncated transition table");
-    if (reinterpret_cast<std::uintptr_t>(table) % alignof(std::uint32_t) == 0) {
-      out.wide_view_ = reinterpret_cast<const std::uint32_t*>(table);
-    } else {
-      out.wide_.resize(entries);
-      std::memcpy(out.wide_.data(), table, entries * sizeof(std::uint32_t));
-    }
-    if (!table_fits(out.wide_table())) return fail("a transition out of range");
+  if (!(n.entry_bytes == 2 ? take_table(out.narrow_, out.narrow_view_)
+                           : take_table(out.wide_, out.wide_view_))) {
+    return fail("a truncated transition table or a transition out of range");
   }
   if (!in.copy(out.output_begin_, std::size_t{n.states} + 1) || !in.copy(out.outputs_, n.outputs) ||
       !in.copy(out.word_length_, n.literals) ||

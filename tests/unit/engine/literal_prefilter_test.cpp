@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -25,6 +26,20 @@ std::vector<int> literals_in(const std::vector<std::string>& literals, const std
     if (text.find(literals[i]) != std::string::npos) found.push_back(static_cast<int>(i));
   }
   return found;
+}
+
+// `count` random literals of 12 letters (few shared prefixes: many states) and what each requires.
+std::pair<std::vector<std::string>, std::vector<cw::engine::RequiredLiterals>> random_literals(
+    std::mt19937& rng, int count) {
+  std::vector<std::string> literals;
+  std::vector<cw::engine::RequiredLiterals> required;
+  for (int i = 0; i < count; ++i) {
+    std::string literal;
+    for (int k = 0; k < 12; ++k) literal += static_cast<char>('a' + rng() % 26);
+    required.push_back(required_literals(literal));
+    literals.push_back(std::move(literal));
+  }
+  return {literals, required};
 }
 
 }  // namespace
@@ -248,14 +263,7 @@ BOOST_AUTO_TEST_CASE(prefilter_never_loses_a_match) {
 // search.
 BOOST_AUTO_TEST_CASE(large_automaton_finds_every_literal) {
   std::mt19937 rng(7);
-  std::vector<std::string> literals;
-  std::vector<cw::engine::RequiredLiterals> required;
-  for (int i = 0; i < 9000; ++i) {
-    std::string literal;
-    for (int k = 0; k < 12; ++k) literal += static_cast<char>('a' + rng() % 26);
-    required.push_back(required_literals(literal));
-    literals.push_back(std::move(literal));
-  }
+  const auto [literals, required] = random_literals(rng, 9000);
   const LiteralPrefilter filter(required);
   BOOST_TEST(filter.state_count() > 65536U);
   for (int t = 0; t < 200; ++t) {
@@ -404,14 +412,7 @@ BOOST_AUTO_TEST_CASE(serialized_automaton_round_trips) {
 
   // More states than 16 bits count: 32-bit transitions.
   std::mt19937 rng(5);
-  std::vector<std::string> literals;
-  std::vector<cw::engine::RequiredLiterals> required;
-  for (int i = 0; i < 9000; ++i) {
-    std::string literal;
-    for (int k = 0; k < 12; ++k) literal += static_cast<char>('a' + rng() % 26);
-    required.push_back(required_literals(literal));
-    literals.push_back(std::move(literal));
-  }
+  const auto [literals, required] = random_literals(rng, 9000);
   const LiteralPrefilter large(required);
   BOOST_REQUIRE_GT(large.state_count(), 65536U);
   const std::string large_bytes = large.serialize(7);
@@ -452,7 +453,7 @@ BOOST_AUTO_TEST_CASE(damaged_automata_are_refused) {
   wild[table] = static_cast<char>(0xff);
   wild[table + 1] = static_cast<char>(0xff);
   BOOST_TEST(!LiteralPrefilter::view(wild, 1, &error).has_value());
-  BOOST_TEST(error == "a transition out of range");
+  BOOST_TEST(error == "a truncated transition table or a transition out of range");
 
   std::mt19937 rng(9);
   std::size_t accepted = 0;
