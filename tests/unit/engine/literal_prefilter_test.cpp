@@ -420,6 +420,7 @@ BOOST_AUTO_TEST_CASE(serialized_automaton_round_trips) {
   BOOST_REQUIRE_MESSAGE(large_viewed.has_value(), error);
   BOOST_TEST(large_viewed->table_bytes() == large.table_bytes());
   std::vector<std::string> texts;
+  texts.reserve(50);
   for (int t = 0; t < 50; ++t)
     texts.push_back(literals[rng() % literals.size()] + " x " +
                     literals[rng() % literals.size()].substr(2));
@@ -449,7 +450,8 @@ BOOST_AUTO_TEST_CASE(damaged_automata_are_refused) {
   // A transition to a state that does not exist (the table starts at the first 64-byte boundary
   // after the header and the 256 byte classes).
   std::string wild = bytes;
-  const std::size_t table = (20 + 12 * 4 + 256 + 63) / 64 * 64;
+  constexpr std::size_t kHeader = 20 + 12 * 4;  // magic, byte order and key; then 12 counts
+  const std::size_t table = (kHeader + 256 + 63) / 64 * 64;
   wild[table] = static_cast<char>(0xff);
   wild[table + 1] = static_cast<char>(0xff);
   BOOST_TEST(!LiteralPrefilter::view(wild, 1, &error).has_value());

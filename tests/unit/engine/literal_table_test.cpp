@@ -143,6 +143,7 @@ BOOST_AUTO_TEST_CASE(embedded_automaton_equals_a_fresh_build) {
   BOOST_REQUIRE(table.has_value());
   const auto patterns = scan_patterns(pack, false);
   std::vector<cw::engine::RequiredLiterals> required;
+  required.reserve(patterns.size());
   for (const auto& pattern : patterns) required.push_back(*table->match(pattern));
   const std::vector<std::string_view> views(patterns.begin(), patterns.end());
   const auto key = cw::engine::prefilter_key(views, kMinLen);
