@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
     if (provision.kind == cw::engine::ProvisionKind::kMissingProtection) continue;
     for (const auto& pattern : provision.patterns) {
       scan_patterns.push_back(cw::text::scan_pattern(pattern));
-      required.push_back(*literals.match(scan_patterns.back()));
+      const auto* found = literals.match(scan_patterns.back());
+      if (found == nullptr) return fail("literal table lacks the pattern " + scan_patterns.back());
+      required.push_back(*found);
     }
   }
   const std::vector<std::string_view> pattern_views(scan_patterns.begin(), scan_patterns.end());

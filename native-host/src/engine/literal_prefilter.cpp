@@ -16,6 +16,8 @@
 #include <unistd.h>
 #endif
 
+#include "common/fnv1a.h"
+
 namespace cw::engine {
 
 namespace detail {
@@ -1349,17 +1351,9 @@ void LiteralPrefilter::candidates_each_in(const Entry* table,
 // ---------------------------------------------------------------------------------
 
 std::uint64_t prefilter_key(std::span<const std::string_view> patterns, std::size_t min_len) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  auto mix = [&hash](std::string_view bytes) {
-    for (const char c : bytes) {
-      hash ^= static_cast<unsigned char>(c);
-      hash *= 1099511628211ULL;
-    }
-  };
-  mix(std::to_string(min_len));
+  std::uint64_t hash = fnv1a(std::to_string(min_len));
   for (const std::string_view pattern : patterns) {
-    mix(std::string_view("\0", 1));
-    mix(pattern);
+    hash = fnv1a(pattern, fnv1a(std::string_view("\0", 1), hash));
   }
   return hash;
 }

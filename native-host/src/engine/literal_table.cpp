@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "common/fnv1a.h"
 #include "text/scan_mask.h"
 
 namespace cw::engine {
@@ -96,12 +97,7 @@ void append_sorted(std::string& out, char kind,
 }  // namespace
 
 std::uint64_t pattern_key(std::string_view scan_pattern) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (const char c : scan_pattern) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
+  return fnv1a(scan_pattern);
 }
 
 LiteralTable LiteralTable::compute(const RulePack& pack, std::size_t min_len) {
