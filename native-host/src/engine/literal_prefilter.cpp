@@ -85,9 +85,11 @@ constexpr std::size_t kUsefulLiteral = 16;  // bytes of a literal the automaton 
 using Clause = std::vector<std::string>;  // sorted, unique
 
 // Inside a literal while it is read: "no word character on this side" (from \b next to a word
-// character, or \s after one). In a clause only short literals keep it, on both ends, as
-// "\x01us\x01": a whole word, checked by the automaton at the match (see LiteralPrefilter).
-// normalize() turns control characters into spaces, so the byte never occurs in the text.
+// character, or \s after one). A clause keeps it at either end of a literal ("\x01use\x01",
+// "\x01analy"), where the automaton checks it at the match (see LiteralPrefilter): "use" is then
+// not found in "user" or "because". A literal too short to filter on is kept only as a whole word
+// ("\x01us\x01"). normalize() turns control characters into spaces, so the byte never occurs in the
+// text.
 constexpr char kWordEdge = '\x01';
 
 bool is_word_byte(char c) {  // RE2's \w and \b: ASCII only
@@ -183,9 +185,10 @@ std::size_t core_size(const std::string& literal) {
       literal.begin(), literal.end(), [](char c) { return c != kWordEdge && c != kSpace; }));
 }
 
-// The literal as a clause holds it: without edge marks when it is long enough to filter on
-// (`min_len`), as a whole word when it is shorter but at least `min_word_len` and bounded on both
-// sides; nullopt when it is of no use.
+// The literal as a clause holds it: when it is long enough to filter on (`min_len`), with an edge
+// mark at an end that has one next to a word character (a mark before it only when it holds no
+// space, whose runs make its length in the text unknown); as a whole word when it is shorter but
+// at least `min_word_len` and bounded on both sides; nullopt when it is of no use.
 std::optional<std::string> usable_literal(const std::string& s, std::size_t min_len,
                                           std::size_t min_word_len) {
   std::size_t b = 0;
@@ -207,7 +210,13 @@ std::optional<std::string> usable_literal(const std::string& s, std::size_t min_
     if (s[i] == kSpace && !core.empty() && core.back() == kSpace) continue;  // runs are one space
     core += s[i];
   }
-  if (core_size(core) >= min_len) return core;
+  if (core_size(core) >= min_len) {
+    const bool mark_before =
+        before && is_word_byte(core.front()) && core.find(kSpace) == std::string::npos;
+    const bool mark_after = after && is_word_byte(core.back());
+    return std::string(mark_before ? 1 : 0, kWordEdge) + core +
+           std::string(mark_after ? 1 : 0, kWordEdge);
+  }
   // Too short to filter on: a whole word at best, where a space at an end is also an edge.
   while (!core.empty() && core.front() == kSpace) {
     before = true;
@@ -239,21 +248,22 @@ std::optional<Clause> clause_of_set(const std::vector<std::string>& set, std::si
     auto literal = usable_literal(s, min_len, min_word_len);
     if (!literal) return std::nullopt;
     // Any part of a required literal is required too, and its first kUsefulLiteral bytes are
-    // already rare: longer phrases would only grow the automaton.
-    if (literal->find(kWordEdge) == std::string::npos && literal->size() > kUsefulLiteral) {
-      literal->resize(kUsefulLiteral);
+    // already rare: longer phrases would only grow the automaton. A cut literal has no end mark.
+    if (literal_bytes(*literal) > kUsefulLiteral) {
+      cap(*literal);
+      while (!literal->empty() && literal->back() == kWordEdge) literal->pop_back();
     }
     clause.push_back(std::move(*literal));
   }
   if (!std::is_sorted(clause.begin(), clause.end())) std::sort(clause.begin(), clause.end());
   clause.erase(std::unique(clause.begin(), clause.end()), clause.end());
   // A literal that starts with another one of the clause adds nothing: the shorter one is found
-  // wherever it is.
+  // wherever it is (unless it must end a word).
   std::size_t kept = 0;
   for (std::size_t i = 0; i < clause.size(); ++i) {
     if (kept > 0) {
       const std::string& shorter = clause[kept - 1];
-      if (shorter.find(kWordEdge) == std::string::npos &&
+      if (!shorter.empty() && shorter.back() != kWordEdge &&
           clause[i].compare(0, shorter.size(), shorter) == 0) {
         continue;
       }
@@ -913,7 +923,8 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     for (const auto& [literal, clause] : anchor_of) literal_clauses_[fill[literal]++] = clause;
   }
 
-  // Whole words ("\x01us\x01") are looked for as their core, checked at the match.
+  // Literals with edge marks ("\x01us\x01", "\x01use") are looked for as their core; the marks
+  // are checked at the match.
   // They are taken in sorted order: the trie then grows one branch at a time.
   // Sorted by their first 8 bytes as one big-endian number (zero-padded: literals hold no NUL, so
   // this is the strings' order), whole strings compared only on a tie.
@@ -930,17 +941,27 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     if (a.first != b.first) return a.first < b.first;
     return literal_of[a.second] < literal_of[b.second];
   });
-  word_length_.assign(literal_count_, 0);
+  edges_.assign(literal_count_, 0);
   std::vector<std::pair<std::string_view, std::uint32_t>> cores;
   cores.reserve(literal_count_);
   for (const auto& [key, id] : sorted_ids) {
-    const std::string_view literal = literal_of[id];
-    if (literal.size() > 2 && literal.front() == kWordEdge && literal.back() == kWordEdge) {
-      cores.emplace_back(literal.substr(1, literal.size() - 2), id);
-      word_length_[id] = static_cast<std::uint8_t>(literal.size() - 2);
-    } else {
-      cores.emplace_back(literal, id);
+    std::string_view literal = literal_of[id];
+    std::uint8_t edges = 0;
+    if (literal.size() > 1 && literal.front() == kWordEdge) {
+      literal.remove_prefix(1);
+      edges |= kEdgeBefore;
     }
+    if (literal.size() > 1 && literal.back() == kWordEdge) {
+      literal.remove_suffix(1);
+      edges |= kEdgeAfter;
+    }
+    // The length is needed only to find the byte before (one too long to note is let through).
+    if ((edges & kEdgeBefore) != 0) {
+      edges = literal.size() <= kEdgeLength ? static_cast<std::uint8_t>(edges | literal.size())
+                                            : static_cast<std::uint8_t>(edges & ~kEdgeBefore);
+    }
+    edges_[id] = edges;
+    cores.emplace_back(literal, id);
   }
 
   // Byte classes: each letter, the space, '-' and '\'' used by a literal gets its own class (upper
@@ -1160,10 +1181,12 @@ void LiteralPrefilter::record_outputs(std::uint32_t state, const unsigned char* 
   const std::size_t s = state;
   for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
     const std::uint32_t literal = outputs_[k];
-    if (const std::size_t length = word_length_[literal]; length != 0 && !folded) {
-      // A whole word: no word character right after it, nor right before it. (After a folded
-      // character the start is not known; the word is then let through.)
-      if (word_at(i + 1) || (i + 1 > length && word_at(i - length))) continue;
+    if (const std::uint8_t edges = edges_[literal]; edges != 0 && !folded) {
+      // No word character right after it, or right before it, as its marks ask. (After a folded
+      // character the start is not known; the literal is then let through.)
+      if ((edges & kEdgeAfter) != 0 && word_at(i + 1)) continue;
+      const std::size_t length = edges & kEdgeLength;
+      if ((edges & kEdgeBefore) != 0 && i + 1 > length && word_at(i - length)) continue;
     }
     if ((seen[literal] & lane_bit) == 0) {
       seen[literal] |= lane_bit;
@@ -1362,7 +1385,7 @@ namespace {
 
 // Layout (host byte order, checked by kByteOrder): the header, byte_class_, then each array,
 // every one starting on a multiple of 64 bytes so the table can be read in place.
-constexpr std::string_view kAutomatonMagic{"cwauto1\0", 8};
+constexpr std::string_view kAutomatonMagic{"cwauto2\0", 8};  // 2: edges_ marks both ends
 constexpr std::uint32_t kByteOrder = 0x01020304;
 constexpr std::size_t kArrayAlign = 64;
 
@@ -1458,7 +1481,7 @@ std::string LiteralPrefilter::serialize(std::uint64_t key) const {
   }
   put_array(out, output_begin_.data(), output_begin_.size());
   put_array(out, outputs_.data(), outputs_.size());
-  put_array(out, word_length_.data(), word_length_.size());
+  put_array(out, edges_.data(), edges_.size());
   put_array(out, literal_clause_begin_.data(), literal_clause_begin_.size());
   put_array(out, literal_clauses_.data(), literal_clauses_.size());
   put_array(out, clause_pattern_.data(), clause_pattern_.size());
@@ -1526,7 +1549,7 @@ std::optional<LiteralPrefilter> LiteralPrefilter::view(std::string_view bytes, s
     return fail("a truncated transition table or a transition out of range");
   }
   if (!in.copy(out.output_begin_, std::size_t{n.states} + 1) || !in.copy(out.outputs_, n.outputs) ||
-      !in.copy(out.word_length_, n.literals) ||
+      !in.copy(out.edges_, n.literals) ||
       !in.copy(out.literal_clause_begin_, std::size_t{n.literals} + 1) ||
       !in.copy(out.literal_clauses_, n.literal_clauses) ||
       !in.copy(out.clause_pattern_, n.clauses) ||

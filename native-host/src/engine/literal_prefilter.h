@@ -155,8 +155,12 @@ class LiteralPrefilter {
   const std::uint32_t* wide_view_ = nullptr;
   std::vector<std::uint32_t> output_begin_;  // per state, into outputs_ (size states + 1)
   std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
-  // Whole-word literals: their length (0 for the others), checked against the text around them.
-  std::vector<std::uint8_t> word_length_;
+  // Per literal, the word edges checked against the text around it: kEdgeAfter (no word character
+  // right after it), kEdgeBefore (none right before it) with its length in the low bits. 0: none.
+  static constexpr std::uint8_t kEdgeAfter = 0x80;
+  static constexpr std::uint8_t kEdgeBefore = 0x40;
+  static constexpr std::uint8_t kEdgeLength = 0x3F;
+  std::vector<std::uint8_t> edges_;
   // Literal -> the anchor clauses it satisfies (one anchor per pattern, see the constructor);
   // clause -> its pattern and its literals; pattern -> its clauses (consecutive ids).
   std::vector<std::uint32_t> literal_clause_begin_;

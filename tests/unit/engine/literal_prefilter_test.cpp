@@ -45,10 +45,15 @@ std::pair<std::vector<std::string>, std::vector<cw::engine::RequiredLiterals>> r
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
+  // \b next to a word character marks that end of the literal (\x01): it is found only where the
+  // text has no word character on that side.
   BOOST_TEST((required_literals("(?i)\\bwaive\\b[^.;]{0,80}\\bjury").clauses ==
-              Clauses{{"jury"}, {"waive"}}));
-  // "sells" contains "sell": a text with "sells" has "sell", so the longer literal adds nothing.
-  BOOST_TEST((required_literals("(?i)\\b(sell|rent)s?\\b").clauses == Clauses{{"rent", "sell"}}));
+              Clauses{{"\x01jury"}, {"\x01waive\x01"}}));
+  BOOST_TEST((required_literals("(?i)\\b(sell|rent)s?\\b").clauses ==
+              Clauses{{"\x01rent\x01", "\x01rents\x01", "\x01sell\x01", "\x01sells\x01"}}));
+  // "sells" contains "sell": where "sell" need not end a word, the longer literal adds nothing.
+  BOOST_TEST(
+      (required_literals("(?i)\\b(sell|rent)s?").clauses == Clauses{{"\x01rent", "\x01sell"}}));
   BOOST_TEST(
       (required_literals("(?i)opt[- ]?out").clauses == Clauses{{"opt out", "opt-out", "optout"}}));
   // Upper case in the pattern is looked for in lower case (the text is folded the same way).
@@ -73,15 +78,15 @@ BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
   BOOST_TEST(required_literals("(?i)us").clauses.empty());
   BOOST_TEST(required_literals("(?i)\\bus").clauses.empty());
   BOOST_TEST((required_literals("(?i)\\bus\\b").clauses == Clauses{{"\x01us\x01"}}));
-  BOOST_TEST(
-      (required_literals("(?i)\\b(1[2-4]|thirteen)\\b.{0,9}years").clauses == Clauses{{"\x01"
-                                                                                       "12\x01",
-                                                                                       "\x01"
-                                                                                       "13\x01",
-                                                                                       "\x01"
-                                                                                       "14\x01",
-                                                                                       "thirteen"},
-                                                                                      {"years"}}));
+  BOOST_TEST((required_literals("(?i)\\b(1[2-4]|thirteen)\\b.{0,9}years").clauses ==
+              Clauses{{"\x01"
+                       "12\x01",
+                       "\x01"
+                       "13\x01",
+                       "\x01"
+                       "14\x01",
+                       "\x01thirteen\x01"},
+                      {"years"}}));
   BOOST_TEST((required_literals("(?i)\\bus\\b", 3, 3).clauses.empty()));
   // \b next to a non-word character says nothing about that side.
   BOOST_TEST(required_literals("\\b\\$5\\b").clauses.empty());
@@ -95,7 +100,8 @@ BOOST_AUTO_TEST_CASE(required_literals_of_rule_shapes) {
 // by \s+ make one phrase.
 BOOST_AUTO_TEST_CASE(phrases_across_whitespace) {
   BOOST_TEST((required_literals("(?i)\\bages?\\s+of\\s+(13|thirteen)\\b").clauses ==
-              Clauses{{"age of 13", "age of thirteen", "ages of 13", "ages of thirteen"}}));
+              Clauses{{"age of 13\x01", "age of thirteen\x01", "ages of 13\x01",
+                       "ages of thirteen"}}));  // 16 bytes: cut, so its end is not known
   BOOST_TEST((required_literals("(?i)provided\\s*\"?as  is").clauses ==
               Clauses{{"provided \"as is", "provided as is", "provided\"as is", "providedas is"}}));
   BOOST_TEST((required_literals("(?i)log\\n?\\toff").clauses == Clauses{{"log off"}}));
@@ -132,6 +138,34 @@ BOOST_AUTO_TEST_CASE(whole_word_literals) {
   filter.candidates("13", &hits);  // the word at both ends of the text
   filter.candidates("us", &hits);
   BOOST_TEST(hits.empty());  // a clause is still missing
+}
+
+// A long literal keeps the word edges its pattern asks for: "use" in `\buse\b` is not found in
+// "user" or "because", and `\banaly` not in "psychoanalysis".
+BOOST_AUTO_TEST_CASE(word_edges_of_long_literals) {
+  LiteralPrefilter filter({required_literals("(?i)\\b(use|uses)\\b[^.;]{0,40}\\bdata\\b"),
+                           required_literals("(?i)\\banaly\\w+")});
+  auto candidates = [&](std::string_view text) {
+    std::vector<int> hits;
+    filter.candidates(text, &hits);
+    return hits;
+  };
+  BOOST_TEST(candidates("we use data") == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(candidates("USES: data") == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(candidates("user data").empty());
+  BOOST_TEST(candidates("because database").empty());
+  BOOST_TEST(candidates("use dataset").empty());
+  BOOST_TEST(candidates("analysis") == std::vector<int>({1}), boost::test_tools::per_element());
+  BOOST_TEST(candidates("(analytics)") == std::vector<int>({1}), boost::test_tools::per_element());
+  BOOST_TEST(candidates("psychoanalysis").empty());
+  // Scanned in lanes, each text gets the same answer.
+  const std::vector<std::string_view> texts{"user data", "use data", "psychoanalysis", "analyse"};
+  std::vector<std::vector<int>> together;
+  filter.candidates_each(texts, &together);
+  BOOST_TEST(together[0].empty());
+  BOOST_TEST(together[1] == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(together[2].empty());
+  BOOST_TEST(together[3] == std::vector<int>({1}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(candidates_need_every_clause) {
@@ -327,9 +361,12 @@ BOOST_AUTO_TEST_CASE(overlapping_literals_match_a_substring_search) {
 BOOST_AUTO_TEST_CASE(anchor_clause_keeps_the_rarest_words) {
   using cw::engine::anchor_clause;
   BOOST_TEST((anchor_clause(required_literals("(?i)\\bthe\\b.{0,20}\\barbitration\\b")).clauses ==
-              Clauses{{"arbitration"}}));
+              Clauses{{"\x01"
+                       "arbitration\x01"}}));
   BOOST_TEST((anchor_clause(required_literals("(?i)\\b(sell|rent)\\b.*\\b(binding|mandatory)\\b"))
-                  .clauses == Clauses{{"binding", "mandatory"}}));
+                  .clauses == Clauses{{"\x01"
+                                       "binding\x01",
+                                       "\x01mandatory\x01"}}));
   BOOST_TEST((anchor_clause(required_literals("(?i)waive")).clauses == Clauses{{"waive"}}));
   BOOST_TEST(anchor_clause(required_literals("(?i)\\w+")).clauses.empty());
 }
@@ -440,7 +477,7 @@ BOOST_AUTO_TEST_CASE(damaged_automata_are_refused) {
   }
   BOOST_TEST(!LiteralPrefilter::view(bytes + std::string(64, '\0'), 1, &error).has_value());
   std::string other_version = bytes;
-  other_version[6] = '2';
+  other_version[6] = '9';
   BOOST_TEST(!LiteralPrefilter::view(other_version, 1, &error).has_value());
   BOOST_TEST(error == "not a prefilter automaton of this version");
   // The header's counts follow magic (8), byte order (4) and key (8): inflate the state count.
