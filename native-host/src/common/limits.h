@@ -139,6 +139,14 @@ inline constexpr std::uint64_t kMaxImportFileBytes = 16ULL * kMiB;
 inline constexpr int kImportThreads = 2;
 inline constexpr int kImportPrepareAhead = 8;
 
+// --- Matching (common/work_pool.h) ------------------------------------------------------------
+// Threads that match one page's sentences, the caller's included (fewer on a machine with fewer
+// cores): matching is bound by memory latency, and past four threads a page is split too finely.
+inline constexpr std::size_t kMaxMatchThreads = 4;
+// A page is split only into parts of at least this much text: waking a thread costs tens of
+// microseconds, a 16 KB part takes several hundred.
+inline constexpr std::size_t kMinMatchPartBytes = 16 * kKiBSize;
+
 // --- Host process memory (common/allocator.h) -------------------------------------------------
 // Freed memory the host keeps for the next message instead of returning it to the kernel, and the
 // block size below which it uses the heap rather than a fresh mapping. A page.analyze of a 100 KB

@@ -1245,13 +1245,17 @@ void LiteralPrefilter::candidates(std::string_view text, std::vector<int>* candi
 
 void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
                                        std::vector<std::vector<int>>* out) const {
+  if (out->size() < texts.size()) out->resize(texts.size());
+  candidates_each(texts, std::span(*out).first(texts.size()));
+}
+
+void LiteralPrefilter::candidates_each(std::span<const std::string_view> texts,
+                                       std::span<std::vector<int>> out) const {
+  for (auto& candidates : out) candidates.clear();
   if (const auto* table = narrow_table()) {
     candidates_each_in(table, texts, out);
   } else if (const auto* wide = wide_table()) {
     candidates_each_in(wide, texts, out);
-  } else {
-    if (out->size() < texts.size()) out->resize(texts.size());
-    for (std::size_t t = 0; t < texts.size(); ++t) (*out)[t].clear();
   }
 }
 
@@ -1294,9 +1298,7 @@ void LiteralPrefilter::candidates_in(const Entry* table, std::string_view text,
 template <class Entry>
 void LiteralPrefilter::candidates_each_in(const Entry* table,
                                           std::span<const std::string_view> texts,
-                                          std::vector<std::vector<int>>* out) const {
-  if (out->size() < texts.size()) out->resize(texts.size());
-  for (std::size_t t = 0; t < texts.size(); ++t) (*out)[t].clear();
+                                          std::span<std::vector<int>> out) const {
   Scratch& scratch = this->scratch();
   // The scan is bound by the latency of one table load per byte; kLanes texts scanned in step
   // keep that many loads in flight. A text with a byte that may start a folded character
@@ -1318,7 +1320,7 @@ void LiteralPrefilter::candidates_each_in(const Entry* table,
       const std::size_t t = next++;
       if (text.find('\xE2') != std::string_view::npos ||
           text.find('\xC5') != std::string_view::npos) {
-        candidates_in(table, text, &(*out)[t]);
+        candidates_in(table, text, &out[t]);
         continue;
       }
       lane = Lane{reinterpret_cast<const unsigned char*>(text.data()), text.size(), 0, 0, t, true};
@@ -1346,7 +1348,7 @@ void LiteralPrefilter::candidates_each_in(const Entry* table,
     for (std::size_t l = 0; l < kLanes; ++l) {
       Lane& lane = lanes[l];
       while (lane.active && lane.at == lane.size) {
-        finish(static_cast<std::uint8_t>(1U << l), scratch.found[l], scratch, &(*out)[lane.text]);
+        finish(static_cast<std::uint8_t>(1U << l), scratch.found[l], scratch, &out[lane.text]);
         refill(lane);
       }
       all_active = all_active && lane.active;

@@ -106,6 +106,9 @@ class LiteralPrefilter {
   // capacity). Faster than one call per text: several texts are scanned in step.
   void candidates_each(std::span<const std::string_view> texts,
                        std::vector<std::vector<int>>* out) const;
+  // The same into `out`, one vector per text (out.size() == texts.size()).
+  void candidates_each(std::span<const std::string_view> texts,
+                       std::span<std::vector<int>> out) const;
 
   [[nodiscard]] std::size_t literal_count() const { return literal_count_; }
   [[nodiscard]] std::size_t state_count() const { return state_count_; }
@@ -134,7 +137,7 @@ class LiteralPrefilter {
   void candidates_in(const Entry* table, std::string_view text, std::vector<int>* candidates) const;
   template <class Entry>
   void candidates_each_in(const Entry* table, std::span<const std::string_view> texts,
-                          std::vector<std::vector<int>>* out) const;
+                          std::span<std::vector<int>> out) const;
   // Notes the literals that end at byte `i` in `state` (whole words checked against the text).
   void record_outputs(std::uint32_t state, const unsigned char* bytes, std::size_t size,
                       std::size_t i, bool folded, std::uint8_t lane_bit,

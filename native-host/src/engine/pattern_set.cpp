@@ -7,6 +7,8 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "common/limits.h"
+#include "common/work_pool.h"
 #include "engine/literal_prefilter.h"
 
 namespace cw::engine {
@@ -268,12 +270,35 @@ bool PatternSet::MatchEach(std::span<const std::string_view> texts,
     for (std::size_t k = 0; k < texts.size(); ++k) (*matches)[k].clear();
     return true;
   }
-  impl_->prefilter.candidates_each(texts, matches);
-  for (std::size_t k = 0; k < texts.size(); ++k) {
-    if (!impl_->confirm(re2::StringPiece(texts[k].data(), texts[k].size()), (*matches)[k])) {
-      if (error != nullptr) *error = MatchError::kPatternError;
-      return false;
+  // A long page is split into parts of about equal text, matched on WorkPool's threads (RE2 and
+  // the prefilter are safe to share; each part writes only its own texts' answers).
+  std::size_t bytes = 0;
+  for (const auto text : texts) bytes += text.size();
+  const std::size_t parts =
+      std::clamp<std::size_t>(bytes / limits::kMinMatchPartBytes, 1, WorkPool::shared().threads());
+  std::vector<std::size_t> bounds{0};  // part p holds texts [bounds[p], bounds[p + 1])
+  std::size_t so_far = 0;
+  for (std::size_t k = 0; k < texts.size() && bounds.size() < parts; ++k) {
+    so_far += texts[k].size();
+    if (so_far * parts >= bytes * bounds.size()) bounds.push_back(k + 1);
+  }
+  bounds.push_back(texts.size());
+  std::atomic<bool> failed{false};
+  const auto match_part = [&](std::size_t p) {
+    const std::size_t first = bounds[p];
+    const std::size_t count = bounds[p + 1] - first;
+    impl_->prefilter.candidates_each(texts.subspan(first, count),
+                                     std::span(*matches).subspan(first, count));
+    for (std::size_t k = first; k < first + count && !failed.load(std::memory_order_relaxed); ++k) {
+      if (!impl_->confirm(re2::StringPiece(texts[k].data(), texts[k].size()), (*matches)[k])) {
+        failed.store(true, std::memory_order_relaxed);
+      }
     }
+  };
+  WorkPool::shared().run(bounds.size() - 1, match_part);
+  if (failed.load()) {
+    if (error != nullptr) *error = MatchError::kPatternError;
+    return false;
   }
   return true;
 }

@@ -179,3 +179,46 @@ BOOST_AUTO_TEST_CASE(first_of_group_does_not_run_the_rest_of_a_matched_group) {
   BOOST_REQUIRE(plain.Match("binding arbitration only", &hits));
   BOOST_TEST(hits == (std::vector<int>{0, 1}), boost::test_tools::per_element());
 }
+
+// A long list of texts (a long page) is matched in parts on several threads (common/work_pool.h):
+// the answers are those of one Match() per text, in order.
+BOOST_AUTO_TEST_CASE(match_each_on_a_long_page_equals_match_per_text) {
+  PatternSet::Options options;
+  options.first_of_group = true;
+  options.defer_compile = true;  // patterns compiled on first use, possibly on two threads at once
+  PatternSet set(options);
+  std::string error;
+  const std::vector<std::string> patterns{"(?i)\\bbinding\\s+arbitration\\b",
+                                          "(?i)\\bclass\\s+action",
+                                          "(?i)\\b(sell|rent)s?\\b[^.;]{0,40}\\bdata\\b",
+                                          "(?i)\\bopt[- ]?out\\b",
+                                          "(?i)\\btrain\\w*\\b[^.;]{0,60}\\bmodels?\\b",
+                                          "\\d+ days"};
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    BOOST_REQUIRE(set.Add(patterns[i], &error, i < 2 ? 0 : -1) >= 0);
+  }
+  BOOST_REQUIRE(set.Compile(&error));
+  const std::vector<std::string> shapes{
+      "Any claim goes to binding arbitration, not a class action.",
+      "We never sell your data; you can opt-out at any time.",
+      "We may train our models on chats for 30 days.",
+      "Nothing to see in this sentence about the weather.",
+      "Users who rent data sets agree to these terms.",
+  };
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; texts.size() < 4000; ++i) {
+    texts.push_back(shapes[i % shapes.size()] + " (" + std::to_string(i) + ")");
+  }
+  const std::vector<std::string_view> views(texts.begin(), texts.end());
+  std::vector<std::vector<int>> each;
+  BOOST_REQUIRE(set.MatchEach(views, &each));
+  BOOST_REQUIRE_GE(each.size(), views.size());
+  std::size_t found = 0;
+  for (std::size_t k = 0; k < views.size(); ++k) {
+    std::vector<int> alone;
+    BOOST_REQUIRE(set.Match(views[k], &alone));
+    BOOST_REQUIRE_MESSAGE(each[k] == alone, "text " << k);
+    found += alone.size();
+  }
+  BOOST_TEST(found > 4000U);
+}
