@@ -274,8 +274,9 @@ bool PatternSet::MatchEach(std::span<const std::string_view> texts,
   // the prefilter are safe to share; each part writes only its own texts' answers).
   std::size_t bytes = 0;
   for (const auto text : texts) bytes += text.size();
-  const std::size_t parts =
-      std::clamp<std::size_t>(bytes / limits::kMinMatchPartBytes, 1, WorkPool::shared().threads());
+  // A short text list stays on the caller: the pool's threads are not even started for it.
+  const std::size_t wanted = bytes / limits::kMinMatchPartBytes;
+  const std::size_t parts = wanted > 1 ? std::min(wanted, WorkPool::shared().threads()) : 1;
   std::vector<std::size_t> bounds{0};  // part p holds texts [bounds[p], bounds[p + 1])
   std::size_t so_far = 0;
   for (std::size_t k = 0; k < texts.size() && bounds.size() < parts; ++k) {
@@ -295,7 +296,11 @@ bool PatternSet::MatchEach(std::span<const std::string_view> texts,
       }
     }
   };
-  WorkPool::shared().run(bounds.size() - 1, match_part);
+  if (parts == 1) {
+    match_part(0);
+  } else {
+    WorkPool::shared().run(bounds.size() - 1, match_part);
+  }
   if (failed.load()) {
     if (error != nullptr) *error = MatchError::kPatternError;
     return false;

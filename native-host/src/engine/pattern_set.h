@@ -103,7 +103,8 @@ class PatternSet {
   bool Match(std::string_view text, std::vector<int>* matches, MatchError* error = nullptr) const;
 
   // Match() on each text: (*matches)[k] for texts[k] (resized to fit, capacity kept). Faster than
-  // one Match() per text: the prefilter scans several texts in step. Returns false and sets
+  // one Match() per text: the prefilter scans several texts in step, and a long list (a page) is
+  // split into parts matched on WorkPool's threads (common/work_pool.h). Returns false and sets
   // `*error` (if given) when any answer could not be computed.
   bool MatchEach(std::span<const std::string_view> texts, std::vector<std::vector<int>>* matches,
                  MatchError* error = nullptr) const;
