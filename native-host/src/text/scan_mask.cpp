@@ -88,12 +88,30 @@ std::string_view scan_view(std::string_view text, std::string& buffer) {
   return text;
 }
 
+namespace {
+
+// The bytes scan_pattern() looks at; every other byte is copied as it is.
+bool is_pattern_syntax(char c) {
+  return c == '\\' || c == '[' || c == ']' || c == '.';
+}
+
+}  // namespace
+
 std::string scan_pattern(std::string_view pattern) {
   std::string out;
   out.reserve(pattern.size() + 16);
   bool in_class = false;
   bool negated = false;  // the current class starts with '^'
   for (std::size_t i = 0; i < pattern.size(); ++i) {
+    // Bytes other than \ [ ] . change nothing: copied a run at a time (this runs for every
+    // pattern at host start).
+    std::size_t plain = i;
+    while (plain < pattern.size() && !is_pattern_syntax(pattern[plain])) ++plain;
+    if (plain > i) {
+      out.append(pattern.substr(i, plain - i));
+      i = plain;
+      if (i == pattern.size()) break;
+    }
     const char c = pattern[i];
     if (c == '\\' && i + 1 < pattern.size()) {
       out += c;
