@@ -141,7 +141,8 @@ inline constexpr int kImportPrepareAhead = 8;
 
 // --- Matching (common/work_pool.h) ------------------------------------------------------------
 // Threads that match one page's sentences, the caller's included (fewer on a machine with fewer
-// cores): matching is bound by memory latency, and past four threads a page is split too finely.
+// cores). A cap, not a measured optimum (only 2 cores were measured): a 100 KB page then still
+// has parts of 25 KB, and the host leaves the other cores to the browser.
 inline constexpr std::size_t kMaxMatchThreads = 4;
 // A page is split only into parts of at least this much text: waking a thread costs tens of
 // microseconds, a 16 KB part takes several hundred.

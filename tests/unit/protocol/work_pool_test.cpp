@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -28,11 +29,15 @@ BOOST_AUTO_TEST_CASE(every_part_runs_once) {
 BOOST_AUTO_TEST_CASE(parts_run_on_more_than_one_thread) {
   WorkPool pool(2);
   std::mutex mutex;
+  std::condition_variable changed;
   std::set<std::thread::id> seen;
-  pool.run(12, [&](std::size_t) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // long enough for a worker to wake
-    const std::lock_guard lock(mutex);
+  // Each part waits (up to 5 s, however loaded the machine) for a second thread to take a part:
+  // a pool whose workers never run parts leaves only the caller's thread here.
+  pool.run(4, [&](std::size_t) {
+    std::unique_lock lock(mutex);
     seen.insert(std::this_thread::get_id());
+    changed.notify_all();
+    changed.wait_for(lock, std::chrono::seconds(5), [&] { return seen.size() > 1; });
   });
   BOOST_TEST(seen.size() > 1U);
 }
