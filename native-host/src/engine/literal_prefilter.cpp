@@ -1301,8 +1301,9 @@ void LiteralPrefilter::candidates_each_in(const Entry* table,
                                           std::span<std::vector<int>> out) const {
   Scratch& scratch = this->scratch();
   // The scan is bound by the latency of one table load per byte; kLanes texts scanned in step
-  // keep that many loads in flight. A text with a byte that may start a folded character
-  // (0xE2, 0xC5) is rare and takes the one-text path.
+  // keep that many loads in flight. A text holding a character that folds to a letter (KELVIN
+  // SIGN, LONG S) is rare and takes the one-text path; other characters starting with those
+  // bytes (the euro sign, Polish and Czech letters) stay in the lanes.
   struct Lane {
     const unsigned char* bytes = nullptr;
     std::size_t size = 0;
@@ -1318,8 +1319,8 @@ void LiteralPrefilter::candidates_each_in(const Entry* table,
     while (next < texts.size()) {
       const std::string_view text = texts[next];
       const std::size_t t = next++;
-      if (text.find('\xE2') != std::string_view::npos ||
-          text.find('\xC5') != std::string_view::npos) {
+      if (text.find("\xE2\x84\xAA") != std::string_view::npos ||
+          text.find("\xC5\xBF") != std::string_view::npos) {
         candidates_in(table, text, &out[t]);
         continue;
       }

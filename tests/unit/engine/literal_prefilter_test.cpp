@@ -2,6 +2,7 @@
 #include "engine/literal_prefilter.h"
 
 #include <algorithm>
+#include <array>
 #include <random>
 #include <string>
 #include <utility>
@@ -185,6 +186,32 @@ BOOST_AUTO_TEST_CASE(candidates_need_every_clause) {
   BOOST_TEST(RE2::PartialMatch("\xE2\x84\xAAio\xC5\xBFks", RE2("(?i)kiosks")));
 }
 
+// Texts scanned in lanes fold KELVIN SIGN and LONG S as a text scanned alone does, and the euro
+// sign or a Polish letter (same lead bytes, no folding) changes nothing.
+BOOST_AUTO_TEST_CASE(lanes_fold_as_one_text_does) {
+  LiteralPrefilter filter({required_literals("(?i)kiosks"), required_literals("(?i)\\bzloty\\b")});
+  const std::vector<std::string_view> texts{"\xE2\x84\xAAiosks open",
+                                            "kio\xC5\xBFks",
+                                            "kiosks cost 5 \xE2\x82\xAC",
+                                            "\xC5\x81\xC3\xB3d\xC5\xBA kiosks",
+                                            "ten zloty",
+                                            "no match here",
+                                            "\xE2\x84\xAA",
+                                            "zloty \xC5\x82 kiosks"};
+  std::vector<std::vector<int>> together;
+  filter.candidates_each(texts, &together);
+  BOOST_REQUIRE_GE(together.size(), texts.size());
+  for (std::size_t t = 0; t < texts.size(); ++t) {
+    std::vector<int> alone;
+    filter.candidates(texts[t], &alone);
+    BOOST_TEST(alone == together[t], boost::test_tools::per_element());
+  }
+  BOOST_TEST(together[0] == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(together[1] == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(together[2] == std::vector<int>({0}), boost::test_tools::per_element());
+  BOOST_TEST(together[7] == std::vector<int>({0, 1}), boost::test_tools::per_element());
+}
+
 namespace {
 
 // Random patterns over a small alphabet, so matches and near-misses are frequent.
@@ -224,7 +251,11 @@ std::string random_text(std::mt19937& rng) {
   const std::size_t size = rng() % 16;
   for (std::size_t i = 0; i < size; ++i) {
     if (rng() % 64 == 0) {
-      out += rng() % 2 == 0 ? "\xE2\x84\xAA" : "\xC5\xBF";  // KELVIN SIGN, LONG S: fold to k, s
+      // KELVIN SIGN and LONG S fold to k and s; the euro sign and l with stroke start with the
+      // same bytes and fold to nothing.
+      static const std::array<const char*, 4> multibyte{"\xE2\x84\xAA", "\xC5\xBF", "\xE2\x82\xAC",
+                                                        "\xC5\x82"};
+      out += multibyte[rng() % multibyte.size()];
     } else {
       out += alphabet[rng() % alphabet.size()];
     }
