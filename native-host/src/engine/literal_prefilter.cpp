@@ -214,6 +214,17 @@ std::optional<std::string> usable_literal(const std::string& s, std::size_t min_
     core += s[i];
   }
   if (core_size(core) >= min_len) {
+    // A space at an end asks only for a non-word byte there, which an edge mark checks as well:
+    // ' the ', 'the ' and 'the' + mark then share one literal, and a common word found in the text
+    // costs one output instead of three (stop 21: prefilter -12% on 100 KB of terms).
+    if (core.front() == kSpace) {
+      before = true;
+      core.erase(core.begin());
+    }
+    if (core.back() == kSpace) {
+      after = true;
+      core.pop_back();
+    }
     const bool mark_before =
         before && is_word_byte(core.front()) && core.find(kSpace) == std::string::npos;
     const bool mark_after = after && is_word_byte(core.back());
