@@ -77,8 +77,8 @@ void free_table(void* table, std::size_t bytes) noexcept {
 
 namespace {
 
-// Strings an exact set may hold before it is summarised. 64 let pack 21's phrase alternations
-// multiply into 15,711 literals and 70,873 states, past the 16-bit table; 32 gives 12,988 and
+// Strings an exact set may hold before it is summarised. At 64, pack 21's phrase alternations
+// multiplied into 15,711 literals and 70,873 states, past the 16-bit table; 32 gave 12,988 and
 // 58,082 (candidates on 100 KB of terms 525 -> 552, findings the same).
 constexpr std::size_t kMaxSet = 32;
 constexpr std::size_t kMaxLiteral = 64;     // bytes of one literal
