@@ -15,6 +15,7 @@
 #include <re2/set.h>
 
 #include "common/limits.h"
+#include "common/work_pool.h"
 #include "engine/literal_prefilter.h"
 #include "text/normalize.h"
 #include "text/scan_mask.h"
@@ -467,53 +468,107 @@ void drop_relieved_quotes(const RulePack& pack, const std::vector<std::size_t>& 
 
 }  // namespace
 
+namespace {
+
+// One part of a page (a run of whole paragraphs, text::paragraph_ranges), segmented and matched on
+// one of WorkPool's threads. Per sentence of the part: the text the rules scan, the rules that
+// fire there and, where any fires, the first scope it names (-1: none).
+struct PagePart {
+  text::ByteSpan range;
+  text::Segments segments;
+  std::string masked;  // masked copies of its sentences, one after another; never reallocated
+  std::vector<std::string_view> views;
+  std::vector<std::vector<int>> hits;
+  std::vector<std::vector<const Provision*>> provisions;
+  std::vector<int> scope;
+  std::optional<Error> error;
+};
+
+}  // namespace
+
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
                                                std::string_view doc_type,
                                                std::string* normalized_page) const {
-  // The page is normalised and segmented once, as the text the archive hashes (blocks joined by a
-  // blank line, see join_blocks), rather than block by block: one pass instead of one per block,
-  // and the archive can reuse the result. A blank line is always a sentence boundary, so no
-  // sentence spans two blocks.
+  // The page is normalised once, as the text the archive hashes (blocks joined by a blank line,
+  // see join_blocks), rather than block by block: one pass instead of one per block, and the
+  // archive can reuse the result. A blank line is always a sentence boundary, so no sentence
+  // spans two blocks.
   thread_local std::string joined;
   thread_local std::vector<std::size_t> block_begin;
   join_blocks(blocks, joined, block_begin);
   text::NormalizedText normalized = text::normalize(joined);  // its text is handed on at the end
-  const text::Segments segments = text::segment(normalized);
-  // Every sentence as the rules scan it (text/scan_mask.h), then all of them matched together.
-  thread_local std::string masked;  // masked copies, one after another; never reallocated below
-  thread_local std::string buffer;
-  thread_local std::vector<std::string_view> views;
-  thread_local std::vector<std::vector<int>> hits;
-  masked.clear();
-  masked.reserve(normalized.text.size());
-  views.clear();
-  for (const auto& sentence : segments.sentences) {
-    const std::string_view plain(normalized.text.data() + sentence.span.begin,
-                                 sentence.span.end - sentence.span.begin);
-    const std::string_view view = text::scan_view(plain, buffer);
-    if (view.data() == plain.data()) {
-      views.push_back(view);
-    } else {
-      const std::size_t at = masked.size();
-      masked.append(view);
-      views.push_back(std::string_view(masked).substr(at, view.size()));
-    }
-  }
-  PatternSet::MatchError why = PatternSet::MatchError::kNone;
-  if (!impl_->set.MatchEach(views, &hits, &why)) return match_error(why);
-  // The `unless` literals of the sentences a rule matched, scanned together (four in step).
-  thread_local std::vector<std::string_view> matched_views;
-  thread_local std::vector<std::vector<int>> unless_literals;
-  matched_views.clear();
-  for (std::size_t k = 0; k < views.size(); ++k) {
-    if (!hits[k].empty()) matched_views.push_back(views[k]);
-  }
-  if (matched_views.empty()) {
-    unless_literals.clear();  // no sentence matched a rule: the unless filter is not needed
-  } else {
-    impl_->unless_filter().candidates_each(matched_views, &unless_literals);
-  }
   if (auto error = impl_->build_scopes()) return *error;
+  // Everything a sentence needs on its own (segmenting, masking, matching, `unless`, scopes) runs
+  // in parts of whole paragraphs on WorkPool's threads; naming blocks and sections, which needs
+  // the page, runs after, for the few sentences a rule fired in.
+  const std::size_t wanted = normalized.text.size() / limits::kMinMatchPartBytes;
+  const std::vector<text::ByteSpan> ranges = text::paragraph_ranges(
+      normalized.text, std::clamp<std::size_t>(wanted, 1, WorkPool::shared().threads()));
+  // Kept between pages for their buffers; the parts reach it through a reference, since a worker
+  // thread naming the thread_local itself would get its own, empty one.
+  thread_local std::vector<PagePart> parts_of_page;
+  std::vector<PagePart>& parts = parts_of_page;
+  parts.resize(ranges.size());
+  const auto run_part = [&](std::size_t p) {
+    PagePart& part = parts[p];
+    part.range = ranges[p];
+    part.error.reset();
+    part.segments = text::segment(normalized, part.range);
+    const std::size_t count = part.segments.sentences.size();
+    // Every sentence as the rules scan it (text/scan_mask.h), then all of them matched together.
+    thread_local std::string buffer;
+    part.masked.clear();
+    part.masked.reserve(part.range.end - part.range.begin);
+    part.views.clear();
+    for (const auto& sentence : part.segments.sentences) {
+      const std::string_view plain(normalized.text.data() + sentence.span.begin,
+                                   sentence.span.end - sentence.span.begin);
+      const std::string_view view = text::scan_view(plain, buffer);
+      if (view.data() == plain.data()) {
+        part.views.push_back(view);
+      } else {
+        const std::size_t at = part.masked.size();
+        part.masked.append(view);
+        part.views.push_back(std::string_view(part.masked).substr(at, view.size()));
+      }
+    }
+    PatternSet::MatchError why = PatternSet::MatchError::kNone;
+    if (!impl_->set.MatchEach(part.views, &part.hits, &why, PatternSet::Split::kNone)) {
+      part.error = match_error(why);
+      return;
+    }
+    // The `unless` literals of the sentences a rule matched, scanned together (four in step).
+    thread_local std::vector<std::string_view> matched_views;
+    thread_local std::vector<std::vector<int>> unless_literals;
+    matched_views.clear();
+    for (std::size_t k = 0; k < count; ++k) {
+      if (!part.hits[k].empty()) matched_views.push_back(part.views[k]);
+    }
+    if (!matched_views.empty())
+      impl_->unless_filter().candidates_each(matched_views, &unless_literals);
+    part.provisions.resize(count);
+    part.scope.assign(count, -1);
+    std::size_t matched_index = 0;
+    for (std::size_t k = 0; k < count; ++k) {
+      part.provisions[k].clear();
+      if (part.hits[k].empty()) continue;
+      auto matched =
+          provisions_of(part.views[k], part.hits[k], doc_type, &unless_literals[matched_index++]);
+      if (!matched) {
+        part.error = matched.error();
+        return;
+      }
+      part.provisions[k] = std::move(*matched);
+      // A scoping phrase in the sentence itself ("If you live in the EEA, ...") is the surest sign.
+      if (!part.provisions[k].empty()) part.scope[k] = impl_->first_scope(part.views[k]);
+    }
+  };
+  WorkPool::shared().run(parts.size(), run_part);
+  text::Segments segments;
+  for (PagePart& part : parts) {
+    if (part.error) return *part.error;
+    text::append_part(segments, std::move(part.segments));
+  }
   // Sections repeat for every finding under one heading: the last one's scope is remembered.
   std::string last_section;
   int last_section_scope = -1;
@@ -532,63 +587,63 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   thread_local std::vector<std::size_t> heading_block_before;
   index_heading_blocks(blocks, heading_block_before);
   std::unordered_set<std::string_view> found;
-  std::size_t matched_index = 0;
-  for (std::size_t k = 0; k < segments.sentences.size(); ++k) {
-    const auto& sentence = segments.sentences[k];
-    if (hits[k].empty()) continue;
-    const std::vector<int>& literals = unless_literals[matched_index++];
-    const text::ByteSpan at = normalized.to_original(sentence.span);
-    // The block that holds the sentence's start; the quote never runs past that block.
-    auto b = static_cast<std::size_t>(
-        std::upper_bound(block_begin.begin(), block_begin.end(), at.begin) - block_begin.begin() -
-        1);
-    std::size_t begin = at.begin;
-    if (begin >= block_begin[b] + blocks[b].text.size() && b + 1 < blocks.size()) {
-      // The start maps into the blank line that joins two blocks: a combining mark that opens a
-      // block is grouped with the newline before it. The quote starts with the next block.
-      ++b;
-      begin = block_begin[b];
-    }
-    auto matched = provisions_of(views[k], hits[k], doc_type, &literals);
-    if (!matched) return matched.error();
-    if (matched->empty()) continue;
-    const std::string_view original = blocks[b].text;
-    const std::size_t start = std::min(begin - block_begin[b], original.size());
-    const std::size_t end =
-        std::clamp(at.end > block_begin[b] ? at.end - block_begin[b] : 0, start, original.size());
-    // A heading (a page's heading block, or a Markdown one) names a topic such as "Class Action
-    // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
-    // are the quote a user can check. A heading is the quote only when no sentence is.
-    const bool heading = sentence.is_heading || blocks[b].heading;
-    const std::string section = heading ? std::string()
-                                        : section_of(sentence, b, blocks, block_begin,
-                                                     heading_block_before, normalized, segments);
-    // A scoping phrase in the sentence itself ("If you live in the EEA, ...") is the surest sign;
-    // else the heading it sits under ("Notice to California residents").
-    std::shared_ptr<const ScopeText> scope;
-    ScopeFrom scope_from = ScopeFrom::kSentence;
-    if (int s = impl_->first_scope(views[k]); s >= 0) {
-      scope = impl_->scope_texts[static_cast<std::size_t>(s)];
-    } else if (s = section_scope(section); s >= 0) {
-      scope = impl_->scope_texts[static_cast<std::size_t>(s)];
-      scope_from = ScopeFrom::kSection;
-    }
-    for (const Provision* p : *matched) {
-      Finding f;
-      f.share_rule(impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
-      f.quote = std::string(original.substr(start, end - start));
-      f.start = start;
-      f.end = end;
-      f.block = b;
-      f.section = section;
-      f.scope = scope;
-      f.scope_from = scope_from;
-      if (heading) {
-        heading_findings.push_back(std::move(f));
-        continue;
+  std::size_t k = 0;  // the sentence's index in the page
+  for (const PagePart& part : parts) {
+    for (std::size_t in_part = 0; in_part < part.views.size(); ++in_part, ++k) {
+      const std::vector<const Provision*>& matched = part.provisions[in_part];
+      if (matched.empty()) continue;
+      const auto& sentence = segments.sentences[k];
+      const text::ByteSpan at = normalized.to_original(sentence.span);
+      // The block that holds the sentence's start; the quote never runs past that block.
+      auto b = static_cast<std::size_t>(
+          std::upper_bound(block_begin.begin(), block_begin.end(), at.begin) - block_begin.begin() -
+          1);
+      std::size_t begin = at.begin;
+      if (begin >= block_begin[b] + blocks[b].text.size() && b + 1 < blocks.size()) {
+        // The start maps into the blank line that joins two blocks: a combining mark that opens a
+        // block is grouped with the newline before it. The quote starts with the next block.
+        ++b;
+        begin = block_begin[b];
       }
-      found.insert(p->id);
-      findings.push_back(std::move(f));
+      const std::string_view original = blocks[b].text;
+      const std::size_t start = std::min(begin - block_begin[b], original.size());
+      const std::size_t end =
+          std::clamp(at.end > block_begin[b] ? at.end - block_begin[b] : 0, start, original.size());
+      // A heading (a page's heading block, or a Markdown one) names a topic such as "Class Action
+      // Waiver" or "Essential cookies"; the sentences under it say what the provision is, and they
+      // are the quote a user can check. A heading is the quote only when no sentence is.
+      const bool heading = sentence.is_heading || blocks[b].heading;
+      const std::string section = heading ? std::string()
+                                          : section_of(sentence, b, blocks, block_begin,
+                                                       heading_block_before, normalized, segments);
+      // The sentence's own scope (found with its rules), else that of the heading it sits under
+      // ("Notice to California residents").
+      std::shared_ptr<const ScopeText> scope;
+      ScopeFrom scope_from = ScopeFrom::kSentence;
+      if (int s = part.scope[in_part]; s >= 0) {
+        scope = impl_->scope_texts[static_cast<std::size_t>(s)];
+      } else if (s = section_scope(section); s >= 0) {
+        scope = impl_->scope_texts[static_cast<std::size_t>(s)];
+        scope_from = ScopeFrom::kSection;
+      }
+      for (const Provision* p : matched) {
+        Finding f;
+        f.share_rule(
+            impl_->rule_texts[static_cast<std::size_t>(p - impl_->pack.provisions.data())]);
+        f.quote = std::string(original.substr(start, end - start));
+        f.start = start;
+        f.end = end;
+        f.block = b;
+        f.section = section;
+        f.scope = scope;
+        f.scope_from = scope_from;
+        if (heading) {
+          heading_findings.push_back(std::move(f));
+          continue;
+        }
+        found.insert(p->id);
+        findings.push_back(std::move(f));
+      }
     }
   }
   for (auto& f : heading_findings) {

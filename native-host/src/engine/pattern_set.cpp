@@ -257,7 +257,8 @@ bool PatternSet::Match(std::string_view text, std::vector<int>* matches, MatchEr
 }
 
 bool PatternSet::MatchEach(std::span<const std::string_view> texts,
-                           std::vector<std::vector<int>>* matches, MatchError* error) const {
+                           std::vector<std::vector<int>>* matches, MatchError* error,
+                           Split split) const {
   if (matches->size() < texts.size()) matches->resize(texts.size());
   if (!impl_ || impl_->options.strategy == Strategy::kSet || !impl_->compiled) {
     for (std::size_t k = 0; k < texts.size(); ++k) {
@@ -276,7 +277,9 @@ bool PatternSet::MatchEach(std::span<const std::string_view> texts,
   for (const auto text : texts) bytes += text.size();
   // A short text list stays on the caller: the pool's threads are not even started for it.
   const std::size_t wanted = bytes / limits::kMinMatchPartBytes;
-  const std::size_t parts = wanted > 1 ? std::min(wanted, WorkPool::shared().threads()) : 1;
+  const std::size_t parts = wanted > 1 && split == Split::kAcrossPool
+                                ? std::min(wanted, WorkPool::shared().threads())
+                                : 1;
   std::vector<std::size_t> bounds{0};  // part p holds texts [bounds[p], bounds[p + 1])
   std::size_t so_far = 0;
   for (std::size_t k = 0; k < texts.size() && bounds.size() < parts; ++k) {

@@ -103,11 +103,13 @@ class PatternSet {
   bool Match(std::string_view text, std::vector<int>* matches, MatchError* error = nullptr) const;
 
   // Match() on each text: (*matches)[k] for texts[k] (resized to fit, capacity kept). Faster than
-  // one Match() per text: the prefilter scans several texts in step, and a long list (a page) is
-  // split into parts matched on WorkPool's threads (common/work_pool.h). Returns false and sets
-  // `*error` (if given) when any answer could not be computed.
+  // one Match() per text: the prefilter scans several texts in step, and with kAcrossPool a long
+  // list (a page) is split into parts matched on WorkPool's threads (common/work_pool.h); kNone
+  // matches on the calling thread only (for a caller that is itself a part of a pool job).
+  // Returns false and sets `*error` (if given) when any answer could not be computed.
+  enum class Split { kAcrossPool, kNone };
   bool MatchEach(std::span<const std::string_view> texts, std::vector<std::vector<int>>* matches,
-                 MatchError* error = nullptr) const;
+                 MatchError* error = nullptr, Split split = Split::kAcrossPool) const;
 
   // kPrefiltered with defer_compile: compiles every pattern not compiled yet (thread-safe; Match()
   // may run at the same time). Stops early, returning true, when `*stop` becomes true. Returns

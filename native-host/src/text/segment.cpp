@@ -270,32 +270,71 @@ std::vector<ByteSpan> split_sentences(std::string_view normalized_text) {
 }
 
 Segments segment(const NormalizedText& normalized) {
+  return segment(normalized, ByteSpan{0, normalized.text.size()});
+}
+
+Segments segment(const NormalizedText& normalized, ByteSpan range) {
   Segments out;
   const std::string_view text = normalized.text;
-  auto heading = normalized.headings.begin();
+  const auto& items = normalized.list_items;  // sorted
+  auto heading =
+      std::lower_bound(normalized.headings.begin(), normalized.headings.end(), range.begin,
+                       [](const Heading& h, std::size_t at) { return h.span.begin < at; });
   // Text between headings is split by ICU; each heading is one sentence and opens a section.
-  std::size_t cursor = 0;
+  std::size_t cursor = range.begin;
   auto add_body = [&](std::size_t begin, std::size_t end) {
     if (begin >= end) return;
-    std::vector<std::size_t> items;
-    for (std::size_t item : normalized.list_items)
-      if (item >= begin && item < end) items.push_back(item - begin);
-    for (ByteSpan span : sentence_spans(text.substr(begin, end - begin), items)) {
+    std::vector<std::size_t> starts;
+    for (auto it = std::lower_bound(items.begin(), items.end(), begin);
+         it != items.end() && *it < end; ++it) {
+      starts.push_back(*it - begin);
+    }
+    for (ByteSpan span : sentence_spans(text.substr(begin, end - begin), starts)) {
       span.begin += begin;
       span.end += begin;
       const std::size_t section = out.sections.empty() ? kNoSection : out.sections.size() - 1;
       out.sentences.push_back({span, section, false});
     }
   };
-  for (; heading != normalized.headings.end(); ++heading) {
+  for (; heading != normalized.headings.end() && heading->span.begin < range.end; ++heading) {
     if (heading->span.begin < cursor) continue;
     add_body(cursor, heading->span.begin);
     out.sections.push_back({heading->span, heading->level, out.sentences.size()});
     out.sentences.push_back({heading->span, out.sections.size() - 1, true});
     cursor = heading->span.end;
   }
-  add_body(cursor, text.size());
+  add_body(cursor, range.end);
   return out;
+}
+
+std::vector<ByteSpan> paragraph_ranges(std::string_view text, std::size_t parts) {
+  std::vector<ByteSpan> out;
+  std::size_t begin = 0;
+  for (std::size_t p = 1; p < parts && begin < text.size(); ++p) {
+    // The first paragraph break at or after the p-th equal share of the text.
+    const std::size_t target = std::max(begin, text.size() / parts * p);
+    const std::size_t at = text.find("\n\n", target);
+    if (at == std::string_view::npos) break;
+    out.push_back({begin, at + 2});
+    begin = at + 2;
+  }
+  out.push_back({begin, text.size()});
+  return out;
+}
+
+void append_part(Segments& whole, Segments part) {
+  const std::size_t section_offset = whole.sections.size();
+  const std::size_t sentence_offset = whole.sentences.size();
+  // The part's sentences before its first heading are under the whole's last heading.
+  const std::size_t carried = whole.sections.empty() ? kNoSection : whole.sections.size() - 1;
+  for (Sentence& sentence : part.sentences) {
+    sentence.section = sentence.section == kNoSection ? carried : sentence.section + section_offset;
+    whole.sentences.push_back(sentence);
+  }
+  for (Section& section : part.sections) {
+    section.first_sentence += sentence_offset;
+    whole.sections.push_back(section);
+  }
 }
 
 }  // namespace cw::text

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "text/normalize.h"
@@ -45,6 +46,19 @@ struct Segments {
 // Splits `normalized` into sentences and sections. Safe to call from several threads at once: each
 // thread keeps its own ICU iterator.
 Segments segment(const NormalizedText& normalized);
+
+// A page in parts, to segment (and match) them on several threads. A paragraph break ("\n\n") is
+// always a sentence boundary and never joined across, so cutting the text just after one changes
+// no sentence: append_part() of segment(normalized, r) for the consecutive ranges r of
+// paragraph_ranges() gives exactly segment(normalized).
+// Up to `parts` consecutive ranges covering `text`, of about equal size, each but the last ending
+// just after a paragraph break (fewer when the text has too few breaks).
+std::vector<ByteSpan> paragraph_ranges(std::string_view text, std::size_t parts);
+// The sentences and sections of one such range: section indices count from the range's first
+// heading, and sentences before it have kNoSection.
+Segments segment(const NormalizedText& normalized, ByteSpan range);
+// Appends the segments of the next range to those of the ranges before it.
+void append_part(Segments& whole, Segments part);
 
 // Sentence spans of a plain string (no heading information), for tests and tools.
 std::vector<ByteSpan> split_sentences(std::string_view normalized_text);

@@ -143,6 +143,34 @@ BOOST_AUTO_TEST_CASE(a_heading_is_the_quote_only_when_no_sentence_is) {
   BOOST_TEST(md[0]["section"].get<std::string>() == "Disputes with us");
 }
 
+// A long page is segmented and matched in parts on several threads: a finding far below its
+// Markdown heading, across the cut between parts, still names that heading and quotes the exact
+// text, and each part's findings come back in page order.
+BOOST_AUTO_TEST_CASE(a_long_page_in_parts_keeps_sections_quotes_and_order) {
+  std::string text = "## Disputes with us\n\n";
+  std::size_t filler = 0;
+  while (text.size() < 4 * cw::limits::kMinMatchPartBytes) {
+    text += "Paragraph " + std::to_string(filler++) + " says nothing a rule looks for.\n\n";
+  }
+  text += "Claims go to binding arbitration.";
+  const json page{{"url", "https://shop.example/legal/terms"},
+                  {"blocks",
+                   {{{"kind", "paragraph"}, {"text", "Claims go to binding arbitration in June."}},
+                    {{"kind", "paragraph"}, {"text", text}}}}};
+  const json reply = call(page);
+  BOOST_REQUIRE_MESSAGE(reply["ok"].get<bool>(), reply.dump());
+  const json& findings = reply["result"]["findings"];
+  BOOST_REQUIRE_EQUAL(findings.size(), 2U);
+  BOOST_TEST(findings[0]["block"].get<int>() == 0);
+  BOOST_TEST(!findings[0].contains("section"));
+  BOOST_TEST(findings[1]["block"].get<int>() == 1);
+  BOOST_TEST(findings[1].value("section", std::string()) == "Disputes with us");
+  const auto start = findings[1]["start"].get<std::size_t>();
+  const auto end = findings[1]["end"].get<std::size_t>();
+  BOOST_TEST(text.substr(start, end - start) == "Claims go to binding arbitration.");
+  BOOST_TEST(findings[1]["quote"].get<std::string>() == "Claims go to binding arbitration.");
+}
+
 // Whom a clause applies to: a scoping phrase in the quote's own sentence, else the heading above
 // it; each place a provision is found keeps its own scope. (Fixture scopes, in order: California,
 // the EEA/UK, business customers.)

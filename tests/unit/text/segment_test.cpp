@@ -127,3 +127,51 @@ BOOST_AUTO_TEST_CASE(split_sentences_of_raw_text_with_controls) {
   BOOST_TEST(got.front().substr(0, 11) == "First line.");  // a line with a control goes to ICU
   BOOST_TEST(got.back() == "end.");
 }
+
+// A long page is segmented in parts on several threads (engine.cpp): the parts, cut after
+// paragraph breaks and put back together, must give exactly the sentences and sections of the
+// whole, including text before the first heading and sections that run across a cut.
+BOOST_AUTO_TEST_CASE(parts_cut_at_paragraph_breaks_segment_as_the_whole_does) {
+  std::string doc;
+  for (int i = 0; i < 40; ++i)
+    doc += "Opening words of paragraph " + std::to_string(i) + ". e.g. the U.S. Dollars.\n\n";
+  for (int s = 0; s < 12; ++s) {
+    doc += "## Section " + std::to_string(s) + "\n\n";
+    for (int i = 0; i < 9; ++i) {
+      doc +=
+          "1. You agree to binding arbitration. (a) You will not sue; (b) you waive jury "
+          "trials.\nthis line was wrapped\n- a list item\n- another item\n\n";
+    }
+  }
+  const auto n = cw::text::normalize(doc);
+  const auto whole = cw::text::segment(n);
+  for (const std::size_t parts : {1U, 2U, 3U, 4U, 7U}) {
+    const auto ranges = cw::text::paragraph_ranges(n.text, parts);
+    BOOST_TEST(ranges.size() == parts);
+    BOOST_TEST(ranges.front().begin == 0U);
+    BOOST_TEST(ranges.back().end == n.text.size());
+    cw::text::Segments joined;
+    for (std::size_t r = 0; r < ranges.size(); ++r) {
+      if (r + 1 < ranges.size()) {
+        BOOST_TEST(ranges[r].end == ranges[r + 1].begin);
+        BOOST_TEST(n.text.substr(ranges[r].end - 2, 2) == "\n\n");
+      }
+      cw::text::append_part(joined, cw::text::segment(n, ranges[r]));
+    }
+    BOOST_REQUIRE_EQUAL(joined.sentences.size(), whole.sentences.size());
+    for (std::size_t i = 0; i < whole.sentences.size(); ++i) {
+      const auto& a = joined.sentences[i];
+      const auto& b = whole.sentences[i];
+      BOOST_TEST((a.span.begin == b.span.begin && a.span.end == b.span.end &&
+                  a.section == b.section && a.is_heading == b.is_heading),
+                 "parts " << parts << ", sentence " << i);
+    }
+    BOOST_REQUIRE_EQUAL(joined.sections.size(), whole.sections.size());
+    for (std::size_t i = 0; i < whole.sections.size(); ++i) {
+      BOOST_TEST(joined.sections[i].heading.begin == whole.sections[i].heading.begin);
+      BOOST_TEST(joined.sections[i].first_sentence == whole.sections[i].first_sentence);
+    }
+  }
+  // A text with no paragraph break stays one range.
+  BOOST_TEST(cw::text::paragraph_ranges("One sentence. Another one.", 4).size() == 1U);
+}
