@@ -140,12 +140,13 @@ inline constexpr int kImportThreads = 2;
 inline constexpr int kImportPrepareAhead = 8;
 
 // --- Matching (common/work_pool.h) ------------------------------------------------------------
-// Threads that match one page's sentences, the caller's included (fewer on a machine with fewer
-// cores). A cap, not a measured optimum (only 2 cores were measured): a 100 KB page then still
-// has parts of 25 KB, and the host leaves the other cores to the browser.
+// Threads that segment and match one page's sentences, the caller's included (fewer on a machine
+// with fewer cores). A cap, not a measured optimum (only 2 cores were measured): a 100 KB page
+// then still has parts of 25 KB, and the host leaves the other cores to the browser.
 inline constexpr std::size_t kMaxMatchThreads = 4;
-// A page is split only into parts of at least this much text: waking a thread costs tens of
-// microseconds, a 16 KB part takes several hundred.
+// A page is split only into parts of at least this much text: waking a busy machine's thread
+// costs tens of microseconds, a 16 KB part takes several hundred. (On the 2-vCPU test VM a thread
+// woken after the process sat idle for 5 ms started over a millisecond late in half the tries.)
 inline constexpr std::size_t kMinMatchPartBytes = 16 * kKiBSize;
 
 // --- Host process memory (common/allocator.h) -------------------------------------------------
