@@ -4,7 +4,9 @@
 //     in bounds) and sentences are ordered, non-overlapping spans of it;
 //   - each finding quotes exactly the bytes of its block at its offsets;
 //   - the patterns matched for all sentences together (MatchEach, the engine's path) are those
-//     matched sentence by sentence (Match).
+//     matched sentence by sentence (Match);
+//   - the page cut into parts at paragraph breaks and segmented part by part (as the engine does on
+//     its threads) gives exactly the sentences and sections of the whole.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -47,6 +49,24 @@ void check_text(std::string_view joined) {
         std::string_view(normalized.text)
             .substr(sentence.span.begin, sentence.span.end - sentence.span.begin),
         buffer));
+  }
+  for (const std::size_t parts : {2U, 3U}) {
+    cw::text::Segments joined_parts;
+    for (const auto range : cw::text::paragraph_ranges(normalized.text, parts)) {
+      cw::text::append_part(joined_parts, cw::text::segment(normalized, range));
+    }
+    require(joined_parts.sentences.size() == segments.sentences.size());
+    for (std::size_t i = 0; i < segments.sentences.size(); ++i) {
+      const auto& a = joined_parts.sentences[i];
+      const auto& b = segments.sentences[i];
+      require(a.span.begin == b.span.begin && a.span.end == b.span.end && a.section == b.section &&
+              a.is_heading == b.is_heading);
+    }
+    require(joined_parts.sections.size() == segments.sections.size());
+    for (std::size_t i = 0; i < segments.sections.size(); ++i) {
+      require(joined_parts.sections[i].heading.begin == segments.sections[i].heading.begin &&
+              joined_parts.sections[i].first_sentence == segments.sections[i].first_sentence);
+    }
   }
   const auto& patterns = g_pack->engine.patterns();
   const std::vector<std::string_view> views(scan_texts.begin(), scan_texts.end());
