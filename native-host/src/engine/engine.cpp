@@ -474,7 +474,6 @@ namespace {
 // one of WorkPool's threads. Per sentence of the part: the text the rules scan, the rules that
 // fire there and, where any fires, the first scope it names (-1: none).
 struct PagePart {
-  text::ByteSpan range;
   text::Segments segments;
   std::string masked;  // masked copies of its sentences, one after another; never reallocated
   std::vector<std::string_view> views;
@@ -511,14 +510,13 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
   parts.resize(ranges.size());
   const auto run_part = [&](std::size_t p) {
     PagePart& part = parts[p];
-    part.range = ranges[p];
     part.error.reset();
-    part.segments = text::segment(normalized, part.range);
+    part.segments = text::segment(normalized, ranges[p]);
     const std::size_t count = part.segments.sentences.size();
     // Every sentence as the rules scan it (text/scan_mask.h), then all of them matched together.
     thread_local std::string buffer;
     part.masked.clear();
-    part.masked.reserve(part.range.end - part.range.begin);
+    part.masked.reserve(ranges[p].end - ranges[p].begin);
     part.views.clear();
     for (const auto& sentence : part.segments.sentences) {
       const std::string_view plain(normalized.text.data() + sentence.span.begin,
