@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 #include <new>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -911,7 +912,14 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
     const auto& clauses = patterns[p].clauses;
     if (clauses.empty()) always_.push_back(static_cast<int>(p));
     const std::size_t anchor = anchor_of_clauses(clauses);
-    for (std::size_t c = 0; c < clauses.size(); ++c) {
+    // The other clauses are checked in id order and a check stops at the first that fails: the
+    // smallest first, so a clause that fails costs as few lookups as it can.
+    std::vector<std::size_t> order(clauses.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return clauses[a].size() < clauses[b].size();
+    });
+    for (const std::size_t c : order) {
       const auto clause_id = static_cast<std::uint32_t>(clause_pattern_.size());
       clause_pattern_.push_back(static_cast<std::uint32_t>(p));
       for (const auto& literal : clauses[c]) {
@@ -975,6 +983,7 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
       edges = literal.size() <= kEdgeLength ? static_cast<std::uint8_t>(edges | literal.size())
                                             : static_cast<std::uint8_t>(edges & ~kEdgeBefore);
     }
+    if (literal_clause_begin_[id] != literal_clause_begin_[id + 1]) edges |= kAnchor;
     edges_[id] = edges;
     cores.emplace_back(literal, id);
   }
@@ -1167,12 +1176,22 @@ LiteralPrefilter::LiteralPrefilter(const std::vector<RequiredLiterals>& patterns
 
 static_assert(LiteralPrefilter::kLanes < 8, "one bit per lane and one for candidates() in a byte");
 
+// The literals one text holds so far, each once.
+struct LiteralPrefilter::Found {
+  std::vector<std::uint32_t> all;      // to forget them after the text
+  std::vector<std::uint32_t> anchors;  // those that start a pattern's check
+  void clear() {
+    all.clear();
+    anchors.clear();
+  }
+};
+
 struct LiteralPrefilter::Scratch {
   // Per literal, one bit per lane (text being scanned) that found it.
   std::vector<std::uint8_t> literal_seen;
-  // Per lane, each literal once; the last one is candidates()'s, which candidates_each() may call
-  // while its lanes are mid-scan.
-  std::array<std::vector<std::uint32_t>, kLanes + 1> found;
+  // Per lane; the last one is candidates()'s, which candidates_each() may call while its lanes
+  // are mid-scan.
+  std::array<Found, kLanes + 1> found;
   std::vector<std::uint8_t> pattern_tried;
   std::vector<std::uint32_t> patterns;
 };
@@ -1187,7 +1206,7 @@ LiteralPrefilter::Scratch& LiteralPrefilter::scratch() const {
 
 void LiteralPrefilter::record_outputs(std::uint32_t state, const unsigned char* bytes,
                                       std::size_t size, std::size_t i, bool folded,
-                                      std::uint8_t lane_bit, std::vector<std::uint32_t>& found,
+                                      std::uint8_t lane_bit, Found& found,
                                       std::vector<std::uint8_t>& seen) const {
   // Is there a word character at byte `at` (none outside the text)?
   auto word_at = [&](std::size_t at) {
@@ -1196,7 +1215,8 @@ void LiteralPrefilter::record_outputs(std::uint32_t state, const unsigned char* 
   const std::size_t s = state;
   for (std::uint32_t k = output_begin_[s]; k < output_begin_[s + 1]; ++k) {
     const std::uint32_t literal = outputs_[k];
-    if (const std::uint8_t edges = edges_[literal]; edges != 0 && !folded) {
+    const std::uint8_t edges = edges_[literal];
+    if (!folded) {
       // No word character right after it, or right before it, as its marks ask. (After a folded
       // character the start is not known; the literal is then let through.)
       if ((edges & kEdgeAfter) != 0 && word_at(i + 1)) continue;
@@ -1205,17 +1225,18 @@ void LiteralPrefilter::record_outputs(std::uint32_t state, const unsigned char* 
     }
     if ((seen[literal] & lane_bit) == 0) {
       seen[literal] |= lane_bit;
-      found.push_back(literal);
+      found.all.push_back(literal);
+      if ((edges & kAnchor) != 0) found.anchors.push_back(literal);
     }
   }
 }
 
-void LiteralPrefilter::finish(std::uint8_t lane_bit, std::vector<std::uint32_t>& found,
-                              Scratch& scratch, std::vector<int>* candidates) const {
+void LiteralPrefilter::finish(std::uint8_t lane_bit, Found& found, Scratch& scratch,
+                              std::vector<int>* candidates) const {
   auto& seen = scratch.literal_seen;
   const auto first = static_cast<std::ptrdiff_t>(candidates->size());
   candidates->insert(candidates->end(), always_.begin(), always_.end());
-  if (!found.empty()) {
+  if (!found.anchors.empty()) {
     auto& tried = scratch.pattern_tried;
     auto& patterns = scratch.patterns;
     patterns.clear();
@@ -1232,7 +1253,7 @@ void LiteralPrefilter::finish(std::uint8_t lane_bit, std::vector<std::uint32_t>&
       }
       return true;
     };
-    for (std::uint32_t literal : found) {
+    for (std::uint32_t literal : found.anchors) {
       for (std::uint32_t k = literal_clause_begin_[literal]; k < literal_clause_begin_[literal + 1];
            ++k) {
         const std::uint32_t clause = literal_clauses_[k];
@@ -1244,9 +1265,9 @@ void LiteralPrefilter::finish(std::uint8_t lane_bit, std::vector<std::uint32_t>&
       }
     }
     for (std::uint32_t pattern : patterns) tried[pattern] = 0;
-    for (std::uint32_t literal : found) seen[literal] &= static_cast<std::uint8_t>(~lane_bit);
-    found.clear();
   }
+  for (std::uint32_t literal : found.all) seen[literal] &= static_cast<std::uint8_t>(~lane_bit);
+  found.clear();
   std::sort(candidates->begin() + first, candidates->end());
 }
 
@@ -1403,7 +1424,7 @@ namespace {
 
 // Layout (host byte order, checked by kByteOrder): the header, byte_class_, then each array,
 // every one starting on a multiple of 64 bytes so the table can be read in place.
-constexpr std::string_view kAutomatonMagic{"cwauto2\0", 8};  // 2: edges_ marks both ends
+constexpr std::string_view kAutomatonMagic{"cwauto3\0", 8};  // 3: edges_ marks anchors
 constexpr std::uint32_t kByteOrder = 0x01020304;
 constexpr std::size_t kArrayAlign = 64;
 

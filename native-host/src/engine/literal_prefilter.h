@@ -122,6 +122,7 @@ class LiteralPrefilter {
 
  private:
   struct Scratch;
+  struct Found;
   Scratch& scratch() const;
   // The transition table in use: owned, or viewed in embedded bytes; null if not of that width.
   [[nodiscard]] const std::uint16_t* narrow_table() const {
@@ -140,10 +141,10 @@ class LiteralPrefilter {
                           std::span<std::vector<int>> out) const;
   // Notes the literals that end at byte `i` in `state` (whole words checked against the text).
   void record_outputs(std::uint32_t state, const unsigned char* bytes, std::size_t size,
-                      std::size_t i, bool folded, std::uint8_t lane_bit,
-                      std::vector<std::uint32_t>& found, std::vector<std::uint8_t>& seen) const;
+                      std::size_t i, bool folded, std::uint8_t lane_bit, Found& found,
+                      std::vector<std::uint8_t>& seen) const;
   // Appends the sorted candidates of the literals found by lane `lane_bit`, then forgets them.
-  void finish(std::uint8_t lane_bit, std::vector<std::uint32_t>& found, Scratch& scratch,
+  void finish(std::uint8_t lane_bit, Found& found, Scratch& scratch,
               std::vector<int>* candidates) const;
 
   // Automaton: the next state is table[(state << row_shift_) + byte_class_[byte]], states numbered
@@ -160,9 +161,11 @@ class LiteralPrefilter {
   std::vector<std::uint32_t> outputs_;       // literal ids ending at a state (suffixes included)
   // Per literal, the word edges checked against the text around it: kEdgeAfter (no word character
   // right after it), kEdgeBefore (none right before it) with its length in the low bits. 0: none.
+  // kAnchor: the literal is in an anchor clause (only those start a pattern's check).
   static constexpr std::uint8_t kEdgeAfter = 0x80;
   static constexpr std::uint8_t kEdgeBefore = 0x40;
-  static constexpr std::uint8_t kEdgeLength = 0x3F;
+  static constexpr std::uint8_t kAnchor = 0x20;
+  static constexpr std::uint8_t kEdgeLength = 0x1F;
   std::vector<std::uint8_t> edges_;
   // Literal -> the anchor clauses it satisfies (one anchor per pattern, see the constructor);
   // clause -> its pattern and its literals; pattern -> its clauses (consecutive ids).
