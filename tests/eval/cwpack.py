@@ -153,11 +153,20 @@ def load_pack(rules_dir=DEFAULT_RULES):
             continue
         with open(path, encoding="utf-8") as stream:
             pack = json.load(stream)
+        words = pack.get("vocabulary", {})
         for provision in pack["provisions"]:
             provision = dict(provision)
             provision["family"] = family
+            for field in ("patterns", "unless"):
+                if field in provision:
+                    provision[field] = [_write_out(p, words) for p in provision[field]]
             provisions.append(provision)
     return provisions
+
+
+def _write_out(pattern, words):
+    # {{NAME}} stands for the family's vocabulary word NAME (as the engine's rule_pack.cpp reads it).
+    return re.sub(r"\{\{([A-Z][A-Z0-9_]*)\}\}", lambda m: words[m.group(1)], pattern)
 
 
 def _python_flags(pattern):

@@ -51,6 +51,13 @@ inline constexpr std::size_t kMaxFindingSectionBytes = 200;
 // bounded.
 inline constexpr std::size_t kMaxRulePackBytes = 8 * kMiBSize;
 inline constexpr std::size_t kMaxRulePackProvisions = 5'000;
+// A family's vocabulary (word lists its patterns name as {{NAME}}): the largest list is about
+// 1 KB and a family uses about 20; a pattern with its words written out stays far below 64 KiB,
+// which is checked before the pattern is built.
+inline constexpr std::size_t kMaxVocabularyWords = 256;
+inline constexpr std::size_t kMaxVocabularyNameBytes = 32;
+inline constexpr std::size_t kMaxVocabularyWordBytes = 16 * kKiBSize;
+inline constexpr std::size_t kMaxExpandedPatternBytes = 64 * kKiBSize;
 // Scopes ("People in California") are a short list matched on every sentence that has a finding;
 // 64 scopes of 64 patterns each keep that one RE2::Set small, and a label of 100 bytes fits next to
 // a quote in the popup.

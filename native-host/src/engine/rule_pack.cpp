@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -165,9 +166,111 @@ std::optional<Error> read_examples(const json& object, ProvisionReader& reader,
   return std::nullopt;
 }
 
+Error file_error(std::string_view file, const std::string& detail);
+
+// --- Vocabulary: word lists a family's patterns name as {{NAME}} ------------------------------
+
+// NAME -> the regex fragment it stands for (written once, used by many patterns).
+using Vocabulary = std::map<std::string, std::string, std::less<>>;
+
+constexpr std::string_view kWordOpen = "{{";
+constexpr std::string_view kWordClose = "}}";
+
+bool valid_word_name(std::string_view name) {
+  if (name.empty() || name.size() > limits::kMaxVocabularyNameBytes || name[0] < 'A' ||
+      name[0] > 'Z') {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+Expected<Vocabulary> read_vocabulary(const json& family, std::string_view file) {
+  Vocabulary words;
+  const auto it = family.find("vocabulary");
+  if (it == family.end()) return words;
+  if (!it->is_object()) {
+    return file_error(file, "field 'vocabulary' must be an object of NAME: regex fragment");
+  }
+  if (it->size() > limits::kMaxVocabularyWords) {
+    return file_error(
+        file, "vocabulary has more than " + std::to_string(limits::kMaxVocabularyWords) + " words");
+  }
+  for (const auto& [name, value] : it->items()) {
+    if (!valid_word_name(name)) {
+      return file_error(file, "vocabulary word '" + name +
+                                  "' must be upper-case letters, digits and '_', starting with a "
+                                  "letter, at most " +
+                                  std::to_string(limits::kMaxVocabularyNameBytes) + " bytes");
+    }
+    if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+      return file_error(file, "vocabulary word '" + name + "' must be a non-empty string");
+    }
+    const auto& fragment = value.get_ref<const std::string&>();
+    if (fragment.size() > limits::kMaxVocabularyWordBytes) {
+      return file_error(file, "vocabulary word '" + name + "' is longer than " +
+                                  std::to_string(limits::kMaxVocabularyWordBytes) + " bytes");
+    }
+    // One level only: a word that names another could hide a cycle or a blow-up.
+    if (fragment.find(kWordOpen) != std::string::npos) {
+      return file_error(file, "vocabulary word '" + name + "' must not name another word");
+    }
+    words.emplace(name, fragment);
+  }
+  return words;
+}
+
+// `pattern` with each {{NAME}} written out, or the problem. The size is summed before anything is
+// built, so a pattern that names a long word many times is refused without allocating it.
+Expected<std::string> expand_words(const std::string& pattern, const Vocabulary& words) {
+  if (pattern.find(kWordOpen) == std::string::npos) return pattern;
+  struct Use {
+    std::size_t at;
+    std::size_t length;  // of {{NAME}}
+    const std::string* fragment;
+  };
+  std::vector<Use> uses;
+  std::size_t size = pattern.size();
+  for (std::size_t at = pattern.find(kWordOpen); at != std::string::npos;
+       at = pattern.find(kWordOpen, at + kWordOpen.size())) {
+    const std::size_t close = pattern.find(kWordClose, at + kWordOpen.size());
+    if (close == std::string::npos) {
+      return Error::make(ErrorCode::RULE_PACK_INVALID, {{"detail", "'{{' is not closed by '}}'"}});
+    }
+    const std::string_view name =
+        std::string_view(pattern).substr(at + kWordOpen.size(), close - at - kWordOpen.size());
+    const auto word = words.find(name);
+    if (word == words.end()) {
+      return Error::make(ErrorCode::RULE_PACK_INVALID,
+                         {{"detail", "unknown vocabulary word '" + std::string(name) + "'"}});
+    }
+    const std::size_t length = close + kWordClose.size() - at;
+    uses.push_back({at, length, &word->second});
+    size = size - length + word->second.size();
+    if (size > limits::kMaxExpandedPatternBytes) {
+      return Error::make(
+          ErrorCode::RULE_PACK_INVALID,
+          {{"detail", "is longer than " + std::to_string(limits::kMaxExpandedPatternBytes) +
+                          " bytes with its words written out"}});
+    }
+    at = close;
+  }
+  std::string out;
+  out.reserve(size);
+  std::size_t from = 0;
+  for (const Use& use : uses) {
+    out.append(pattern, from, use.at - from);
+    out.append(*use.fragment);
+    from = use.at + use.length;
+  }
+  out.append(pattern, from, std::string::npos);
+  return out;
+}
+
 Expected<Provision> parse_provision(const json& object, std::string_view family,
                                     std::string_view file, std::size_t index,
-                                    bool compile_patterns) {
+                                    const Vocabulary& words, bool compile_patterns) {
   const std::string fallback_name = "#" + std::to_string(index);
   if (!object.is_object()) return invalid(file, fallback_name, "a provision must be an object");
   std::string name = fallback_name;
@@ -221,6 +324,18 @@ Expected<Provision> parse_provision(const json& object, std::string_view family,
   if (p.kind == ProvisionKind::kPattern) {
     p.patterns = reader.strings("patterns", true);
     p.unless = reader.strings("unless", false, true);
+    for (auto [list, field] :
+         {std::pair{&p.patterns, "patterns"}, std::pair{&p.unless, "unless"}}) {
+      for (std::size_t i = 0; i < list->size() && !reader.failed(); ++i) {
+        auto expanded = expand_words((*list)[i], words);
+        if (!expanded) {
+          reader.fail(std::string(field) + "[" + std::to_string(i) + "] " +
+                      expanded.error().params["detail"].get<std::string>());
+        } else {
+          (*list)[i] = std::move(*expanded);
+        }
+      }
+    }
     if (compile_patterns) {
       reader.regexes(p.patterns, "patterns");
       reader.regexes(p.unless, "unless");
@@ -515,7 +630,8 @@ Expected<std::vector<Provision>> parse_family(const json& family, std::string_vi
                                               bool compile_patterns) {
   if (!family.is_object()) return file_error(file, "a family file must be a JSON object");
   for (const auto& [key, value] : family.items()) {
-    if (key != "format" && key != "family" && key != "provisions" && key != "$comment") {
+    if (key != "format" && key != "family" && key != "provisions" && key != "vocabulary" &&
+        key != "$comment") {
       return file_error(file, "unknown field '" + key + "'");
     }
   }
@@ -537,10 +653,12 @@ Expected<std::vector<Provision>> parse_family(const json& family, std::string_vi
   if (!family.contains("provisions") || !family["provisions"].is_array()) {
     return file_error(file, "missing field 'provisions' (an array)");
   }
+  auto words = read_vocabulary(family, file);
+  if (!words) return words.error();
   std::vector<Provision> out;
   std::size_t index = 0;
   for (const auto& object : family["provisions"]) {
-    auto provision = parse_provision(object, name, file, index++, compile_patterns);
+    auto provision = parse_provision(object, name, file, index++, *words, compile_patterns);
     if (!provision) return provision.error();
     out.push_back(std::move(*provision));
   }

@@ -208,6 +208,11 @@ BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_proble
       {"unknown_claudette_label", {"dispute.arbitration", "unknown label 'ARB'"}},
       {"missing_protection_unknown_rule", {"dispute.missing", "unknown rule 'dispute.nothing'"}},
       {"unsupported_format", {"(file)", "format 2 is not supported"}},
+      {"vocabulary_unknown_word",
+       {"dispute.arbitration", "patterns[0] unknown vocabulary word 'TRIBUNAL'"}},
+      {"vocabulary_word_not_closed", {"dispute.arbitration", "patterns[0] '{{' is not closed"}},
+      {"vocabulary_bad_name", {"(file)", "vocabulary word 'forum' must be upper-case"}},
+      {"vocabulary_names_another", {"(file)", "vocabulary word 'FORUM' must not name another"}},
   };
   // Every fixture has its expectation.
   BOOST_TEST(json_files_in(rules_root() / "invalid") == expected.size());
@@ -220,6 +225,65 @@ BOOST_AUTO_TEST_CASE(each_invalid_fixture_is_refused_naming_file_rule_and_proble
       BOOST_TEST(error.message.find(want.second) != std::string::npos, error.message);
     }
   }
+}
+
+namespace {
+
+// A family with a vocabulary, written to a temporary pack directory (removed by the caller).
+fs::path pack_dir_with_vocabulary(const std::string& name, const nlohmann::json& vocabulary,
+                                  const std::string& pattern) {
+  std::ifstream in(rules_root() / "invalid" / "regex_does_not_compile.json");
+  nlohmann::json family = nlohmann::json::parse(in);
+  family["vocabulary"] = vocabulary;
+  family["provisions"][0]["patterns"] = nlohmann::json::array({pattern});
+  fs::path dir = fs::temp_directory_path() / ("cw-rule-pack-vocabulary-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "dispute.json") << family.dump(2);
+  std::ofstream(dir / "VERSION") << "1\n";
+  return dir;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(vocabulary_words_are_written_out_in_patterns_and_travel_in_the_blob) {
+  const nlohmann::json vocabulary{{"FORUM", "(arbitration|an\\s+arbitrator)"},
+                                  {"BINDING", "(binding|final)"}};
+  const fs::path dir = pack_dir_with_vocabulary(
+      "ok", vocabulary, "(?i)\\b{{BINDING}}\\s+{{FORUM}}\\b|\\b{{FORUM}}\\s+is\\s+{{BINDING}}\\b");
+  const std::string written_out =
+      "(?i)\\b(binding|final)\\s+(arbitration|an\\s+arbitrator)\\b|"
+      "\\b(arbitration|an\\s+arbitrator)\\s+is\\s+(binding|final)\\b";
+  auto pack = load_rules_dir(dir);
+  BOOST_REQUIRE_MESSAGE(pack.ok(), (pack.ok() ? std::string() : pack.error().message));
+  BOOST_TEST(pack->provisions.at(0).patterns.at(0) == written_out);
+  // The signed blob keeps the words, not the written-out patterns, and reads back the same.
+  auto blob = canonical_blob_from_dir(dir);
+  BOOST_REQUIRE(blob.ok());
+  BOOST_TEST(blob->find("{{FORUM}}") != std::string::npos);
+  auto from_blob = parse_pack_blob(*blob, "blob");
+  BOOST_REQUIRE(from_blob.ok());
+  BOOST_TEST(from_blob->provisions.at(0).patterns.at(0) == written_out);
+  // And the engine finds what the written-out pattern finds.
+  auto engine = Engine::compile(std::move(*pack));
+  BOOST_REQUIRE(engine.ok());
+  auto findings = engine->analyze_text("The decision of an arbitrator is final.", "");
+  BOOST_REQUIRE(findings.ok());
+  BOOST_TEST(findings->size() == 1U);
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(a_pattern_too_long_with_its_words_written_out_is_refused) {
+  // Each use of a 16 KiB word is under every limit; five of them pass the 64 KiB pattern limit.
+  const std::string word = "(" + std::string(16 * 1024 - 2, 'a') + ")";
+  const fs::path dir = pack_dir_with_vocabulary("long", nlohmann::json{{"LONG", word}},
+                                                "{{LONG}}{{LONG}}{{LONG}}{{LONG}}{{LONG}}");
+  auto pack = load_rules_dir(dir);
+  fs::remove_all(dir);
+  BOOST_REQUIRE(!pack.ok());
+  BOOST_TEST(pack.error().params["rule"].get<std::string>() == "dispute.arbitration");
+  BOOST_TEST(pack.error().message.find("with its words written out") != std::string::npos,
+             pack.error().message);
 }
 
 BOOST_AUTO_TEST_CASE(canonical_blob_round_trips_and_is_deterministic) {
