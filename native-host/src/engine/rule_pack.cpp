@@ -221,10 +221,10 @@ Expected<Vocabulary> read_vocabulary(const json& family, std::string_view file) 
   return words;
 }
 
-// `pattern` with each {{NAME}} written out, or the problem. The size is summed before anything is
-// built, so a pattern that names a long word many times is refused without allocating it.
-Expected<std::string> expand_words(const std::string& pattern, const Vocabulary& words) {
-  if (pattern.find(kWordOpen) == std::string::npos) return pattern;
+// Writes out each {{NAME}} of `pattern` in place; returns the problem, if any, with `pattern`
+// left as it was. The size is summed before anything is built, so a pattern that names a long
+// word many times is refused without allocating it.
+std::optional<std::string> write_out_words(std::string& pattern, const Vocabulary& words) {
   struct Use {
     std::size_t at;
     std::size_t length;  // of {{NAME}}
@@ -232,30 +232,24 @@ Expected<std::string> expand_words(const std::string& pattern, const Vocabulary&
   };
   std::vector<Use> uses;
   std::size_t size = pattern.size();
-  for (std::size_t at = pattern.find(kWordOpen); at != std::string::npos;
-       at = pattern.find(kWordOpen, at + kWordOpen.size())) {
+  std::size_t at = pattern.find(kWordOpen);
+  while (at != std::string::npos) {
     const std::size_t close = pattern.find(kWordClose, at + kWordOpen.size());
-    if (close == std::string::npos) {
-      return Error::make(ErrorCode::RULE_PACK_INVALID, {{"detail", "'{{' is not closed by '}}'"}});
-    }
+    if (close == std::string::npos) return "'{{' is not closed by '}}'";
     const std::string_view name =
         std::string_view(pattern).substr(at + kWordOpen.size(), close - at - kWordOpen.size());
     const auto word = words.find(name);
-    if (word == words.end()) {
-      return Error::make(ErrorCode::RULE_PACK_INVALID,
-                         {{"detail", "unknown vocabulary word '" + std::string(name) + "'"}});
-    }
+    if (word == words.end()) return "unknown vocabulary word '" + std::string(name) + "'";
     const std::size_t length = close + kWordClose.size() - at;
     uses.push_back({at, length, &word->second});
     size = size - length + word->second.size();
     if (size > limits::kMaxExpandedPatternBytes) {
-      return Error::make(
-          ErrorCode::RULE_PACK_INVALID,
-          {{"detail", "is longer than " + std::to_string(limits::kMaxExpandedPatternBytes) +
-                          " bytes with its words written out"}});
+      return "is longer than " + std::to_string(limits::kMaxExpandedPatternBytes) +
+             " bytes with its words written out";
     }
-    at = close;
+    at = pattern.find(kWordOpen, at + length);
   }
+  if (uses.empty()) return std::nullopt;
   std::string out;
   out.reserve(size);
   std::size_t from = 0;
@@ -265,7 +259,8 @@ Expected<std::string> expand_words(const std::string& pattern, const Vocabulary&
     from = use.at + use.length;
   }
   out.append(pattern, from, std::string::npos);
-  return out;
+  pattern = std::move(out);
+  return std::nullopt;
 }
 
 Expected<Provision> parse_provision(const json& object, std::string_view family,
@@ -327,12 +322,8 @@ Expected<Provision> parse_provision(const json& object, std::string_view family,
     for (auto [list, field] :
          {std::pair{&p.patterns, "patterns"}, std::pair{&p.unless, "unless"}}) {
       for (std::size_t i = 0; i < list->size() && !reader.failed(); ++i) {
-        auto expanded = expand_words((*list)[i], words);
-        if (!expanded) {
-          reader.fail(std::string(field) + "[" + std::to_string(i) + "] " +
-                      expanded.error().params["detail"].get<std::string>());
-        } else {
-          (*list)[i] = std::move(*expanded);
+        if (auto problem = write_out_words((*list)[i], words)) {
+          reader.fail(std::string(field) + "[" + std::to_string(i) + "] " + *problem);
         }
       }
     }
