@@ -83,9 +83,11 @@ namespace {
 // 58,082 (candidates on 100 KB of terms 525 -> 552, findings the same). Pack 28 had 64,983 at 32;
 // 24 gives 58,576 (candidates 601 -> 612, the same findings on 596 OTA documents).
 constexpr std::size_t kMaxSet = 24;
-constexpr std::size_t kMaxLiteral = 64;     // bytes of one literal
-constexpr std::size_t kMaxClause = 512;     // literals of one OR-clause
-constexpr std::size_t kUsefulLiteral = 16;  // bytes of a literal the automaton looks for
+constexpr std::size_t kMaxLiteral = 64;  // bytes of one literal
+constexpr std::size_t kMaxClause = 512;  // literals of one OR-clause
+// Bytes of a literal the automaton looks for. 15 rather than 16 keeps pack 32's automaton within
+// 16-bit state numbers (60,197 states against 65,724), for 6% more candidates.
+constexpr std::size_t kUsefulLiteral = 15;
 
 using Clause = std::vector<std::string>;  // sorted, unique
 
