@@ -1,5 +1,7 @@
 #include "common/bounded_json.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -84,7 +86,7 @@ namespace {
 
 // One walk over a request that parses, checks UTF-8 and counts depth at once, copying each string
 // once (runs of plain bytes are appended whole). It covers what requests contain and gives up
-// (nullopt) on anything else: a number with a fraction or exponent or beyond 18 digits, a \u
+// (nullopt) on anything else: an integer beyond 18 digits, a number beyond a double, a \u
 // surrogate escape, any syntax or encoding error. parse_bounded_json then takes the slow path,
 // which gives the same result or the positioned error. Accepts only what nlohmann/json accepts,
 // with the same values and number types (fuzz_bounded_json compares the two).
@@ -291,15 +293,42 @@ class OneWalkParser {
     }
   }
 
-  // Integers only: nlohmann/json makes a non-negative one unsigned and a negative one signed.
+  // nlohmann/json makes an integer unsigned when non-negative and signed when negative, and a
+  // number with a fraction or an exponent a double, correctly rounded as from_chars rounds.
   bool number(nlohmann::json& out) {
+    const auto* start = reinterpret_cast<const char*>(p_);
     const bool negative = *p_ == '-';
     if (negative) ++p_;
+    const auto digits_from = [this] {
+      const unsigned char* first = p_;
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      return p_ - first;
+    };
     const unsigned char* digits = p_;
-    while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
-    const auto count = p_ - digits;
-    if (count == 0 || count > 18 || (count > 1 && *digits == '0')) return false;
-    if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    const auto count = digits_from();
+    if (count == 0 || (count > 1 && *digits == '0')) return false;
+    bool fractional = false;
+    if (p_ != end_ && *p_ == '.') {
+      ++p_;
+      if (digits_from() == 0) return false;
+      fractional = true;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (digits_from() == 0) return false;
+      fractional = true;
+    }
+    if (fractional) {
+      // Overflow, underflow and anything from_chars reads differently go the slow way.
+      double value = 0.0;
+      const auto* last = reinterpret_cast<const char*>(p_);
+      const auto [end, error] = std::from_chars(start, last, value);
+      if (error != std::errc() || end != last || !std::isfinite(value)) return false;
+      out = value;
+      return true;
+    }
+    if (count > 18) return false;
     std::uint64_t magnitude = 0;
     for (const unsigned char* d = digits; d != p_; ++d) magnitude = magnitude * 10 + (*d - '0');
     if (negative) {
