@@ -1,8 +1,8 @@
-// clausewatch classify --jsonl IN [--out OUT]: for every JSON line with a `text` field, writes the
-// same object plus `findings` (ids of the pattern rules that fire) and `labels` (their CLAUDETTE
-// labels and ToS;DR case ids as "tosdr:<id>"), so any labelled set can be scored by any scorer.
-// An input field named `labels` (e.g. CLAUDETTE's gold labels) is replaced: keep gold labels under
-// another name, or join the output with the input by line number.
+// clausewatch classify --jsonl IN [--out OUT] [--patterns-only]: for every JSON line with a `text`
+// field, writes the same object plus `findings` (ids of the pattern rules that fire) and `labels`
+// (their CLAUDETTE labels and ToS;DR case ids as "tosdr:<id>"), so any labelled set can be scored
+// by any scorer. An input field named `labels` (e.g. CLAUDETTE's gold labels) is replaced: keep
+// gold labels under another name, or join the output with the input by line number.
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -20,11 +20,14 @@ void register_classify(CLI::App& app, CliState& state) {
   auto in_path = std::make_shared<std::string>();
   auto out_path = std::make_shared<std::string>();
   auto doc_type = std::make_shared<std::string>();
+  auto patterns_only = std::make_shared<bool>(false);
   cmd->add_option("--jsonl", *in_path, "Input: one JSON object per line with a `text` field")
       ->required();
   cmd->add_option("--out", *out_path, "Output file (default: standard output)");
   cmd->add_option("--doc-type", *doc_type, "Apply only rules for this OTA document type");
-  cmd->callback([&state, in_path, out_path, doc_type] {
+  cmd->add_flag("--patterns-only", *patterns_only,
+                "Use the rules' patterns alone, without their word models");
+  cmd->callback([&state, in_path, out_path, doc_type, patterns_only] {
     auto active = engine::active_pack_for(*state.ctx);
     if (!active) {
       state.exit_code = report_error(active.error());
@@ -66,8 +69,9 @@ void register_classify(CLI::App& app, CliState& state) {
         fail("no string field `text`");
         continue;
       }
-      auto findings =
-          engine.analyze_text((*object)["text"].get_ref<const std::string&>(), *doc_type);
+      auto findings = engine.analyze_text(
+          (*object)["text"].get_ref<const std::string&>(), *doc_type,
+          *patterns_only ? engine::Engine::Detect::kPatternsOnly : engine::Engine::Detect::kAll);
       if (!findings) {
         fail(findings.error().to_string());
         continue;

@@ -58,6 +58,10 @@ inline constexpr std::size_t kMaxVocabularyWords = 256;
 inline constexpr std::size_t kMaxVocabularyNameBytes = 32;
 inline constexpr std::size_t kMaxVocabularyWordBytes = 16 * kKiBSize;
 inline constexpr std::size_t kMaxExpandedPatternBytes = 64 * kKiBSize;
+// A family's word model (engine/word_model.h): the built-in one has about 14,000 weights; these
+// bounds keep a user pack's model to a few MB of memory and its table quick to build.
+inline constexpr std::size_t kMaxWordModelTermBytes = 64;
+inline constexpr std::size_t kMaxWordModelWeights = 400'000;
 // Scopes ("People in California") are a short list matched on every sentence that has a finding;
 // 64 scopes of 64 patterns each keep that one RE2::Set small, and a label of 100 bytes fits next to
 // a quote in the popup.

@@ -17,6 +17,7 @@
 #include "common/limits.h"
 #include "common/work_pool.h"
 #include "engine/literal_prefilter.h"
+#include "engine/word_model.h"
 #include "text/normalize.h"
 #include "text/scan_mask.h"
 #include "text/segment.h"
@@ -73,6 +74,10 @@ struct Engine::Impl {
   std::once_flag unless_filter_once;
   std::atomic<bool> unless_filter_built{false};
   std::vector<std::size_t> missing_rules;  // provisions of kind missing_protection
+  // The provisions' word models, built when a sentence first needs them (word_scorer()): a host
+  // answering a ping never does, and building the table is a few milliseconds of a start.
+  WordScorer words_;
+  std::once_flag words_once;
   // Per provision, the rule text its findings share.
   std::vector<std::shared_ptr<RuleText>> rule_texts;
   // Scopes: every pattern of every scope in one RE2::Set (one pass per sentence), built by
@@ -200,6 +205,11 @@ struct Engine::Impl {
     return found.empty() ? -1 : found.front();
   }
 
+  const WordScorer& word_scorer() {
+    std::call_once(words_once, [this] { words_ = WordScorer(pack); });
+    return words_;
+  }
+
   const LiteralPrefilter& unless_filter() {
     if (unless_filter_built.load(std::memory_order_acquire)) return unless_filter_;
     std::call_once(unless_filter_once, [this] {
@@ -239,6 +249,20 @@ struct Engine::Impl {
       u.done.store(true, std::memory_order_release);
     });
     return u.re.get();
+  }
+  // Whether one of provision r's `unless` patterns matches `sentence` (as the rules scan it);
+  // `candidates`: the sorted `unless` patterns whose literals the sentence holds.
+  Expected<bool> cancelled(std::string_view sentence, std::size_t r,
+                           const std::vector<int>& candidates) {
+    const auto first = static_cast<int>(unless_begin[r]);
+    const auto end = static_cast<int>(unless_begin[r + 1]);
+    for (auto u = std::lower_bound(candidates.begin(), candidates.end(), first);
+         u != candidates.end() && *u < end; ++u) {
+      const RE2* re = unless_regex(static_cast<std::size_t>(*u));
+      if (re == nullptr) return unless_error(static_cast<std::size_t>(*u));
+      if (RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *re)) return true;
+    }
+    return false;
   }
   Error unless_error(std::size_t i) const {
     // The provision that owns unless[i]: the last one starting at or before it.
@@ -323,13 +347,19 @@ Error Engine::match_error(PatternSet::MatchError why) const {
 }
 
 Expected<std::vector<const Provision*>> Engine::match_sentence(std::string_view sentence,
-                                                               std::string_view doc_type) const {
+                                                               std::string_view doc_type,
+                                                               Detect detect) const {
   thread_local std::string masked;  // rules scan with in-word dots masked (text/scan_mask.h)
-  sentence = text::scan_view(sentence, masked);
+  const std::string_view scan = text::scan_view(sentence, masked);
   thread_local std::vector<int> hits;
   PatternSet::MatchError why = PatternSet::MatchError::kNone;
-  if (!impl_->set.Match(sentence, &hits, &why)) return match_error(why);
-  return provisions_of(sentence, hits, doc_type);
+  if (!impl_->set.Match(scan, &hits, &why)) return match_error(why);
+  auto found = provisions_of(scan, hits, doc_type);
+  if (!found || detect == Detect::kPatternsOnly) return found;
+  if (auto status = add_word_model_hits(sentence, scan, doc_type, &*found); !status) {
+    return status.error();
+  }
+  return found;
 }
 
 Expected<std::vector<const Scope*>> Engine::scopes_matching(
@@ -360,26 +390,46 @@ Expected<std::vector<const Provision*>> Engine::provisions_of(
     previous = r;
     const Provision& p = impl_->pack.provisions[r];
     if (!p.applies_to(doc_type)) continue;
-    const auto first = static_cast<int>(impl_->unless_begin[r]);
-    const auto end = static_cast<int>(impl_->unless_begin[r + 1]);
-    if (first < end && !unless_read) {
+    if (impl_->unless_begin[r] < impl_->unless_begin[r + 1] && !unless_read) {
       found_here.clear();
       impl_->unless_filter().candidates(sentence, &found_here);
       unless_read = true;
     }
     // The rule is cancelled if one of its `unless` patterns matches; only those whose literals
-    // the sentence holds can (candidates are sorted).
-    bool cancelled = false;
-    for (auto u = std::lower_bound(unless_candidates.begin(), unless_candidates.end(), first);
-         !cancelled && u != unless_candidates.end() && *u < end; ++u) {
-      const RE2* unless = impl_->unless_regex(static_cast<std::size_t>(*u));
-      if (unless == nullptr) return impl_->unless_error(static_cast<std::size_t>(*u));
-      cancelled = RE2::PartialMatch(re2::StringPiece(sentence.data(), sentence.size()), *unless);
-    }
-    if (cancelled) continue;
+    // the sentence holds can.
+    auto cancelled = impl_->cancelled(sentence, r, unless_candidates);
+    if (!cancelled) return cancelled.error();
+    if (*cancelled) continue;
     if (std::find(out.begin(), out.end(), &p) == out.end()) out.push_back(&p);
   }
   return out;
+}
+
+Status Engine::add_word_model_hits(std::string_view plain, std::string_view scan,
+                                   std::string_view doc_type,
+                                   std::vector<const Provision*>* out) const {
+  const WordScorer& words = impl_->word_scorer();
+  if (words.empty()) return ok_status();
+  thread_local std::vector<std::size_t> fired;
+  fired.clear();
+  words.fire(plain, &fired);
+  thread_local std::vector<int> unless_candidates;
+  bool unless_read = false;
+  for (const std::size_t r : fired) {
+    const Provision& p = impl_->pack.provisions[r];
+    if (!p.applies_to(doc_type) || std::find(out->begin(), out->end(), &p) != out->end()) continue;
+    if (!unless_read && impl_->unless_begin[r] < impl_->unless_begin[r + 1]) {
+      unless_candidates.clear();
+      impl_->unless_filter().candidates(scan, &unless_candidates);
+      unless_read = true;
+    }
+    // A rule's `unless` patterns (its fair form, its negations) cancel its word model too.
+    static const std::vector<int> kNoCandidates;
+    auto cancelled = impl_->cancelled(scan, r, unless_read ? unless_candidates : kNoCandidates);
+    if (!cancelled) return cancelled.error();
+    if (!*cancelled) out->push_back(&p);
+  }
+  return ok_status();
 }
 
 namespace {
@@ -487,7 +537,7 @@ struct PagePart {
 
 Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks,
                                                std::string_view doc_type,
-                                               std::string* normalized_page) const {
+                                               std::string* normalized_page, Detect detect) const {
   // The page is normalised once, as the text the archive hashes (blocks joined by a blank line,
   // see join_blocks), rather than block by block: one pass instead of one per block, and the
   // archive can reuse the result. A blank line is always a sentence boundary, so no sentence
@@ -549,14 +599,24 @@ Expected<std::vector<Finding>> Engine::analyze(std::span<const PageBlock> blocks
     std::size_t matched_index = 0;
     for (std::size_t k = 0; k < count; ++k) {
       part.provisions[k].clear();
-      if (part.hits[k].empty()) continue;
-      auto matched =
-          provisions_of(part.views[k], part.hits[k], doc_type, &unless_literals[matched_index++]);
-      if (!matched) {
-        part.error = matched.error();
-        return;
+      if (!part.hits[k].empty()) {
+        auto matched =
+            provisions_of(part.views[k], part.hits[k], doc_type, &unless_literals[matched_index++]);
+        if (!matched) {
+          part.error = matched.error();
+          return;
+        }
+        part.provisions[k] = std::move(*matched);
       }
-      part.provisions[k] = std::move(*matched);
+      if (detect == Detect::kAll) {
+        const text::ByteSpan span = part.segments.sentences[k].span;
+        const std::string_view plain(normalized.text.data() + span.begin, span.end - span.begin);
+        if (auto status = add_word_model_hits(plain, part.views[k], doc_type, &part.provisions[k]);
+            !status) {
+          part.error = status.error();
+          return;
+        }
+      }
       // A scoping phrase in the sentence itself ("If you live in the EEA, ...") is the surest sign.
       if (!part.provisions[k].empty()) part.scope[k] = impl_->first_scope(part.views[k]);
     }
@@ -696,9 +756,10 @@ void join_blocks(std::span<const PageBlock> blocks, std::string& text,
 }
 
 Expected<std::vector<Finding>> Engine::analyze_text(std::string_view text,
-                                                    std::string_view doc_type) const {
+                                                    std::string_view doc_type,
+                                                    Detect detect) const {
   const PageBlock block{text, false};
-  return analyze(std::span<const PageBlock>(&block, 1), doc_type, nullptr);
+  return analyze(std::span<const PageBlock>(&block, 1), doc_type, nullptr, detect);
 }
 
 namespace {

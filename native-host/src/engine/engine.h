@@ -41,6 +41,9 @@ struct PageBlock {
 class Engine {
  public:
   enum class When { kNow, kOnFirstUse };
+  // What finds provisions: the patterns and the word models (engine/word_model.h), as the product
+  // does, or the patterns alone (to measure what the word models add, and to train them).
+  enum class Detect { kAll, kPatternsOnly };
   // Builds the literal prefilter and compiles every pattern of the pack. Errors: PATTERN_ERROR
   // (naming the rule). kOnFirstUse builds only the patterns' prefilter and compiles each pattern's
   // RE2 (and builds the `unless` patterns' prefilter) when a sentence first needs it, for
@@ -70,14 +73,16 @@ class Engine {
   // archive hashes, so the caller need not normalise the page a second time.
   Expected<std::vector<Finding>> analyze(std::span<const PageBlock> blocks,
                                          std::string_view doc_type,
-                                         std::string* normalized_page = nullptr) const;
+                                         std::string* normalized_page = nullptr,
+                                         Detect detect = Detect::kAll) const;
   // A whole document as one block (Markdown headings are recognised).
-  Expected<std::vector<Finding>> analyze_text(std::string_view text,
-                                              std::string_view doc_type) const;
+  Expected<std::vector<Finding>> analyze_text(std::string_view text, std::string_view doc_type,
+                                              Detect detect = Detect::kAll) const;
 
-  // The pattern provisions that fire on one sentence that is already normalised.
+  // The provisions that fire on one sentence that is already normalised.
   Expected<std::vector<const Provision*>> match_sentence(std::string_view normalized_sentence,
-                                                         std::string_view doc_type) const;
+                                                         std::string_view doc_type,
+                                                         Detect detect = Detect::kAll) const;
 
   // The pack's scopes one of whose patterns matches a sentence that is already normalised, in pack
   // order (the first is the one a finding in that sentence gets).
@@ -97,6 +102,11 @@ class Engine {
   Expected<std::vector<const Provision*>> provisions_of(
       std::string_view sentence, const std::vector<int>& hits, std::string_view doc_type,
       const std::vector<int>* unless_literals = nullptr) const;
+  // Adds to `*out` the provisions applicable to `doc_type` whose word models fire on `plain` (a
+  // normalised sentence) and that are not in `*out` yet, unless their `unless` patterns match
+  // `scan` (the sentence as the rules scan it).
+  Status add_word_model_hits(std::string_view plain, std::string_view scan,
+                             std::string_view doc_type, std::vector<const Provision*>* out) const;
   // The error for a failed match; a deferred pattern that did not compile is named.
   Error match_error(PatternSet::MatchError why) const;
   struct Impl;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -617,12 +618,121 @@ const std::vector<std::string>& known_doc_types() {
   return kTypes;
 }
 
+namespace {
+
+// A word-model term: one or two words of [a-z0-9] (an apostrophe between letters kept), joined by
+// one space, as engine/word_model.h reads a sentence.
+bool valid_term(std::string_view term) {
+  if (term.empty() || term.size() > limits::kMaxWordModelTermBytes) return false;
+  std::size_t words = 0;
+  std::size_t at = 0;
+  while (at < term.size()) {
+    const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    if (!alnum(term[at])) return false;
+    while (at < term.size() && alnum(term[at])) ++at;
+    if (at + 1 < term.size() && term[at] == '\'' && term[at + 1] >= 'a' && term[at + 1] <= 'z') {
+      ++at;
+      while (at < term.size() && term[at] >= 'a' && term[at] <= 'z') ++at;
+    }
+    ++words;
+    if (at == term.size()) break;
+    if (term[at] != ' ' || at + 1 == term.size()) return false;
+    ++at;
+  }
+  return words <= 2;
+}
+
+// The family's "word_model" ({"rules": {id: {"bias", "threshold", "terms": [...], "weights":
+// [...]}}}), given to the provisions it names. Terms and weights are parallel lists rather than
+// one object: a host start then parses no map of some 20,000 keys. Terms are in ascending byte
+// order, which proves them distinct in one pass. The number of weights is checked before any is
+// copied.
+std::optional<Error> read_word_model(const json& family, std::string_view file,
+                                     std::vector<Provision>& provisions) {
+  const auto it = family.find("word_model");
+  if (it == family.end()) return std::nullopt;
+  const json& model = *it;
+  if (!model.is_object()) return file_error(file, "field 'word_model' must be an object");
+  for (const auto& [key, value] : model.items()) {
+    if (key != "rules" && key != "$comment") {
+      return file_error(file, "word_model: unknown field '" + key + "'");
+    }
+  }
+  const auto rules = model.find("rules");
+  if (rules == model.end() || !rules->is_object()) {
+    return file_error(file, "word_model: missing field 'rules' (an object of rule id: model)");
+  }
+  std::size_t total = 0;
+  for (const auto& [id, object] : rules->items()) {
+    auto provision = std::find_if(provisions.begin(), provisions.end(),
+                                  [&id](const Provision& p) { return p.id == id; });
+    if (provision == provisions.end() || provision->kind != ProvisionKind::kPattern) {
+      return invalid(file, id, "word_model names a rule that is not a pattern rule of this family");
+    }
+    if (!object.is_object()) return invalid(file, id, "its word model must be an object");
+    for (const auto& [key, value] : object.items()) {
+      if (key != "bias" && key != "threshold" && key != "terms" && key != "weights") {
+        return invalid(file, id, "word model: unknown field '" + key + "'");
+      }
+    }
+    const auto finite = [](const json& value) {
+      return value.is_number() && std::isfinite(value.get<double>()) &&
+             std::abs(value.get<double>()) <= 1e6;
+    };
+    const auto bias = object.find("bias");
+    const auto threshold = object.find("threshold");
+    if (bias == object.end() || threshold == object.end() || !finite(*bias) ||
+        !finite(*threshold)) {
+      return invalid(file, id, "word model: 'bias' and 'threshold' must be finite numbers");
+    }
+    const auto terms = object.find("terms");
+    const auto weights = object.find("weights");
+    if (terms == object.end() || weights == object.end() || !terms->is_array() ||
+        !weights->is_array() || terms->empty() || terms->size() != weights->size()) {
+      return invalid(file, id,
+                     "word model: 'terms' and 'weights' must be lists of the same length");
+    }
+    total += weights->size();
+    if (total > limits::kMaxWordModelWeights) {
+      return file_error(file, "word_model: more than " +
+                                  std::to_string(limits::kMaxWordModelWeights) + " weights");
+    }
+    WordModel words;
+    words.bias = bias->get<double>();
+    words.threshold = threshold->get<double>();
+    words.weights.reserve(weights->size());
+    for (std::size_t k = 0; k < terms->size(); ++k) {
+      const json& term = (*terms)[k];
+      if (!term.is_string() || !valid_term(term.get_ref<const std::string&>())) {
+        return invalid(file, id,
+                       "word model: term " + term.dump().substr(0, 80) +
+                           " is not one or two lower-case words of [a-z0-9']");
+      }
+      const std::string& text = term.get_ref<const std::string&>();
+      if (k > 0 && !(words.weights.back().first < text)) {
+        return invalid(file, id,
+                       "word model: term '" + text +
+                           "' is out of order or repeated (terms are "
+                           "in ascending byte order)");
+      }
+      if (!finite((*weights)[k])) {
+        return invalid(file, id, "word model: the weight of '" + text + "' is not a finite number");
+      }
+      words.weights.emplace_back(text, static_cast<float>((*weights)[k].get<double>()));
+    }
+    provision->words = std::move(words);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Expected<std::vector<Provision>> parse_family(const json& family, std::string_view file,
                                               bool compile_patterns) {
   if (!family.is_object()) return file_error(file, "a family file must be a JSON object");
   for (const auto& [key, value] : family.items()) {
     if (key != "format" && key != "family" && key != "provisions" && key != "vocabulary" &&
-        key != "$comment") {
+        key != "word_model" && key != "$comment") {
       return file_error(file, "unknown field '" + key + "'");
     }
   }
@@ -653,6 +763,7 @@ Expected<std::vector<Provision>> parse_family(const json& family, std::string_vi
     if (!provision) return provision.error();
     out.push_back(std::move(*provision));
   }
+  if (auto error = read_word_model(family, file, out)) return *error;
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,15 @@ namespace cw::engine {
 inline constexpr int kRulePackFormat = 1;
 
 enum class ProvisionKind { kPattern, kMissingProtection };
+
+// A rule's word model (engine/word_model.h): a linear model over a sentence's words and word
+// pairs, from its family file's "word_model". Empty: the rule has none.
+struct WordModel {
+  double bias = 0.0;
+  double threshold = 0.0;
+  std::vector<std::pair<std::string, float>> weights;  // term ("chats", "your chats"), weight
+  [[nodiscard]] bool empty() const { return weights.empty(); }
+};
 
 struct Provision {
   std::string id;  // "dispute.arbitration"
@@ -52,6 +62,7 @@ struct Provision {
   std::vector<int> tosdr_cases;
   std::vector<std::string> examples_match;
   std::vector<std::string> examples_no_match;
+  WordModel words;
   std::string file;  // where it was defined, for messages
 
   [[nodiscard]] bool applies_to(std::string_view doc_type) const;

@@ -1,0 +1,122 @@
+// Word models: a second way for a rule to fire, for provisions written in words no pattern
+// foresaw ("whatever you type helps the assistant get better").
+//
+// A rule's word model (rule_pack.h, WordModel) is a linear model over the words and adjacent word
+// pairs of a sentence: the rule fires where its bias plus the weights of the terms the sentence
+// holds exceeds its threshold. Words are runs of ASCII letters and digits, lower-cased, with one
+// apostrophe inside a word kept ("don't", "user's"); every other byte separates words. A term
+// counts once per sentence, however often it occurs. native-host/tools/train_word_model.py
+// trains the models on labelled sentences and writes them into a family file with the same
+// reading of words.
+//
+//   WordScorer scorer(pack);                 // once per engine
+//   scorer.fire(sentence, &rules);           // provision indices, in pack order
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "engine/rule_pack.h"
+
+namespace cw::engine {
+
+// Calls `each(hash)` for every word and word pair of `text`, in text order, with the FNV-1a hash
+// (common/fnv1a.h) of the lower-cased term ("your", "your chats"; a pair is joined by one space).
+// Duplicates are not removed here.
+template <class Each>
+void for_each_term(std::string_view text, Each&& each);
+
+class WordScorer {
+ public:
+  WordScorer() = default;
+  // The models of every provision of `pack` that has one.
+  explicit WordScorer(const RulePack& pack);
+
+  [[nodiscard]] bool empty() const { return models_.empty(); }
+  // Appends to `*rules` the index (in pack.provisions) of every provision whose model fires on
+  // `sentence`, in pack order.
+  void fire(std::string_view sentence, std::vector<std::size_t>* rules) const;
+  // The score of provision `rule`'s model on `sentence` (bias plus the weights of its terms);
+  // 0 for a provision without a model.
+  [[nodiscard]] double score(std::string_view sentence, std::size_t rule) const;
+
+ private:
+  struct Model {
+    std::size_t rule = 0;  // index in pack.provisions
+    double bias = 0.0;
+    double threshold = 0.0;
+  };
+  struct Weight {
+    std::uint32_t model = 0;
+    float weight = 0.0F;
+  };
+  struct Run {
+    std::uint32_t first = 0;  // a term's weights are weights_[first, first + count)
+    std::uint32_t count = 0;
+  };
+  static constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
+  // The slot holding `key`, or kNotFound.
+  [[nodiscard]] std::size_t find(std::uint64_t key) const;
+  // Adds every term weight of `sentence` to `sums` (one per model).
+  void sum_terms(std::string_view sentence, std::vector<double>& sums) const;
+
+  // The filter takes its bits from high in the hash; the table's slot comes from the low bits.
+  static constexpr int kFilterShift = 40;
+  std::vector<Model> models_;
+  std::vector<std::uint64_t> filter_;  // one bit set per term hash (bits kFilterShift and up)
+  // Open addressing, a power of two long and at most half full: the terms' hashes (0: empty),
+  // probed apart from their runs so that a probe reads half as much memory.
+  std::vector<std::uint64_t> keys_;
+  std::vector<Run> runs_;
+  std::vector<Weight> weights_;
+};
+
+template <class Each>
+void for_each_term(std::string_view text, Each&& each) {
+  constexpr std::uint64_t kOffset = 14695981039346656037ULL;
+  constexpr std::uint64_t kPrime = 1099511628211ULL;
+  auto lower = [](unsigned char c) -> unsigned char {
+    return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+  };
+  auto is_alnum = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  auto is_letter = [](unsigned char c) { return c >= 'a' && c <= 'z'; };
+  const std::size_t size = text.size();
+  std::uint64_t previous = 0;
+  bool has_previous = false;
+  std::size_t i = 0;
+  while (i < size) {
+    if (!is_alnum(lower(static_cast<unsigned char>(text[i])))) {
+      ++i;
+      continue;
+    }
+    std::uint64_t word = kOffset;
+    // The pair "previous word": the previous word's hash continued over " " and this word.
+    std::uint64_t pair = (previous ^ static_cast<unsigned char>(' ')) * kPrime;
+    auto take = [&](unsigned char c) {
+      word = (word ^ c) * kPrime;
+      pair = (pair ^ c) * kPrime;
+    };
+    while (i < size && is_alnum(lower(static_cast<unsigned char>(text[i])))) {
+      take(lower(static_cast<unsigned char>(text[i])));
+      ++i;
+    }
+    // One apostrophe followed by letters stays in the word: "don't", "user's".
+    if (i + 1 < size && text[i] == '\'' &&
+        is_letter(lower(static_cast<unsigned char>(text[i + 1])))) {
+      take('\'');
+      ++i;
+      while (i < size && is_letter(lower(static_cast<unsigned char>(text[i])))) {
+        take(lower(static_cast<unsigned char>(text[i])));
+        ++i;
+      }
+    }
+    each(word);
+    if (has_previous) each(pair);
+    previous = word;
+    has_previous = true;
+  }
+}
+
+}  // namespace cw::engine
