@@ -664,8 +664,10 @@ std::optional<Error> read_word_model(const json& family, std::string_view file,
   }
   std::size_t total = 0;
   for (const auto& [id, object] : rules->items()) {
+    // A plain name for `id`, for the lambda: clang before 16 cannot capture a structured binding.
+    const std::string& rule = id;
     auto provision = std::find_if(provisions.begin(), provisions.end(),
-                                  [&id](const Provision& p) { return p.id == id; });
+                                  [&rule](const Provision& p) { return p.id == rule; });
     if (provision == provisions.end() || provision->kind != ProvisionKind::kPattern) {
       return invalid(file, id, "word_model names a rule that is not a pattern rule of this family");
     }
