@@ -80,7 +80,10 @@ json model_for(const std::string& rule, const json& weights, double bias = -2.0,
              {{"bias", bias}, {"threshold", threshold}, {"terms", terms}, {"weights", values}}}}}};
 }
 
-const json kWeights = {{"chats", 1.0}, {"train", 1.5}, {"your chats", 0.75}};
+// Three weights, one of them a word pair (a function: a json constant could throw before main).
+json weights() {
+  return {{"chats", 1.0}, {"train", 1.5}, {"your chats", 0.75}};
+}
 
 std::string error_of(const json& family) {
   auto parsed = parse_family(family, "ai.json");
@@ -101,6 +104,7 @@ RulePack pack_of(const json& family) {
 
 std::vector<std::string> rule_ids(const std::vector<Finding>& findings) {
   std::vector<std::string> out;
+  out.reserve(findings.size());
   for (const auto& f : findings) out.push_back(f.rule().rule_id);
   return out;
 }
@@ -119,7 +123,7 @@ BOOST_AUTO_TEST_CASE(words_are_lower_case_ascii_runs_and_pairs) {
 }
 
 BOOST_AUTO_TEST_CASE(a_family_word_model_reaches_its_rule) {
-  const RulePack pack = pack_of(family_with(model_for("ai.chats_train_models", kWeights)));
+  const RulePack pack = pack_of(family_with(model_for("ai.chats_train_models", weights())));
   const WordModel& words = pack.provisions[0].words;
   BOOST_TEST(words.bias == -2.0);
   BOOST_TEST(words.weights.size() == 3U);
@@ -127,10 +131,10 @@ BOOST_AUTO_TEST_CASE(a_family_word_model_reaches_its_rule) {
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_word_model_is_refused_with_its_rule_and_problem) {
-  BOOST_TEST(error_of(family_with(model_for("ai.unknown", kWeights))).find("ai.unknown") !=
+  BOOST_TEST(error_of(family_with(model_for("ai.unknown", weights()))).find("ai.unknown") !=
              std::string::npos);
   BOOST_TEST(
-      error_of(family_with(model_for("ai.no_off_switch", kWeights))).find("not a pattern rule") !=
+      error_of(family_with(model_for("ai.no_off_switch", weights()))).find("not a pattern rule") !=
       std::string::npos);
   BOOST_TEST(error_of(family_with(model_for("ai.chats_train_models", {{"Chats", 1.0}})))
                  .find("\"Chats\"") != std::string::npos);
@@ -141,19 +145,19 @@ BOOST_AUTO_TEST_CASE(a_bad_word_model_is_refused_with_its_rule_and_problem) {
   BOOST_TEST(
       error_of(family_with(model_for("ai.chats_train_models", json::object()))).find("'weights'") !=
       std::string::npos);
-  json no_bias = model_for("ai.chats_train_models", kWeights);
+  json no_bias = model_for("ai.chats_train_models", weights());
   no_bias["rules"]["ai.chats_train_models"].erase("bias");
   BOOST_TEST(error_of(family_with(no_bias)).find("'bias'") != std::string::npos);
-  json extra = model_for("ai.chats_train_models", kWeights);
+  json extra = model_for("ai.chats_train_models", weights());
   extra["rules"]["ai.chats_train_models"]["scale"] = 2;
   BOOST_TEST(error_of(family_with(extra)).find("unknown field 'scale'") != std::string::npos);
-  json stray = model_for("ai.chats_train_models", kWeights);
+  json stray = model_for("ai.chats_train_models", weights());
   stray["terms"] = json::array();
   BOOST_TEST(error_of(family_with(stray)).find("unknown field 'terms'") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_score_is_bias_plus_each_term_once) {
-  const RulePack pack = pack_of(family_with(model_for("ai.chats_train_models", kWeights)));
+  const RulePack pack = pack_of(family_with(model_for("ai.chats_train_models", weights())));
   const WordScorer scorer(pack);
   // "chats" twice still counts once; "your chats" is a pair.
   BOOST_TEST(scorer.score("Your chats, your chats.", 0) == -2.0 + 1.0 + 0.75,
@@ -169,7 +173,7 @@ BOOST_AUTO_TEST_CASE(a_score_is_bias_plus_each_term_once) {
 }
 
 BOOST_AUTO_TEST_CASE(the_engine_reports_word_model_findings_as_the_rules_own) {
-  json model = model_for("ai.chats_train_models", kWeights);
+  json model = model_for("ai.chats_train_models", weights());
   model["rules"]["ai.policy_only"] =
       model_for("ai.policy_only", {{"train", 2.0}}, -1.0)["rules"]["ai.policy_only"];
   auto engine = Engine::compile(pack_of(family_with(model)));
