@@ -8,6 +8,12 @@
 
 namespace cw::engine {
 
+std::uint64_t term_hash(std::string_view term) {
+  const std::size_t space = term.find(' ');
+  if (space == std::string_view::npos) return fnv1a(term);
+  return pair_hash(fnv1a(term.substr(0, space)), fnv1a(term.substr(space + 1)));
+}
+
 WordScorer::WordScorer(const RulePack& pack) {
   // Each term's weights together, so a sentence's term costs one probe and one short run.
   std::map<std::uint64_t, std::vector<Weight>> by_term;
@@ -17,7 +23,7 @@ WordScorer::WordScorer(const RulePack& pack) {
     const auto index = static_cast<std::uint32_t>(models_.size());
     models_.push_back({r, model.bias, model.threshold});
     for (const auto& [term, weight] : model.weights) {
-      std::uint64_t key = fnv1a(term);
+      std::uint64_t key = term_hash(term);
       if (key == 0) key = 1;  // 0 marks an empty slot (and no term hashes to it in practice)
       by_term[key].push_back({index, weight});
     }
@@ -51,26 +57,29 @@ std::size_t WordScorer::find(std::uint64_t key) const {
 
 void WordScorer::sum_terms(std::string_view sentence, std::vector<double>& sums) const {
   sums.assign(models_.size(), 0.0);
-  // Most of a sentence's words and pairs are in no model: a bit per hash (a few KB, in cache)
-  // rules most of them out before the table, which is larger than the cache, is probed.
-  thread_local std::vector<std::uint32_t> found;
-  found.clear();
+  // A term counts once per sentence, as in training: a slot stamped with this call's number was
+  // already added. Stamps are per thread; a new call never reuses a number.
+  thread_local std::vector<std::uint32_t> stamps;
+  thread_local std::uint32_t call = 0;
+  if (stamps.size() < keys_.size()) stamps.resize(keys_.size(), 0);
+  if (++call == 0) {  // wrapped: forget every stamp
+    std::fill(stamps.begin(), stamps.end(), 0);
+    call = 1;
+  }
+  const std::uint32_t now = call;
   for_each_term(sentence, [&](std::uint64_t hash) {
+    // Most of a sentence's words and pairs are in no model: a bit per hash (a few KB, in cache)
+    // rules most of them out before the table is probed.
     const std::uint64_t bit = (hash >> kFilterShift) & (filter_.size() * 64 - 1);
     if ((filter_[bit / 64] >> (bit % 64) & 1U) == 0) return;
-    if (const std::size_t at = find(hash); at != kNotFound) {
-      found.push_back(static_cast<std::uint32_t>(at));
-    }
-  });
-  // A term counts once per sentence, as in training.
-  std::sort(found.begin(), found.end());
-  found.erase(std::unique(found.begin(), found.end()), found.end());
-  for (const std::uint32_t at : found) {
+    const std::size_t at = find(hash);
+    if (at == kNotFound || stamps[at] == now) return;
+    stamps[at] = now;
     const Run& run = runs_[at];
     for (std::uint32_t k = run.first; k < run.first + run.count; ++k) {
       sums[weights_[k].model] += weights_[k].weight;
     }
-  }
+  });
 }
 
 void WordScorer::fire(std::string_view sentence, std::vector<std::size_t>* rules) const {

@@ -13,6 +13,7 @@
 //   scorer.fire(sentence, &rules);           // provision indices, in pack order
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -22,9 +23,20 @@
 
 namespace cw::engine {
 
-// Calls `each(hash)` for every word and word pair of `text`, in text order, with the FNV-1a hash
-// (common/fnv1a.h) of the lower-cased term ("your", "your chats"; a pair is joined by one space).
-// Duplicates are not removed here.
+// A word's hash is FNV-1a (common/fnv1a.h) of the lower-cased word; a pair's is pair_hash of its
+// two words' hashes, so a sentence is hashed in one pass over its bytes.
+inline std::uint64_t pair_hash(std::uint64_t first, std::uint64_t second) {
+  std::uint64_t mixed = first * 0x9E3779B97F4A7C15ULL + second;
+  mixed ^= mixed >> 29;
+  mixed *= 0xBF58476D1CE4E5B9ULL;
+  mixed ^= mixed >> 32;
+  return mixed;
+}
+// The hash of a term as written in a word model: "chats", or a pair "your chats".
+std::uint64_t term_hash(std::string_view term);
+
+// Calls `each(hash)` for every word and word pair of `text`, in text order, with the hash
+// term_hash gives the lower-cased term. Duplicates are not removed here.
 template <class Each>
 void for_each_term(std::string_view text, Each&& each);
 
@@ -77,43 +89,37 @@ template <class Each>
 void for_each_term(std::string_view text, Each&& each) {
   constexpr std::uint64_t kOffset = 14695981039346656037ULL;
   constexpr std::uint64_t kPrime = 1099511628211ULL;
-  auto lower = [](unsigned char c) -> unsigned char {
-    return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+  // Per byte: the lower-cased letter or digit, or 0 for a byte that separates words.
+  static constexpr auto kWordByte = [] {
+    std::array<unsigned char, 256> table{};
+    for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<unsigned char>(c);
+    for (int c = 'a'; c <= 'z'; ++c) table[c] = static_cast<unsigned char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) table[c] = static_cast<unsigned char>(c - 'A' + 'a');
+    return table;
+  }();
+  const auto word_byte = [&text](std::size_t at) {
+    return kWordByte[static_cast<unsigned char>(text[at])];
   };
-  auto is_alnum = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  auto is_letter = [](unsigned char c) { return c >= 'a' && c <= 'z'; };
+  const auto is_letter = [](unsigned char c) { return c >= 'a'; };  // of kWordByte's values
   const std::size_t size = text.size();
   std::uint64_t previous = 0;
   bool has_previous = false;
   std::size_t i = 0;
   while (i < size) {
-    if (!is_alnum(lower(static_cast<unsigned char>(text[i])))) {
+    unsigned char c = word_byte(i);
+    if (c == 0) {
       ++i;
       continue;
     }
     std::uint64_t word = kOffset;
-    // The pair "previous word": the previous word's hash continued over " " and this word.
-    std::uint64_t pair = (previous ^ static_cast<unsigned char>(' ')) * kPrime;
-    auto take = [&](unsigned char c) {
-      word = (word ^ c) * kPrime;
-      pair = (pair ^ c) * kPrime;
-    };
-    while (i < size && is_alnum(lower(static_cast<unsigned char>(text[i])))) {
-      take(lower(static_cast<unsigned char>(text[i])));
-      ++i;
-    }
+    for (; i < size && (c = word_byte(i)) != 0; ++i) word = (word ^ c) * kPrime;
     // One apostrophe followed by letters stays in the word: "don't", "user's".
-    if (i + 1 < size && text[i] == '\'' &&
-        is_letter(lower(static_cast<unsigned char>(text[i + 1])))) {
-      take('\'');
-      ++i;
-      while (i < size && is_letter(lower(static_cast<unsigned char>(text[i])))) {
-        take(lower(static_cast<unsigned char>(text[i])));
-        ++i;
-      }
+    if (i + 1 < size && text[i] == '\'' && is_letter(word_byte(i + 1))) {
+      word = (word ^ static_cast<unsigned char>('\'')) * kPrime;
+      for (++i; i < size && is_letter(c = word_byte(i)); ++i) word = (word ^ c) * kPrime;
     }
     each(word);
-    if (has_previous) each(pair);
+    if (has_previous) each(pair_hash(previous, word));
     previous = word;
     has_previous = true;
   }

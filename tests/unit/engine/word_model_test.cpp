@@ -9,7 +9,6 @@
 #include <boost/test/unit_test.hpp>
 #include <nlohmann/json.hpp>
 
-#include "common/fnv1a.h"
 #include "engine/engine.h"
 #include "engine/rule_pack.h"
 
@@ -27,7 +26,7 @@ std::set<std::uint64_t> term_hashes(std::string_view text) {
 
 std::set<std::uint64_t> hashes_of(const std::vector<std::string>& terms) {
   std::set<std::uint64_t> out;
-  for (const auto& term : terms) out.insert(cw::fnv1a(term));
+  for (const auto& term : terms) out.insert(term_hash(term));
   return out;
 }
 
