@@ -414,6 +414,7 @@ Status Engine::add_word_model_hits(std::string_view plain, std::string_view scan
   fired.clear();
   words.fire(plain, &fired);
   thread_local std::vector<int> unless_candidates;
+  static const std::vector<int> kNoCandidates;
   bool unless_read = false;
   for (const std::size_t r : fired) {
     const Provision& p = impl_->pack.provisions[r];
@@ -424,7 +425,6 @@ Status Engine::add_word_model_hits(std::string_view plain, std::string_view scan
       unless_read = true;
     }
     // A rule's `unless` patterns (its fair form, its negations) cancel its word model too.
-    static const std::vector<int> kNoCandidates;
     auto cancelled = impl_->cancelled(scan, r, unless_read ? unless_candidates : kNoCandidates);
     if (!cancelled) return cancelled.error();
     if (!*cancelled) out->push_back(&p);

@@ -6,12 +6,13 @@
 // The blocks, joined by blank lines, are normalised (text/normalize.h) once per page and split
 // into sentences (text/segment.h); a finding names its block and the offsets within it. One
 // PatternSet pass per sentence finds the candidate patterns of every rule at once; a rule's
-// `unless` patterns then cancel it in that sentence. A long page is segmented and matched in
-// parts of whole paragraphs on WorkPool's threads (common/work_pool.h). Rules apply only to their
-// doc_types (all rules when the document type is unknown). Missing-protection rules are evaluated
-// once per document at the end. The quote of a finding is the exact original text of the matched
-// sentence. Each finding gets the first of the pack's scopes whose patterns match its sentence,
-// else its section heading.
+// `unless` patterns then cancel it in that sentence. A rule with a word model (word_model.h) also
+// fires on a sentence its model scores above its threshold, unless those patterns cancel it. A long
+// page is segmented and matched in parts of whole paragraphs on WorkPool's threads
+// (common/work_pool.h). Rules apply only to their doc_types (all rules when the document type is
+// unknown). Missing-protection rules are evaluated once per document at the end. The quote of a
+// finding is the exact original text of the matched sentence. Each finding gets the first of the
+// pack's scopes whose patterns match its sentence, else its section heading.
 //
 // Why one PatternSet for all document types rather than one per type: the sets would differ only by
 // a few rules, compiling one is several times cheaper at host start, and filtering the few matched
