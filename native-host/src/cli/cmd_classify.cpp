@@ -1,8 +1,9 @@
 // clausewatch classify --jsonl IN [--out OUT] [--patterns-only]: for every JSON line with a `text`
-// field, writes the same object plus `findings` (ids of the pattern rules that fire) and `labels`
-// (their CLAUDETTE labels and ToS;DR case ids as "tosdr:<id>"), so any labelled set can be scored
-// by any scorer. An input field named `labels` (e.g. CLAUDETTE's gold labels) is replaced: keep
-// gold labels under another name, or join the output with the input by line number.
+// field, writes the same object plus `findings` (ids of the rules that fire, by their patterns or
+// their word models; --patterns-only: by their patterns alone) and `labels` (their CLAUDETTE labels
+// and ToS;DR case ids as "tosdr:<id>"), so any labelled set can be scored by any scorer. An input
+// field named `labels` (e.g. CLAUDETTE's gold labels) is replaced: keep gold labels under another
+// name, or join the output with the input by line number.
 #include <fstream>
 #include <iostream>
 #include <set>

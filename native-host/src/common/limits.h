@@ -58,7 +58,7 @@ inline constexpr std::size_t kMaxVocabularyWords = 256;
 inline constexpr std::size_t kMaxVocabularyNameBytes = 32;
 inline constexpr std::size_t kMaxVocabularyWordBytes = 16 * kKiBSize;
 inline constexpr std::size_t kMaxExpandedPatternBytes = 64 * kKiBSize;
-// A family's word model (engine/word_model.h): the built-in one has about 14,000 weights; these
+// A family's word model (engine/word_model.h): the built-in one has about 7,300 weights; these
 // bounds keep a user pack's model to a few MB of memory and its table quick to build.
 inline constexpr std::size_t kMaxWordModelTermBytes = 64;
 inline constexpr std::size_t kMaxWordModelWeights = 400'000;

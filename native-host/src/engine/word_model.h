@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/fnv1a.h"
 #include "engine/rule_pack.h"
 
 namespace cw::engine {
@@ -87,8 +88,6 @@ class WordScorer {
 
 template <class Each>
 void for_each_term(std::string_view text, Each&& each) {
-  constexpr std::uint64_t kOffset = 14695981039346656037ULL;
-  constexpr std::uint64_t kPrime = 1099511628211ULL;
   // Per byte: the lower-cased letter or digit, or 0 for a byte that separates words.
   static constexpr auto kWordByte = [] {
     std::array<unsigned char, 256> table{};
@@ -111,12 +110,12 @@ void for_each_term(std::string_view text, Each&& each) {
       ++i;
       continue;
     }
-    std::uint64_t word = kOffset;
-    for (; i < size && (c = word_byte(i)) != 0; ++i) word = (word ^ c) * kPrime;
+    std::uint64_t word = kFnv1aOffset;
+    for (; i < size && (c = word_byte(i)) != 0; ++i) word = (word ^ c) * kFnv1aPrime;
     // One apostrophe followed by letters stays in the word: "don't", "user's".
     if (i + 1 < size && text[i] == '\'' && is_letter(word_byte(i + 1))) {
-      word = (word ^ static_cast<unsigned char>('\'')) * kPrime;
-      for (++i; i < size && is_letter(c = word_byte(i)); ++i) word = (word ^ c) * kPrime;
+      word = (word ^ static_cast<unsigned char>('\'')) * kFnv1aPrime;
+      for (++i; i < size && is_letter(c = word_byte(i)); ++i) word = (word ^ c) * kFnv1aPrime;
     }
     each(word);
     if (has_previous) each(pair_hash(previous, word));
